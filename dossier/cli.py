@@ -1,0 +1,90 @@
+"""Command line: parse arguments, run the pipeline, print problems, return 0/1/2.
+
+Nothing below this module exits the process; outcomes become exit codes here only.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from dossier import __version__
+from dossier.pipeline import BuildResult, build
+from dossier.write import OutputError
+
+OK, CONTENT_ERRORS, USAGE_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dossier", description="Build a static site from a dossier of conflict reporting.")
+    parser.add_argument("--version", action="version", version=f"dossier {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument("--root", type=Path, default=Path("."),
+                         help="the dossier folder (holding content/ and dossier.yaml); default: .")
+        return sub
+
+    b = command("build", "build the site into the output folder (the default command)")
+    b.add_argument("--output", type=Path, help="output folder (default: _site, or dossier.yaml's)")
+    b.add_argument("--base-url", help="public address of the site, e.g. https://example.org/d/")
+    b.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    b.add_argument("--strict", action="store_true",
+                   help="treat warnings (unknown fields, stub pages) as errors")
+    c = command("check", "validate the content and report every problem; write nothing")
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    c.add_argument("--drafts", action="store_true", help="check drafts too")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv = ["build", *argv]
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:           # argparse has printed the usage error
+        return OK if exc.code == 0 else USAGE_ERROR
+    root = args.root.resolve()
+    if not root.is_dir():
+        print(f"dossier: --root {args.root}: no such folder", file=sys.stderr)
+        return USAGE_ERROR
+    if args.command == "check":
+        return _report(build(root, write_output=False, strict=args.strict, drafts=args.drafts),
+                       "checked")
+    try:
+        started = time.perf_counter()
+        result = build(root, output=args.output, base_url=args.base_url, strict=args.strict,
+                       drafts=args.drafts)
+    except OutputError as exc:
+        print(f"dossier: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    return _report(result, "built", time.perf_counter() - started)
+
+
+def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int:
+    for problem in result.problems.sorted():
+        print(problem, file=sys.stderr)
+    errors, warnings = len(result.problems.errors), len(result.problems.warnings)
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    if not result.ok:
+        strict = " (--strict: warnings count as errors)" if result.config.strict and \
+            not errors else ""
+        kept = "; the previous output is unchanged" if verb == "built" else ""
+        print(f"dossier: {counts}{strict}{kept}", file=sys.stderr)
+        return CONTENT_ERRORS
+    if verb == "built":
+        out = result.config.output_dir
+        try:
+            out = out.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        print(f"dossier: {result.pages} pages ({result.written} files) written to {out} "
+              f"in {seconds:.2f} s; {counts}")
+    else:
+        articles = len(result.dossier.articles) if result.dossier else 0
+        print(f"dossier: {articles} articles checked, {result.pages} pages; {counts}")
+    return OK

@@ -1,0 +1,109 @@
+"""dossier.yaml -> SiteConfig: every key optional, typed, explained; unknown keys warned."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dossier.frontmatter import FrontMatterError, parse_yaml
+from dossier.problems import Problems
+
+CONFIG_FILE = "dossier.yaml"
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    root: Path
+    title: str = "Dossier"
+    description: str = ""
+    language: str = "en"
+    base_url: str = ""
+    output: Path = Path("_site")
+    theme: Path = Path("theme")
+    authors: tuple[str, ...] = ()
+    strict: bool = False
+    drafts: bool = False
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def output_dir(self) -> Path:
+        return (self.root / self.output).resolve()
+
+
+_HELP = {
+    "title": "the dossier's name, shown on every page",
+    "description": "one or two sentences shown on the home page and in metadata",
+    "language": "language of the dossier and of its interface, e.g. fr or en",
+    "base_url": "public address, e.g. https://example.org/dossier/ (for feeds and canonical links)",
+    "output": "folder the site is written to, relative to the dossier (default _site)",
+    "theme": "folder whose templates/ and static/ override the default theme (default theme)",
+    "authors": "names of the dossier's editors",
+}
+
+
+def load_config(root: Path, problems: Problems, **overrides) -> SiteConfig:
+    """Read ROOT/dossier.yaml (optional); command-line `overrides` win over the file."""
+    root = root.resolve()
+    path = root / CONFIG_FILE
+    values, lines = _read(path, problems) if path.exists() else ({}, {})
+    fields = {f.name for f in dataclasses.fields(SiteConfig)} - {"root", "strict", "drafts"}
+    clean: dict = {}
+    for key, value in values.items():
+        line = lines.get(key, 1)
+        if key not in fields:
+            problems.warning(path, line, f"unknown setting '{key}' is ignored",
+                             "known settings: " + ", ".join(sorted(_HELP)))
+            continue
+        if key == "authors":
+            value = [value] if isinstance(value, str) else value
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.error(path, line, "authors: expected a list of names")
+                continue
+            value = tuple(value)
+        elif not isinstance(value, str):
+            problems.error(path, line, f"{key}: expected text, got {type(value).__name__}",
+                           _HELP[key])
+            continue
+        clean[key] = value
+    clean.update({k: v for k, v in overrides.items() if v is not None})
+    for key in ("output", "theme"):
+        if key in clean:
+            clean[key] = Path(clean[key])
+    config = SiteConfig(root=root, **clean)
+    _check(config, path, lines, problems)
+    return config
+
+
+def _read(path: Path, problems: Problems) -> tuple[dict, dict]:
+    """Settings and the line of each top-level key; problems recorded, never raised."""
+    try:
+        data, lines = parse_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        problems.error(path, 1, "not UTF-8 text", "save the file as UTF-8")
+        return {}, {}
+    except FrontMatterError as exc:
+        problems.error(path, exc.line, exc.message, exc.hint)
+        return {}, {}
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        problems.error(path, 1, "expected 'key: value' settings")
+        return {}, {}
+    return data, {key[0]: line for key, line in lines.items() if len(key) == 1}
+
+
+def _check(config: SiteConfig, path: Path, lines: dict, problems: Problems) -> None:
+    out, content = config.output_dir, config.content_dir.resolve()
+    line = lines.get("output", 1)
+    if out == config.root or config.root.is_relative_to(out):
+        problems.error(path, line, f"output: {config.output} is the dossier itself",
+                       "the build replaces the output folder: choose a folder such as _site")
+    elif out.is_relative_to(content) or content.is_relative_to(out):
+        problems.error(path, line, f"output: {config.output} overlaps content/",
+                       "the next build would read the site as content; choose a folder such as _site")
+    if config.base_url and not config.base_url.startswith(("http://", "https://")):
+        problems.error(path, lines.get("base_url", 1), f"base_url: '{config.base_url}' is not an "
+                       "http(s) address", "write it in full, e.g. https://example.org/dossier/")

@@ -1,0 +1,119 @@
+"""Split a Markdown file's `---` block and parse it as YAML, keeping the line of every value.
+
+The loader is PyYAML's safe loader with three changes that matter to authors:
+- dates stay text, so an impossible date (2022-02-30) is reported on its own line by the
+  validator instead of failing the whole block;
+- only true/false are booleans (YAML 1.1 would read the country code `NO` as false);
+- aliases (`*name`) are refused, so a "billion laughs" block cannot blow up time or memory.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+_BOOL = "tag:yaml.org,2002:bool"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None,
+                f"YAML alias *{event.anchor} is not allowed here; write the value out in full",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _TIMESTAMP)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+
+Path_ = tuple  # a path into the data: ("events", 0, "date")
+
+
+@dataclass
+class Parsed:
+    """Front matter data, the file line of each value (by key path), and the body."""
+
+    data: dict
+    lines: dict[Path_, int] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1  # file line where the body starts
+
+    def line(self, *path) -> int:
+        """Line of the value at `path`, or of its nearest located parent."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+class FrontMatterError(Exception):
+    def __init__(self, line: int, message: str, hint: str = ""):
+        super().__init__(message)
+        self.line, self.message, self.hint = line, message, hint
+
+
+def parse_yaml(text: str, first_line: int = 1) -> tuple[object, dict]:
+    """Parse YAML text whose first line is file line `first_line` -> (data, lines)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines: dict[Path_, int] = {}
+        _collect_lines(node, (), first_line, lines)
+        return loader.construct_document(node), lines
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise FrontMatterError(line, f"invalid YAML: {message}",
+                               "check indentation, and quote values containing ': ' or '#'") from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(first_line, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _collect_lines(node, path, first_line, lines):
+    lines[path] = first_line + node.start_mark.line
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                _collect_lines(value_node, path + (key_node.value,), first_line, lines)
+                lines[path + (key_node.value,)] = first_line + key_node.start_mark.line
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _collect_lines(item, path + (index,), first_line, lines)
+
+
+def split(text: str) -> Parsed:
+    """Split `---` front matter from the Markdown body; raise FrontMatterError if malformed."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise FrontMatterError(1, "no front matter: the file must start with a line '---'",
+                               "add a '---' block with at least title, date and source")
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            break
+    else:
+        raise FrontMatterError(1, "front matter is not closed",
+                               "add a line '---' after the last front matter field")
+    data, where = parse_yaml("\n".join(lines[1:end]), first_line=2)
+    if data is None:
+        data, where = {}, {}
+    if not isinstance(data, dict):
+        raise FrontMatterError(2, "front matter must be a mapping of 'key: value' lines")
+    where.setdefault((), 1)
+    return Parsed(data, where, "\n".join(lines[end + 1:]), end + 2)

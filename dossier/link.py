@@ -1,0 +1,214 @@
+"""Resolve actor and resolution references, make stubs, and build the dossier's graph."""
+from __future__ import annotations
+
+import difflib
+from collections import Counter, defaultdict
+
+from dossier import model
+from dossier.names import fold, resolution_key, resolution_symbol, slugify
+from dossier.problems import Problems
+
+RELATED_LIMIT = 5
+
+
+class _Actors:
+    """Actors by folded name, alias and slug; unknown references become stubs."""
+
+    def __init__(self, actors: list[model.Actor], problems: Problems):
+        self.by_slug: dict[str, model.Actor] = {}
+        self._by_key: dict[str, model.Actor] = {}
+        self.problems = problems
+        for actor in sorted(actors, key=lambda a: str(a.path)):
+            other = self.by_slug.get(actor.slug)
+            if other:
+                problems.error(actor.path, 1, f"actor '{actor.name}' has the same page address "
+                               f"actors/{actor.slug}/ as '{other.name}' in {_rel(other, problems)}",
+                               "merge the two files, or give one a 'slug:'")
+                continue
+            self.by_slug[actor.slug] = actor
+            for label in (actor.name, *actor.aliases):
+                key = fold(label)
+                owner = self._by_key.get(key)
+                if owner and owner is not actor:
+                    problems.error(actor.path, 1, f"name or alias '{label}' is also claimed by "
+                                   f"'{owner.name}' in {_rel(owner, problems)}",
+                                   "an alias must point to one actor: remove it from one file")
+                else:
+                    self._by_key[key] = actor
+
+    def resolve(self, reference: str, article: model.Article, *key) -> str:
+        actor = self._by_key.get(fold(reference)) or self.by_slug.get(slugify(reference))
+        if actor:
+            return actor.slug
+        slug = slugify(reference)
+        known = [a.name for a in self.by_slug.values() if a.path]
+        guess = difflib.get_close_matches(reference, known, n=1, cutoff=0.75)
+        hint = (f"did you mean '{guess[0]}'?" if guess else
+                f"create content/actors/{slug}.md, or add '{reference}' to an actor's aliases")
+        self.problems.warning(article.path, article.line(*key),
+                              f"unknown actor '{reference}': a stub page is made", hint)
+        stub = model.Actor(name=reference, slug=slug)
+        self.by_slug[slug] = stub
+        self._by_key[fold(reference)] = stub
+        return slug
+
+
+class _Resolutions:
+    def __init__(self, resolutions: list[model.Resolution], problems: Problems):
+        self.by_key: dict[str, model.Resolution] = {}
+        self.problems = problems
+        for resolution in sorted(resolutions, key=lambda r: str(r.path)):
+            other = self.by_key.get(resolution.key)
+            if other:
+                problems.error(resolution.path, 1, f"resolution {resolution.symbol} is also "
+                               f"described in {_rel(other, problems)}", "keep one file per symbol")
+            else:
+                self.by_key[resolution.key] = resolution
+
+    def resolve(self, reference: str, article: model.Article, *key) -> str:
+        ref_key, year = resolution_key(reference)
+        found = self.by_key.get(ref_key)
+        if found:
+            if year and found.adopted and str(found.adopted.year) != year:
+                self.problems.warning(article.path, article.line(*key),
+                                      f"'{reference}': {found.symbol} was adopted in "
+                                      f"{found.adopted.year}, not {year}", "correct the year")
+            return found.slug
+        symbol = resolution_symbol(ref_key, year)
+        self.problems.warning(article.path, article.line(*key),
+                              f"unknown resolution '{reference}': a stub page is made",
+                              f"create content/resolutions/{slugify(symbol)}.md with its "
+                              "symbol, adoption date and official link")
+        stub = model.Resolution(key=ref_key, symbol=symbol, slug=slugify(symbol))
+        self.by_key[ref_key] = stub
+        return stub.slug
+
+
+def _rel(record, problems: Problems) -> str:
+    return problems.relpath(record.path)
+
+
+def link(articles: list[model.Article], actors: list[model.Actor],
+         resolutions: list[model.Resolution], problems: Problems) -> model.Dossier:
+    """The linked graph; collisions and unknown references are recorded in `problems`."""
+    actor_index = _Actors(actors, problems)
+    resolution_index = _Resolutions(resolutions, problems)
+
+    by_slug: dict[str, model.Article] = {}
+    for article in sorted(articles, key=lambda a: str(a.path)):
+        other = by_slug.get(article.slug)
+        if other:
+            problems.error(article.path, article.line("slug"),
+                           f"article address articles/{article.slug}/ is also used by "
+                           f"{_rel(other, problems)}", "rename one file or give it a 'slug:'")
+        else:
+            by_slug[article.slug] = article
+    ordered = sorted(by_slug.values(), key=lambda a: (model.sort_key(a.date), a.slug),
+                     reverse=True)
+
+    article_actors: dict[str, list[str]] = {}
+    article_resolutions: dict[str, list[str]] = {}
+    timeline: list[model.TimelineEntry] = []
+    claims: list[model.LinkedClaim] = []
+    for article in ordered:
+        def actor(ref, *key, article=article):
+            return actor_index.resolve(ref, article, *key)
+
+        def resolution(ref, *key, article=article):
+            return resolution_index.resolve(ref, article, *key)
+
+        named = [actor(ref, "actors", i) for i, ref in enumerate(article.actors)]
+        cited = [resolution(ref, "resolutions", i) for i, ref in enumerate(article.resolutions)]
+        for n, event in enumerate(article.events):
+            who = tuple(dict.fromkeys(actor(r, "events", n, "actors", i)
+                                      for i, r in enumerate(event.actors)))
+            what = tuple(dict.fromkeys(resolution(r, "events", n, "resolutions", i)
+                                       for i, r in enumerate(event.resolutions)))
+            named += who
+            cited += what
+            timeline.append(model.TimelineEntry(event.date, "event", event.title, article.slug,
+                                                who, what, event.text))
+        for n, claim in enumerate(article.claims):
+            by = actor(claim.by, "claims", n, "by")
+            about = tuple(actor(r, "claims", n, "about", i) for i, r in enumerate(claim.about))
+            named += [by, *about]
+            claims.append(model.LinkedClaim(claim, article.slug, by, about))
+        article_actors[article.slug] = list(dict.fromkeys(named))
+        article_resolutions[article.slug] = list(dict.fromkeys(cited))
+        timeline.append(model.TimelineEntry(article.date, "article", article.title, article.slug,
+                                            tuple(article_actors[article.slug]),
+                                            tuple(article_resolutions[article.slug])))
+
+    actor_articles = _invert(article_actors, ordered)
+    resolution_articles = _invert(article_resolutions, ordered)
+    tags: dict[str, tuple[str, list[str]]] = {}
+    for article in ordered:
+        for label in article.tags:
+            tags.setdefault(slugify(label), (label, []))[1].append(article.slug)
+    for slug in [s for s in tags if not s]:
+        del tags[slug]
+    timeline.sort(key=lambda e: (model.sort_key(e.date), e.kind != "article", e.title))
+    actor_timeline, resolution_timeline = defaultdict(list), defaultdict(list)
+    for entry in timeline:
+        for slug in entry.actors:
+            actor_timeline[slug].append(entry)
+        for slug in entry.resolutions:
+            resolution_timeline[slug].append(entry)
+    article_claims = defaultdict(list)
+    actor_claims: dict = defaultdict(lambda: ([], []))
+    for linked in claims:
+        article_claims[linked.article].append(linked)
+        actor_claims[linked.by][0].append(linked)
+        for slug in dict.fromkeys(linked.about):
+            actor_claims[slug][1].append(linked)
+
+    return model.Dossier(
+        articles=ordered, actors=dict(sorted(actor_index.by_slug.items())),
+        resolutions={r.slug: r for r in sorted(resolution_index.by_key.values(),
+                                               key=_resolution_order)},
+        article_actors=article_actors, article_resolutions=article_resolutions,
+        actor_articles=actor_articles, resolution_articles=resolution_articles,
+        tags=dict(sorted(tags.items())), timeline=timeline, claims=claims,
+        related=_related(ordered, article_actors, actor_articles),
+        co_actors=_co_actors(article_actors), article_claims=dict(article_claims),
+        actor_claims=dict(actor_claims), actor_timeline=dict(actor_timeline),
+        resolution_timeline=dict(resolution_timeline), by_slug=by_slug)
+
+
+def _resolution_order(resolution: model.Resolution):
+    """Security Council by number, then others by symbol."""
+    number = resolution.key.removeprefix("S/RES/")
+    return (0, int(number), "") if number.isdigit() else (1, 0, resolution.key)
+
+
+def _invert(links: dict[str, list[str]], ordered: list[model.Article]) -> dict[str, list[str]]:
+    """Target slug -> article slugs, newest first (the order of `ordered`)."""
+    inverted: dict[str, list[str]] = defaultdict(list)
+    for article in ordered:
+        for target in links[article.slug]:
+            inverted[target].append(article.slug)
+    return dict(inverted)
+
+
+def _related(ordered, article_actors, actor_articles) -> dict[str, list[str]]:
+    """Articles sharing the most actors, then the nearest in date."""
+    rank = {a.slug: i for i, a in enumerate(ordered)}
+    related = {}
+    for article in ordered:
+        shared: Counter = Counter()
+        for actor in article_actors[article.slug]:
+            shared.update(actor_articles[actor])
+        del shared[article.slug]
+        here = rank[article.slug]
+        best = sorted(shared, key=lambda s: (-shared[s], abs(rank[s] - here), rank[s]))
+        related[article.slug] = best[:RELATED_LIMIT]
+    return related
+
+
+def _co_actors(article_actors) -> dict[str, list[tuple[str, int]]]:
+    """Actor -> other actors reported in the same articles, with the number of articles."""
+    together: dict[str, Counter] = defaultdict(Counter)
+    for slugs in article_actors.values():
+        for a in slugs:
+            together[a].update(b for b in slugs if b != a)
+    return {a: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for a, c in together.items()}

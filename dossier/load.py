@@ -1,0 +1,69 @@
+"""Walk content/ -> raw records (front matter with line numbers + body) and asset files."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dossier.frontmatter import FrontMatterError, Parsed, split
+from dossier.problems import Problems
+
+KINDS = ("articles", "actors", "resolutions")
+
+
+@dataclass(frozen=True)
+class Raw:
+    kind: str          # one of KINDS
+    path: Path
+    parsed: Parsed
+
+
+@dataclass
+class Loaded:
+    records: list[Raw] = field(default_factory=list)
+    assets: list[Path] = field(default_factory=list)    # non-Markdown files, copied as they are
+
+
+def _visible(path: Path, top: Path) -> bool:
+    """Skip hidden files and folders and editor leftovers (.#x, x~, .x.swp)."""
+    parts = path.relative_to(top).parts
+    return not any(p.startswith(".") for p in parts) and not path.name.endswith("~")
+
+
+def load(content_dir: Path, problems: Problems) -> Loaded:
+    """Read every content file; each unreadable one becomes a located problem."""
+    loaded = Loaded()
+    if not content_dir.is_dir():
+        problems.error(content_dir, 0, "no content/ folder here",
+                       "run in a dossier folder, pass --root DIR, or create one with 'init'")
+        return loaded
+    for path in sorted(content_dir.rglob("*")):
+        if not path.is_file() or not _visible(path, content_dir):
+            continue
+        rel = path.relative_to(content_dir).parts
+        if path.suffix.lower() != ".md":
+            loaded.assets.append(path)
+        elif len(rel) >= 2 and rel[0] in KINDS:
+            parsed = read(path, problems)
+            if parsed is not None:
+                loaded.records.append(Raw(rel[0], path, parsed))
+        else:
+            problems.warning(path, 1, "Markdown file outside articles/, actors/ or "
+                             "resolutions/ is not built", "move it into one of those folders")
+    return loaded
+
+
+def read(path: Path, problems: Problems) -> Parsed | None:
+    """One Markdown file -> Parsed, or None with the problem recorded."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        problems.error(path, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                       "re-save the file with UTF-8 encoding")
+        return None
+    try:
+        return split(text.replace("\r\n", "\n"))
+    except FrontMatterError as exc:
+        problems.error(path, exc.line, exc.message, exc.hint)
+        return None

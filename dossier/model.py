@@ -1,0 +1,154 @@
+"""Typed records of a dossier. No I/O here: load/validate fill them, link connects them."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Date = dt.date  # a date, or a datetime (a subclass) with its UTC offset
+
+
+def sort_key(when: Date) -> tuple:
+    """Order dates and datetimes together: a bare date sorts before times of that day."""
+    if isinstance(when, dt.datetime):
+        return (when.date(), when.time().replace(tzinfo=None))
+    return (when, dt.time.min)
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str = ""
+    author: str = ""
+    language: str = ""
+    archived: str = ""
+    retrieved: Date | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    date: Date
+    title: str
+    actors: tuple[str, ...] = ()        # references as written; link resolves them
+    resolutions: tuple[str, ...] = ()
+    text: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Claim:
+    by: str
+    status: str
+    text: str
+    about: tuple[str, ...] = ()
+    date: Date | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Provision:
+    text: str
+    deadline: Date | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    path: Path
+    slug: str
+    title: str
+    date: Date
+    source: Source
+    body: str
+    body_line: int
+    language: str
+    summary: str = ""
+    actors: tuple[str, ...] = ()
+    resolutions: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    events: tuple[Event, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    draft: bool = False
+    lines: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def line(self, *key) -> int:
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return 1
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    slug: str
+    path: Path | None = None            # None for a stub (referenced, no file)
+    aliases: tuple[str, ...] = ()
+    kind: str = ""
+    country: str = ""
+    summary: str = ""
+    body: str = ""
+    body_line: int = 1
+
+
+@dataclass(frozen=True)
+class Resolution:
+    key: str                            # "S/RES/2397" or "A/RES/ES-11/1"
+    symbol: str                         # "S/RES/2397 (2017)"
+    slug: str
+    path: Path | None = None
+    body: str = ""                      # "Security Council" / "General Assembly"
+    adopted: Date | None = None
+    title: str = ""
+    url: str = ""
+    summary: str = ""
+    provisions: tuple[Provision, ...] = ()
+    text: str = ""                      # Markdown prose
+    text_line: int = 1
+
+
+@dataclass
+class Dossier:
+    """The linked graph every page is rendered from."""
+
+    articles: list[Article]                          # newest first
+    actors: dict[str, Actor]                         # by slug
+    resolutions: dict[str, Resolution]               # by slug
+    article_actors: dict[str, list[str]]             # article slug -> actor slugs
+    article_resolutions: dict[str, list[str]]        # article slug -> resolution slugs
+    actor_articles: dict[str, list[str]]             # actor slug -> article slugs (newest first)
+    resolution_articles: dict[str, list[str]]
+    tags: dict[str, tuple[str, list[str]]]           # tag slug -> (label, article slugs)
+    timeline: list["TimelineEntry"]                  # oldest first
+    claims: list["LinkedClaim"]
+    related: dict[str, list[str]]                    # article slug -> related article slugs
+    co_actors: dict[str, list[tuple[str, int]]]      # actor slug -> [(actor slug, count)]
+    article_claims: dict[str, list["LinkedClaim"]]
+    actor_claims: dict[str, tuple[list["LinkedClaim"], list["LinkedClaim"]]]  # (by, about)
+    actor_timeline: dict[str, list["TimelineEntry"]]
+    resolution_timeline: dict[str, list["TimelineEntry"]]
+    by_slug: dict[str, Article] = field(default_factory=dict)
+
+    def ranked_actors(self) -> list[tuple[str, int]]:
+        """(actor slug, number of articles) with the most mentioned first."""
+        counts = [(slug, len(slugs)) for slug, slugs in self.actor_articles.items()]
+        return sorted(counts, key=lambda sc: (-sc[1], self.actors[sc[0]].name.casefold()))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: Date
+    kind: str                                        # "article" or "event"
+    title: str
+    article: str                                     # slug of the article it comes from
+    actors: tuple[str, ...] = ()                     # actor slugs
+    resolutions: tuple[str, ...] = ()
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class LinkedClaim:
+    claim: Claim
+    article: str
+    by: str                                          # actor slug
+    about: tuple[str, ...] = ()

@@ -1,0 +1,45 @@
+"""Names: ASCII slugs, accent- and case-insensitive matching keys, UN symbol normalisation."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00ab": '"',
+                              "\u00bb": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def fold(text: str) -> str:
+    """Matching key: no accents, no case, typographic quotes made plain, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", str(text).translate(_APOSTROPHES))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def slugify(text: str) -> str:
+    """ASCII slug made of [a-z0-9-] only, so it can never leave the output folder."""
+    ascii_text = fold(text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+
+
+# "2397", "UNSCR 2397", "resolution 2397", "S/RES/2397", "S/RES/2397 (2017)", "S/RES/2397(2017)"
+_SC_SYMBOL = re.compile(
+    r"^(?:(?:S\s*/\s*RES\s*/|UNSCR|UNSC\s+resolution|r[ée]solution|resolution)\s*)?"
+    r"(?P<number>\d{1,5})\s*(?:\(\s*(?P<year>\d{4})\s*\))?$", re.IGNORECASE)
+
+
+def resolution_key(reference) -> tuple[str, str | None]:
+    """Normalise a resolution reference -> (key, year or None).
+
+    Security Council references of every usual spelling share the key "S/RES/<n>"; any other
+    symbol (General Assembly "A/RES/ES-11/1") is kept as written, spaces collapsed.
+    """
+    text = " ".join(str(reference).split())
+    match = _SC_SYMBOL.match(text)
+    if match:
+        return f"S/RES/{int(match['number'])}", match["year"]
+    return text.upper(), None
+
+
+def resolution_symbol(key: str, year: str | None) -> str:
+    """Display symbol in the UN's own form: "S/RES/2397 (2017)"."""
+    return f"{key} ({year})" if year and key.startswith("S/RES/") else key

@@ -1,0 +1,62 @@
+"""Located content problems, collected rather than raised, printed as PATH:LINE: message."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+    hint: str = ""
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        label = "" if self.severity == ERROR else "warning: "
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}: {label}{self.message}{hint}"
+
+
+@dataclass
+class Problems:
+    """Collects problems of one build; `root` makes paths short and relative."""
+
+    root: Path = Path(".")
+    items: list[Problem] = field(default_factory=list)
+
+    def relpath(self, path: Path | str) -> str:
+        path = Path(path)
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def error(self, path, line: int, message: str, hint: str = "") -> None:
+        self.items.append(Problem(self.relpath(path), line, message, hint, ERROR))
+
+    def warning(self, path, line: int, message: str, hint: str = "") -> None:
+        self.items.append(Problem(self.relpath(path), line, message, hint, WARNING))
+
+    def extend(self, other: "Problems") -> None:
+        self.items.extend(other.items)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == WARNING]
+
+    def fatal(self, strict: bool = False) -> bool:
+        """True when the build must not write: any error, or any warning under --strict."""
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+    def sorted(self) -> list[Problem]:
+        return sorted(set(self.items), key=lambda p: (p.path, p.line, p.message))

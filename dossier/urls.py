@@ -1,0 +1,44 @@
+"""The one place that knows output paths and computes relative URLs between them.
+
+Every link is relative and names its index.html, so a site works from any sub-path and from
+file:// (where a link to a folder opens a directory listing instead of the page).
+"""
+from __future__ import annotations
+
+import posixpath
+
+HOME = "index.html"
+TIMELINE = "timeline/index.html"
+ACTORS = "actors/index.html"
+RESOLUTIONS = "resolutions/index.html"
+TAGS = "tags/index.html"
+NOT_FOUND = "404.html"
+
+
+def article(slug: str) -> str:
+    return f"articles/{slug}/index.html"
+
+
+def actor(slug: str) -> str:
+    return f"actors/{slug}/index.html"
+
+
+def resolution(slug: str) -> str:
+    return f"resolutions/{slug}/index.html"
+
+
+def tag(slug: str) -> str:
+    return f"tags/{slug}/index.html"
+
+
+def static(name: str) -> str:
+    return f"static/{name}"
+
+
+def relative(from_page: str, to_path: str) -> str:
+    """URL of output path `to_path` as seen from the page at output path `from_page`."""
+    if to_path.startswith(("http://", "https://", "#")):
+        return to_path
+    path, hash_, fragment = to_path.partition("#")
+    url = posixpath.relpath(path, posixpath.dirname(from_page) or ".")
+    return url + hash_ + fragment

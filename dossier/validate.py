@@ -1,0 +1,300 @@
+"""Field rules per record kind: raw front matter -> typed records, every problem located."""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from pathlib import Path
+
+from dossier import model
+from dossier.load import Raw
+from dossier.names import resolution_key, resolution_symbol, slugify
+from dossier.problems import Problems
+
+CLAIM_STATUSES = ("alleged", "confirmed", "denied", "disputed", "refuted", "retracted",
+                  "unverified")
+ACTOR_KINDS = ("state", "person", "organization", "territory", "region", "armed-group",
+               "media", "company", "other")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+ARTICLE_KEYS = ("title", "date", "source", "language", "actors", "resolutions", "summary",
+                "tags", "events", "claims", "slug", "draft")
+SOURCE_KEYS = ("name", "url", "author", "language", "archived", "retrieved")
+EVENT_KEYS = ("date", "title", "actors", "resolutions", "text")
+CLAIM_KEYS = ("by", "about", "status", "text", "date")
+ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug")
+RESOLUTION_KEYS = ("symbol", "body", "adopted", "title", "url", "summary", "provisions")
+PROVISION_KEYS = ("text", "deadline")
+
+
+class Fields:
+    """Typed access to one mapping of a record, reporting each bad value at its line."""
+
+    def __init__(self, raw: Raw, problems: Problems, data: dict, at: tuple = ()):
+        self.raw, self.problems, self.data, self.at = raw, problems, data, at
+
+    def line(self, *key) -> int:
+        return self.raw.parsed.line(*self.at, *key)
+
+    def error(self, key, message: str, hint: str = "") -> None:
+        self.problems.error(self.raw.path, self.line(key), message, hint)
+
+    def _name(self, key) -> str:
+        return ".".join(str(k) for k in (*self.at, key))
+
+    def missing(self, key, hint: str) -> None:
+        where = f" in {self._name('')[:-1]}" if self.at else ""
+        self.problems.error(self.raw.path, self.line(), f"missing required field '{key}'{where}",
+                            hint)
+
+    def unknown(self, known: tuple[str, ...]) -> None:
+        for key in self.data:
+            if key not in known:
+                guess = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"did you mean '{guess[0]}'?" if guess else "known: " + ", ".join(known)
+                self.problems.warning(self.raw.path, self.line(key),
+                                      f"unknown field '{self._name(key)}' is ignored", hint)
+
+    def text(self, key, required: str = "") -> str:
+        value = self.data.get(key)
+        if value is None or value == "":
+            if required:
+                self.missing(key, required)
+            return ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            self.error(key, f"{self._name(key)}: expected text, got a {_kind(value)}",
+                       "quote the value")
+            return ""
+        return value.strip()
+
+    def url(self, key) -> str:
+        value = self.text(key)
+        if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
+            self.error(key, f"{self._name(key)}: '{value}' is not a web address",
+                       "write the full http:// or https:// address")
+            return ""
+        return value
+
+    def date(self, key, required: str = "") -> model.Date | None:
+        value = self.data.get(key)
+        if value is None or value == "":
+            if required:
+                self.missing(key, required)
+            return None
+        parsed = parse_date(str(value))
+        if parsed is None:
+            self.error(key, f"{self._name(key)}: '{value}' is not a valid date",
+                       "write YYYY-MM-DD, or YYYY-MM-DDTHH:MM+01:00 for a time with its offset")
+        return parsed
+
+    def names(self, key) -> tuple[str, ...]:
+        """A list of names, or one name; numbers accepted (resolution 2397)."""
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        items = value if isinstance(value, list) else [value]
+        out = []
+        for index, item in enumerate(items):
+            if isinstance(item, (str, int)) and not isinstance(item, bool) and str(item).strip():
+                out.append(str(item).strip())
+            else:
+                where = (key, index) if isinstance(value, list) else (key,)
+                self.problems.error(self.raw.path, self.line(*where),
+                                    f"{self._name(key)}: expected a name, got a {_kind(item)}",
+                                    "write one name per list item, e.g. [Iran, Russie]")
+        return tuple(out)
+
+    def items(self, key):
+        """Yield Fields for each mapping in the list at `key`."""
+        value = self.data.get(key)
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self.error(key, f"{self._name(key)}: expected a list", "start each item with '- '")
+            return
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield Fields(self.raw, self.problems, item, (*self.at, key, index))
+            else:
+                self.problems.error(self.raw.path, self.line(key, index),
+                                    f"{self._name(key)}[{index}]: expected 'key: value' fields, "
+                                    f"got a {_kind(item)}")
+
+    def flag(self, key) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self.error(key, f"{self._name(key)}: expected true or false")
+            return False
+        return value
+
+
+def _kind(value) -> str:
+    return {dict: "mapping", list: "list", bool: "true/false"}.get(type(value), "value")
+
+
+def parse_date(text: str) -> model.Date | None:
+    """ISO date, or ISO datetime (optionally with offset); None if impossible or malformed."""
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?",
+                        text):
+            return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return None
+
+
+def validate(records: list[Raw], site_language: str, problems: Problems, drafts: bool = False):
+    """Typed articles (drafts dropped unless asked), actors and resolutions."""
+    articles, actors, resolutions = [], [], []
+    for raw in records:
+        if raw.kind == "articles":
+            article = article_from(raw, site_language, problems)
+            if article and (drafts or not article.draft):
+                articles.append(article)
+        elif raw.kind == "actors":
+            actor = actor_from(raw, problems)
+            if actor:
+                actors.append(actor)
+        else:
+            resolution = resolution_from(raw, problems)
+            if resolution:
+                resolutions.append(resolution)
+    return articles, actors, resolutions
+
+
+def _language(f: Fields, key: str, default: str = "") -> str:
+    value = f.text(key) or default
+    if value and not _LANGUAGE.match(value):
+        f.error(key, f"{f._name(key)}: '{value}' is not a language code",
+                "write an ISO 639 code such as fr, en, ru, ko")
+        return default
+    return value
+
+
+def _source(f: Fields) -> model.Source | None:
+    value = f.data.get("source")
+    if value is None or value == "":
+        f.missing("source", "name the publisher: 'source: Associated Press', or a mapping "
+                  "with name, url, author, language, archived, retrieved")
+        return None
+    if isinstance(value, str):
+        return model.Source(name=value.strip())
+    if not isinstance(value, dict):
+        f.error("source", "source: expected a publisher name or a mapping")
+        return None
+    s = Fields(f.raw, f.problems, value, ("source",))
+    s.unknown(SOURCE_KEYS)
+    return model.Source(name=s.text("name", required="name the publisher, e.g. "
+                                    "'name: Associated Press'"),
+                        url=s.url("url"), author=s.text("author"),
+                        language=_language(s, "language"), archived=s.url("archived"),
+                        retrieved=s.date("retrieved"))
+
+
+def article_from(raw: Raw, site_language: str, problems: Problems) -> model.Article | None:
+    f = Fields(raw, problems, raw.parsed.data)
+    f.unknown(ARTICLE_KEYS)
+    before = len(problems.errors)
+    title = f.text("title", required="add 'title: \"…\"' to the front matter")
+    date = f.date("date", required="add 'date: YYYY-MM-DD' (the article's publication date)")
+    source = _source(f)
+    slug = _slug(f, raw.path)
+    events = tuple(_event(e) for e in f.items("events"))
+    claims = tuple(_claim(c) for c in f.items("claims"))
+    article = model.Article(
+        path=raw.path, slug=slug, title=title, date=date, source=source,
+        body=raw.parsed.body, body_line=raw.parsed.body_line,
+        language=_language(f, "language", site_language), summary=f.text("summary"),
+        actors=f.names("actors"), resolutions=f.names("resolutions"), tags=f.names("tags"),
+        events=tuple(e for e in events if e), claims=tuple(c for c in claims if c),
+        draft=f.flag("draft"), lines=raw.parsed.lines)
+    return article if len(problems.errors) == before else None
+
+
+def _slug(f: Fields, path: Path) -> str:
+    wanted = f.text("slug") or path.stem
+    slug = slugify(wanted)
+    if f.data.get("slug") and slug != wanted:
+        f.error("slug", f"slug '{wanted}' may only hold a-z, 0-9 and '-'",
+                f"write 'slug: {slug}'" if slug else "choose a slug made of letters and digits")
+    elif not slug:
+        f.error("slug", f"cannot make a URL slug from '{wanted}'", "add 'slug: some-words'")
+    return slug
+
+
+def _event(e: Fields) -> model.Event | None:
+    e.unknown(EVENT_KEYS)
+    date = e.date("date", required="give the day it happened: 'date: YYYY-MM-DD'")
+    title = e.text("title", required="say what happened: 'title: \"…\"'")
+    if not (date and title):
+        return None
+    return model.Event(date=date, title=title, actors=e.names("actors"),
+                       resolutions=e.names("resolutions"), text=e.text("text"), line=e.line())
+
+
+def _claim(c: Fields) -> model.Claim | None:
+    c.unknown(CLAIM_KEYS)
+    by = c.text("by", required="name who asserts it: 'by: John Kirby'")
+    status = c.text("status", required="one of " + ", ".join(CLAIM_STATUSES)).lower()
+    text = c.text("text", required="state what is asserted: 'text: \"…\"'")
+    if status and status not in CLAIM_STATUSES:
+        c.error("status", f"status '{status}' is not a claim status",
+                "use one of " + ", ".join(CLAIM_STATUSES))
+        return None
+    if not (by and status and text):
+        return None
+    return model.Claim(by=by, status=status, text=text, about=c.names("about"),
+                       date=c.date("date"), line=c.line())
+
+
+def actor_from(raw: Raw, problems: Problems) -> model.Actor | None:
+    f = Fields(raw, problems, raw.parsed.data)
+    f.unknown(ACTOR_KEYS)
+    name = f.text("name", required="add 'name: …' (the name used in this dossier's language)")
+    kind = f.text("kind")
+    if kind and kind not in ACTOR_KINDS:
+        f.problems.warning(raw.path, f.line("kind"), f"kind '{kind}' is not a known actor kind",
+                           "use one of " + ", ".join(ACTOR_KINDS))
+    country = f.text("country")
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        f.error("country", f"country '{country}' is not an ISO 3166 code",
+                "write two capital letters, e.g. KP, RU, US")
+    if not name:
+        return None
+    return model.Actor(name=name, slug=_slug(f, Path(slugify(name) or raw.path.stem)),
+                       path=raw.path, aliases=f.names("aliases"), kind=kind, country=country,
+                       summary=f.text("summary"), body=raw.parsed.body,
+                       body_line=raw.parsed.body_line)
+
+
+def resolution_from(raw: Raw, problems: Problems) -> model.Resolution | None:
+    f = Fields(raw, problems, raw.parsed.data)
+    f.unknown(RESOLUTION_KEYS)
+    symbol = f.text("symbol", required="add 'symbol: \"S/RES/1718 (2006)\"'")
+    provisions = []
+    for index, item in enumerate(f.data.get("provisions") or []):
+        if isinstance(item, str):
+            provisions.append(model.Provision(text=item.strip()))
+        elif isinstance(item, dict):
+            p = Fields(raw, problems, item, ("provisions", index))
+            p.unknown(PROVISION_KEYS)
+            text = p.text("text", required="describe the provision: 'text: \"…\"'")
+            if text:
+                provisions.append(model.Provision(text=text, deadline=p.date("deadline")))
+        else:
+            f.problems.error(raw.path, f.line("provisions", index),
+                             f"provisions[{index}]: expected text or a mapping with text, deadline")
+    if not symbol:
+        return None
+    key, year = resolution_key(symbol)
+    full = resolution_symbol(key, year)
+    return model.Resolution(key=key, symbol=full, slug=slugify(full), path=raw.path,
+                            body=f.text("body"), adopted=f.date("adopted"), title=f.text("title"),
+                            url=f.url("url"), summary=f.text("summary"),
+                            provisions=tuple(provisions), text=raw.parsed.body,
+                            text_line=raw.parsed.body_line)

@@ -1,0 +1,77 @@
+"""Write the site transactionally: a fresh folder beside the output, then swapped in.
+
+A failed build never touches the previous output, and nothing is written outside the output
+folder's parent (the temporary folders live beside it and are removed).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from dossier.problems import Problems
+from dossier.render import Output
+
+
+class OutputError(Exception):
+    """The output folder cannot be replaced; the message says why and what to do."""
+
+
+def check_outputs(outputs: list[Output], problems: Problems) -> None:
+    """Two sources mapping to one output path is an error that names both."""
+    seen: dict[str, Output] = {}
+    for out in outputs:
+        first = seen.setdefault(out.path, out)
+        if first is not out:
+            where = out.source or first.source or Path(".")
+            problems.error(where, 0, f"two files would be written to {out.path}: "
+                           f"{first.origin} and {out.origin}",
+                           "rename one of them (or change its slug)")
+
+
+def write(outputs: list[Output], output_dir: Path) -> int:
+    """Write every output into a new folder, then swap it in place of `output_dir`."""
+    _check_replaceable(output_dir)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
+    try:
+        for out in outputs:
+            target = staging / out.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if out.data is not None:
+                target.write_bytes(out.data)
+            else:
+                shutil.copyfile(out.source, target)
+        os.chmod(staging, 0o755)          # mkdtemp makes it 0700; a web server must read it
+        _swap(staging, output_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return len(outputs)
+
+
+def _check_replaceable(output_dir: Path) -> None:
+    """Refuse to replace a folder that is not a site we built (say, --output ~/Documents)."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise OutputError(f"{output_dir} is a file, not a folder: choose another --output")
+    if output_dir.is_dir() and any(output_dir.iterdir()) and \
+            not (output_dir / "index.html").is_file():
+        raise OutputError(f"{output_dir} is not empty and does not look like a built site "
+                          "(no index.html): the build replaces the whole folder, so choose "
+                          "another --output or empty it first")
+
+
+def _swap(staging: Path, output_dir: Path) -> None:
+    if not output_dir.exists():
+        staging.rename(output_dir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
+    old.rmdir()
+    output_dir.rename(old)
+    try:
+        staging.rename(output_dir)
+    except BaseException:
+        old.rename(output_dir)            # put the previous site back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
