@@ -44,8 +44,9 @@ class Fields:
 
     def missing(self, key, hint: str) -> None:
         where = f" in {self._name('')[:-1]}" if self.at else ""
-        self.problems.error(self.raw.path, self.line(), f"missing required field '{key}'{where}",
-                            hint)
+        what = "empty" if key in self.data else "missing"
+        line = self.line(key) if key in self.data else self.line()
+        self.problems.error(self.raw.path, line, f"{what} required field '{key}'{where}", hint)
 
     def unknown(self, known: tuple[str, ...]) -> None:
         for key in self.data:

@@ -1,0 +1,188 @@
+"""Building tiny dossiers: pages, cross-links, resolution of names, what a reader sees."""
+from pathlib import Path
+
+from conftest import article
+from sitecheck import broken_links, links, parse, text
+
+ACTORS = {
+    "content/actors/coree-du-nord.md": """
+        ---
+        name: Corée du Nord
+        aliases: [North Korea, RPDC, Pyongyang]
+        kind: state
+        country: KP
+        ---
+        Prose about **Pyongyang**.
+        """,
+    "content/actors/russie.md": "---\nname: Russie\naliases: [Moscou, Kremlin]\nkind: state\n---\n",
+    "content/resolutions/s-res-2397-2017.md": """
+        ---
+        symbol: S/RES/2397 (2017)
+        body: Conseil de sécurité
+        adopted: 2017-12-22
+        url: https://undocs.org/S/RES/2397(2017)
+        provisions:
+          - text: Rapatriement des travailleurs
+            deadline: 2019-12-22
+        ---
+        """,
+}
+
+
+def crosslinked(make_dossier):
+    return make_dossier({
+        **ACTORS,
+        "content/articles/shells.md": article(
+            title="Obus", date="2022-11-02", actors="[coree du NORD, Moscou, John Kirby]",
+            resolutions='[2397, "UNSCR 2397", "S/RES/2397 (2017)", "A/RES/ES-11/1"]',
+            tags="[munitions]",
+            source="{name: Associated Press, url: 'https://example.org/ap', author: A. M., "
+                   "language: en, archived: 'https://web.archive.org/x', retrieved: 2022-11-03}",
+            claims="[{by: John Kirby, about: [RPDC], status: alleged, text: Shells are shipped}]",
+            events="[{date: 2022-07-13, title: Recognition of DPR and LPR, actors: [Pyongyang]}]",
+            body="See [the purchase](purchase.md#provenance) and [Russia](../actors/russie.md)."),
+        "content/articles/purchase.md": article(title="Achat", date="2022-09-06",
+                                                actors="[Russie, North Korea]"),
+        "content/articles/older.md": article(title="Ancien", date="2006-10-14",
+                                             actors="[Pyongyang]"),
+    }, config="language: fr\ntitle: Test dossier\n")
+
+
+def test_every_page_type_is_written_and_cross_linked(make_dossier, build_site):
+    site = build_site(crosslinked(make_dossier))
+    for page in ["index.html", "404.html", "timeline/index.html", "actors/index.html",
+                 "resolutions/index.html", "tags/index.html", "tags/munitions/index.html",
+                 "articles/shells/index.html", "actors/coree-du-nord/index.html",
+                 "resolutions/s-res-2397-2017/index.html", "static/style.css"]:
+        assert (site / page).is_file(), page
+    shells = site / "articles/shells/index.html"
+    assert "../../actors/coree-du-nord/index.html" in links(shells)
+    assert "../../actors/russie/index.html" in links(shells)
+    assert "../../resolutions/s-res-2397-2017/index.html" in links(shells)
+    assert "../purchase/index.html#provenance" in links(shells)  # Markdown link to a .md file
+    assert broken_links(site) == []
+
+
+def test_aliases_and_accents_resolve_to_one_actor_page(make_dossier, build_site):
+    site = build_site(crosslinked(make_dossier))
+    page = site / "actors/coree-du-nord/index.html"
+    seen = text(page)
+    for title in ("Obus", "Achat", "Ancien", "Recognition of DPR and LPR"):
+        assert title in seen
+    assert "North Korea" in seen and "Prose about Pyongyang" in seen
+    assert not (site / "actors/pyongyang").exists()
+    assert not (site / "actors/north-korea").exists()
+
+
+def test_resolution_references_normalise_to_one_page(make_dossier, build_site):
+    site = build_site(crosslinked(make_dossier))
+    pages = sorted(p.name for p in (site / "resolutions").iterdir() if p.is_dir())
+    assert pages == ["a-res-es-11-1", "s-res-2397-2017"]
+    page = text(site / "resolutions/s-res-2397-2017/index.html")
+    assert "22 décembre 2017" in page and "Rapatriement des travailleurs" in page
+    assert "22 décembre 2019" in page and "Obus" in page
+    assert "https://undocs.org/S/RES/2397(2017)" in links(site / "resolutions/s-res-2397-2017/index.html")
+
+
+def test_unknown_actor_and_resolution_get_stub_pages(make_dossier, build_site):
+    site = build_site(crosslinked(make_dossier))
+    assert "Obus" in text(site / "actors/john-kirby/index.html")
+    assert "A/RES/ES-11/1" in text(site / "resolutions/a-res-es-11-1/index.html")
+
+
+def test_article_page_shows_provenance_claims_events_and_neighbours(make_dossier, build_site):
+    site = build_site(crosslinked(make_dossier))
+    page = site / "articles/shells/index.html"
+    seen = text(page)
+    for fact in ("Associated Press", "A. M.", "anglais", "3 novembre 2022", "Shells are shipped",
+                 "allégué", "13 juillet 2022", "Recognition of DPR and LPR", "Articles liés"):
+        assert fact in seen, fact
+    assert "https://web.archive.org/x" in links(page)
+    assert "../purchase/index.html" in links(page)              # previous by date
+    older = site / "articles/older/index.html"
+    assert "../purchase/index.html" in links(older)             # next by date
+    assert parse(page).ids >= {"provenance"}
+
+
+def test_actor_page_lists_co_actors_with_counts_and_claims(make_dossier, build_site):
+    site = build_site(crosslinked(make_dossier))
+    page = site / "actors/russie/index.html"
+    html = page.read_text()
+    assert 'href="../coree-du-nord/index.html"' in html
+    assert 'title="2 articles en commun"' in html
+    kirby = text(site / "actors/john-kirby/index.html")
+    assert "Affirmations faites" in kirby and "Shells are shipped" in kirby
+    assert "Affirmations le concernant" in text(site / "actors/coree-du-nord/index.html")
+
+
+def test_timeline_groups_by_year_and_month_and_filters_by_actor(make_dossier, build_site):
+    site = build_site(crosslinked(make_dossier))
+    page = site / "timeline/index.html"
+    seen = text(page)
+    assert seen.index("2006") < seen.index("juillet 2022") < seen.index("novembre 2022")
+    html = page.read_text()
+    assert 'data-actors="coree-du-nord russie john-kirby"' in html
+    assert '<option value="coree-du-nord">' in html
+
+
+def test_english_dossier_gets_english_interface(make_dossier, build_site):
+    root = make_dossier({"content/articles/a.md": article(title="A", date="2022-11-02")},
+                        config="language: en\n")
+    site = build_site(root)
+    page = site / "articles/a/index.html"
+    assert '<html lang="en">' in page.read_text()
+    assert "November 2, 2022" in text(page) and "Timeline" in text(page)
+
+
+def test_site_theme_overrides_templates_file_by_file(make_dossier, build_site):
+    root = make_dossier({
+        "content/articles/a.md": article(title="A"),
+        "theme/templates/404.html": "{% extends 'base.html' %}{% block main %}Custom 404{% endblock %}",
+        "theme/static/extra.css": "body{}",
+    })
+    site = build_site(root)
+    assert "Custom 404" in text(site / "404.html")
+    assert "Un titre" not in text(site / "404.html")
+    assert (site / "static/extra.css").is_file() and (site / "static/style.css").is_file()
+    assert "A" in text(site / "articles/a/index.html")
+
+
+def test_drafts_are_left_out_unless_asked(make_dossier, build_site):
+    root = make_dossier({"content/articles/a.md": article(title="Brouillon", draft="true")})
+    assert not (build_site(root) / "articles/a").exists()
+    assert (build_site(root, drafts=True) / "articles/a/index.html").is_file()
+
+
+def test_images_and_files_beside_articles_are_copied_and_linked(make_dossier, build_site):
+    root = make_dossier({
+        "content/articles/a.md": article(body="![Carte](carte.png) [PDF](docs/rapport.pdf)"),
+        "content/articles/carte.png": b"\x89PNG fake",
+        "content/articles/docs/rapport.pdf": b"%PDF fake",
+    })
+    site = build_site(root)
+    page = site / "articles/a/index.html"
+    assert "../carte.png" in links(page, "img")
+    assert "../docs/rapport.pdf" in links(page)
+    assert (site / "articles/carte.png").read_bytes() == b"\x89PNG fake"
+    assert broken_links(site) == []
+
+
+def test_markdown_extensions_and_highlighting(make_dossier, build_site):
+    body = ("[TOC]\n\n## Partie\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1].\n\n"
+            "[^1]: Une note.\n\n```python\ndef f():\n    return 1\n```\n")
+    site = build_site(make_dossier({"content/articles/a.md": article(body=body)}))
+    html = (site / "articles/a/index.html").read_text()
+    assert '<div class="toc">' in html and 'id="partie"' in html
+    assert "<table>" in html and 'class="footnote"' in html
+    assert '<div class="highlight"><pre>' in html and '<span class="k">def</span>' in html
+    assert ".highlight .k" in (site / "static/pygments.css").read_text()
+    assert broken_links(site) == []
+
+
+def test_a_page_works_from_any_depth_with_relative_links_only(make_dossier, build_site):
+    site = build_site(crosslinked(make_dossier))
+    for page in site.rglob("*.html"):
+        for url in links(page) + links(page, "link") + links(page, "script"):
+            assert not url.startswith("/"), f"{page}: {url}"
+            if not url.startswith(("http", "#", "mailto:")):
+                assert url.endswith((".html", ".css", ".js", ".svg", ".png", ".pdf")) or "#" in url, url

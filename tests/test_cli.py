@@ -1,0 +1,157 @@
+"""The real command line: every content error located, all reported, exit codes, safe output."""
+import hashlib
+
+import pytest
+
+from conftest import article, run_cli
+
+GOOD = {"content/articles/good.md": article(title="Bon article")}
+
+
+def cli(root, *args):
+    result = run_cli(*args, "--root", str(root))
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def digest(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("yaml.md", "---\ntitle: x\ntags: [a, b\ndate: 2022-01-01\n---\n",
+     "content/articles/yaml.md:4: invalid YAML"),
+    ("date.md", article(date="2022-02-30"),
+     "content/articles/date.md:3: date: '2022-02-30' is not a valid date"),
+    ("notitle.md", "---\ndate: 2022-01-01\nsource: AP\n---\n",
+     "content/articles/notitle.md:2: missing required field 'title'"),
+    ("nosource.md", "---\ntitle: T\ndate: 2022-01-01\n---\n",
+     "content/articles/nosource.md:2: missing required field 'source'"),
+    ("escape.md", article(slug="../../etc/passwd"),
+     "content/articles/escape.md:5: slug '../../etc/passwd' may only hold a-z, 0-9 and '-'"),
+    ("nomatter.md", "Just text\n",
+     "content/articles/nomatter.md:1: no front matter"),
+    ("latin1.md", "---\ntitle: Cor\xe9e\n---\n".encode("latin-1"),
+     "content/articles/latin1.md:2: not UTF-8 text"),
+    ("link.md", article(body="Intro.\n\nSee [there](missing.md)."),
+     "content/articles/link.md:8: link to 'missing.md' points nowhere"),
+    ("status.md", article(claims="[{by: X, status: rumoured, text: t}]"),
+     "content/articles/status.md:5: status 'rumoured' is not a claim status"),
+    ("event.md", article(events="\n  - date: 2022-13-01\n    title: Bad month"),
+     "content/articles/event.md:6: events.0.date: '2022-13-01' is not a valid date"),
+    ("bomb.md", "---\ntitle: &a T\ndate: 2022-01-01\nsource: *a\n---\n",
+     "content/articles/bomb.md:4: invalid YAML: YAML alias *a is not allowed"),
+])
+def test_each_content_error_is_located_and_explained(make_dossier, name, text, expected):
+    root = make_dossier({**GOOD, f"content/articles/{name}": text})
+    result = cli(root, "check")
+    assert result.returncode == 1
+    assert expected in result.stderr, result.stderr
+
+
+def test_duplicate_slugs_name_both_files(make_dossier):
+    root = make_dossier({"content/articles/a.md": article(slug="same"),
+                         "content/articles/b.md": article(slug="same")})
+    result = cli(root, "check")
+    assert result.returncode == 1
+    assert "content/articles/b.md:5: article address articles/same/ is also used by " \
+           "content/articles/a.md" in result.stderr
+
+
+def test_alias_claimed_by_two_actors_names_both_files(make_dossier):
+    root = make_dossier({**GOOD,
+                         "content/actors/a.md": "---\nname: Corée du Nord\naliases: [DPRK]\n---\n",
+                         "content/actors/b.md": "---\nname: North Korea\naliases: [dprk]\n---\n"})
+    result = cli(root, "check")
+    assert result.returncode == 1
+    assert "content/actors/b.md:1: name or alias 'dprk' is also claimed by 'Corée du Nord' " \
+           "in content/actors/a.md" in result.stderr
+
+
+def test_all_errors_are_reported_not_only_the_first(make_dossier):
+    root = make_dossier({
+        "content/articles/a.md": article(date="2022-02-30"),
+        "content/articles/b.md": "---\ntitle: [unclosed\n---\n",
+        "content/articles/c.md": article(title="C", source="''"),
+        "content/actors/x.md": "---\nkind: state\n---\n",
+    })
+    result = cli(root, "check")
+    assert result.returncode == 1
+    for where in ("a.md:3:", "b.md:2:", "c.md:4:", "actors/x.md:2:"):
+        assert where in result.stderr
+    assert "4 errors" in result.stderr
+
+
+def test_unknown_field_warns_and_fails_under_strict(make_dossier):
+    root = make_dossier({"content/articles/a.md": article(auther="Someone")})
+    relaxed = cli(root, "check")
+    assert relaxed.returncode == 0
+    assert "content/articles/a.md:5: warning: unknown field 'auther' is ignored " \
+           "(did you mean 'author'?)" not in relaxed.stderr   # author is a source field
+    assert "content/articles/a.md:5: warning: unknown field 'auther' is ignored" in relaxed.stderr
+    strict = cli(root, "check", "--strict")
+    assert strict.returncode == 1 and "warnings count as errors" in strict.stderr
+
+
+def test_unknown_actor_suggests_the_closest_name(make_dossier):
+    root = make_dossier({"content/articles/a.md": article(actors="[Corée du Nrd]"),
+                         "content/actors/k.md": "---\nname: Corée du Nord\n---\n"})
+    result = cli(root, "check", "--strict")
+    assert result.returncode == 1
+    assert "content/articles/a.md:5: warning: unknown actor 'Corée du Nrd': a stub page is " \
+           "made (did you mean 'Corée du Nord'?)" in result.stderr
+
+
+def test_build_and_check_exit_codes(make_dossier, tmp_path):
+    root = make_dossier(GOOD)
+    assert cli(root, "check").returncode == 0
+    assert not (root / "_site").exists(), "check must write nothing"
+    built = cli(root, "build")
+    assert built.returncode == 0 and "written to" in built.stdout
+    assert (root / "_site/articles/good/index.html").is_file()
+    assert run_cli("build", "--no-such-flag").returncode == 2
+    assert run_cli("check", "--root", str(tmp_path / "missing")).returncode == 2
+
+
+def test_default_command_is_build(make_dossier):
+    root = make_dossier(GOOD)
+    assert run_cli("--root", str(root)).returncode == 0
+    assert (root / "_site/index.html").is_file()
+
+
+def test_failed_build_keeps_previous_output_byte_identical(make_dossier):
+    root = make_dossier(GOOD)
+    assert cli(root, "build").returncode == 0
+    before = digest(root / "_site")
+    (root / "content/articles/bad.md").write_text(article(date="2022-02-30"))
+    result = cli(root, "build")
+    assert result.returncode == 1 and "previous output is unchanged" in result.stderr
+    assert digest(root / "_site") == before
+    assert sorted(p.name for p in root.iterdir()) == ["_site", "content"]  # no temp folders
+
+
+def test_rebuild_replaces_output_and_removes_deleted_pages(make_dossier):
+    root = make_dossier({**GOOD, "content/articles/gone.md": article(title="Gone")})
+    assert cli(root, "build").returncode == 0
+    (root / "content/articles/gone.md").unlink()
+    assert cli(root, "build").returncode == 0
+    assert not (root / "_site/articles/gone").exists()
+    assert sorted(p.name for p in root.iterdir()) == ["_site", "content"]
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_site(make_dossier, tmp_path):
+    root = make_dossier(GOOD)
+    precious = tmp_path / "Documents"
+    precious.mkdir()
+    (precious / "thesis.odt").write_text("years of work")
+    result = cli(root, "build", "--output", str(precious))
+    assert result.returncode == 2 and "does not look like a built site" in result.stderr
+    assert (precious / "thesis.odt").read_text() == "years of work"
+
+
+def test_output_inside_content_is_a_config_error(make_dossier):
+    root = make_dossier(GOOD, config="output: content/site\n")
+    result = cli(root, "build")
+    assert result.returncode == 1
+    assert "dossier.yaml:1: output: content/site overlaps content/" in result.stderr

@@ -1,0 +1,39 @@
+"""The repository's own sample dossier: clean under --strict, fully linked, integral."""
+from conftest import REPO, run_cli
+from dossier.pipeline import build
+from sitecheck import broken_links, text
+
+
+def test_sample_checks_clean_under_strict():
+    result = run_cli("check", "--strict")
+    assert result.returncode == 0, result.stderr
+    assert "0 errors, 0 warnings" in result.stdout
+
+
+def test_every_internal_link_in_the_sample_resolves(sample_site):
+    assert broken_links(sample_site) == []
+
+
+def test_sample_has_no_stub_pages_and_every_reference_has_its_file():
+    result = build(REPO, write_output=False)
+    dossier = result.dossier
+    assert [a.name for a in dossier.actors.values() if a.path is None] == []
+    assert [r.symbol for r in dossier.resolutions.values() if r.path is None] == []
+
+
+def test_every_article_cites_a_source_url_and_every_claim_is_attributed():
+    dossier = build(REPO, write_output=False).dossier
+    for article in dossier.articles:
+        assert article.source.name and article.source.url.startswith("https://"), article.path
+    for linked in dossier.claims:
+        assert linked.claim.by and linked.claim.status, linked
+        assert dossier.by_slug[linked.article].source.url
+
+
+def test_seed_report_is_the_flagship_article_cleaned_of_scraper_junk(sample_site):
+    page = sample_site / "articles/2022-11-02-coree-du-nord-obus-russie/index.html"
+    seen = text(page)
+    assert "La Corée du Nord expédie secrètement" in seen
+    assert "John Kirby" in seen and "Associated Press" in seen
+    for junk in ("[ad_1]", "[ad_2]", "Source link"):
+        assert junk not in seen
