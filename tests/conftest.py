@@ -1,35 +1,12 @@
 """Fixtures that build tiny real dossiers in temporary folders, and the sample once."""
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from dossier.pipeline import build
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return root
-
-
-def article(title="Un titre", date="2022-11-02", source="Associated Press", body="Texte.",
-            **fields) -> str:
-    """An article file; extra front-matter fields are written as given (YAML text)."""
-    lines = [f'title: "{title}"', f"date: {date}", f"source: {source}"]
-    lines += [f"{key}: {value}" for key, value in fields.items()]
-    return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
+from tests.helpers import REPO, write_files
 
 
 @pytest.fixture
@@ -52,12 +29,6 @@ def build_site():
         assert result.ok, "\n".join(map(str, result.problems.sorted()))
         return result.config.output_dir
     return run
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """The real command line, as a user runs it."""
-    return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd or REPO,
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="session")

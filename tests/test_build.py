@@ -1,8 +1,8 @@
 """Building tiny dossiers: pages, cross-links, resolution of names, what a reader sees."""
 from pathlib import Path
 
-from conftest import article
-from sitecheck import broken_links, links, parse, text
+from tests.helpers import article
+from tests.sitecheck import broken_links, links, parse, text
 
 ACTORS = {
     "content/actors/coree-du-nord.md": """

@@ -3,7 +3,7 @@ import hashlib
 
 import pytest
 
-from conftest import article, run_cli
+from tests.helpers import article, run_cli
 
 GOOD = {"content/articles/good.md": article(title="Bon article")}
 

@@ -1,7 +1,7 @@
 """The repository's own sample dossier: clean under --strict, fully linked, integral."""
-from conftest import REPO, run_cli
+from tests.helpers import REPO, run_cli
 from dossier.pipeline import build
-from sitecheck import broken_links, text
+from tests.sitecheck import broken_links, text
 
 
 def test_sample_checks_clean_under_strict():

@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import article, run_cli
+from tests.helpers import article, run_cli
 from dossier.markup import Markup
 
 PAYLOAD = '<script>alert(1)</script><img src=#a onerror=alert(2)>"\'><svg onload=alert(3)>'
