@@ -4,7 +4,9 @@ The loader is PyYAML's safe loader with three changes that matter to authors:
 - dates stay text, so an impossible date (2022-02-30) is reported on its own line by the
   validator instead of failing the whole block;
 - only true/false are booleans (YAML 1.1 would read the country code `NO` as false);
-- aliases (`*name`) are refused, so a "billion laughs" block cannot blow up time or memory.
+- aliases (`*name`) are refused, so a "billion laughs" block cannot blow up time or memory
+  (composing shares aliased nodes instead of copying them; the line walk stops at the first
+  node met twice, before anything is constructed).
 """
 from __future__ import annotations
 
@@ -17,15 +19,9 @@ _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-class _Loader(yaml.SafeLoader):
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None, None,
-                f"YAML alias *{event.anchor} is not allowed here; write the value out in full",
-                event.start_mark)
-        return super().compose_node(parent, index)
+# libyaml's C parser when present (about 10x faster), with the same resolver rules.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    pass
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -70,10 +66,11 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, dict]:
         if node is None:
             return None, {}
         lines: dict[Path_, int] = {}
-        _collect_lines(node, (), first_line, lines)
+        _collect_lines(node, (), first_line, lines, set())
         return loader.construct_document(node), lines
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # The context (where the unclosed bracket or quote opened) is where the fix goes.
+        mark = exc.context_mark or exc.problem_mark
         line = first_line + (mark.line if mark else 0)
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         raise FrontMatterError(line, f"invalid YAML: {message}",
@@ -84,16 +81,23 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, dict]:
         loader.dispose()
 
 
-def _collect_lines(node, path, first_line, lines):
-    lines[path] = first_line + node.start_mark.line
+def _collect_lines(node, path, first_line, lines, seen):
+    """Record the line of every value; a node met twice is an alias (*name): refused."""
+    if id(node) in seen:
+        line = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines),
+                    first_line)
+        raise FrontMatterError(line, "invalid YAML: YAML alias is not "
+                               "allowed here", "write the value out in full instead of *name")
+    seen.add(id(node))
+    lines.setdefault(path, first_line + node.start_mark.line)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
-                _collect_lines(value_node, path + (key_node.value,), first_line, lines)
                 lines[path + (key_node.value,)] = first_line + key_node.start_mark.line
+                _collect_lines(value_node, path + (key_node.value,), first_line, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _collect_lines(item, path + (index,), first_line, lines)
+            _collect_lines(item, path + (index,), first_line, lines, seen)
 
 
 def split(text: str) -> Parsed:

@@ -9,6 +9,7 @@ from dossier.names import fold, resolution_key, resolution_symbol, slugify
 from dossier.problems import Problems
 
 RELATED_LIMIT = 5
+COMMON_ACTOR = 50
 
 
 class _Actors:
@@ -191,17 +192,28 @@ def _invert(links: dict[str, list[str]], ordered: list[model.Article]) -> dict[s
 
 
 def _related(ordered, article_actors, actor_articles) -> dict[str, list[str]]:
-    """Articles sharing the most actors, then the nearest in date."""
+    """Articles sharing the most actors, then the nearest in date.
+
+    An actor named in more than COMMON_ACTOR articles (Russia in a dossier on Russia) would
+    make this quadratic; for such actors only the articles nearest in date are candidates."""
     rank = {a.slug: i for i, a in enumerate(ordered)}
+    named = {slug: set(actors) for slug, actors in article_actors.items()}
+    position = {actor: {slug: i for i, slug in enumerate(slugs)}
+                for actor, slugs in actor_articles.items() if len(slugs) > COMMON_ACTOR}
     related = {}
     for article in ordered:
-        shared: Counter = Counter()
-        for actor in article_actors[article.slug]:
-            shared.update(actor_articles[actor])
-        del shared[article.slug]
-        here = rank[article.slug]
+        slug, here = article.slug, rank[article.slug]
+        candidates: set[str] = set()
+        for actor in named[slug]:
+            slugs = actor_articles[actor]
+            if actor in position:
+                i = position[actor][slug]
+                slugs = slugs[max(0, i - RELATED_LIMIT):i + RELATED_LIMIT + 1]
+            candidates.update(slugs)
+        candidates.discard(slug)
+        shared = {other: len(named[slug] & named[other]) for other in candidates}
         best = sorted(shared, key=lambda s: (-shared[s], abs(rank[s] - here), rank[s]))
-        related[article.slug] = best[:RELATED_LIMIT]
+        related[slug] = best[:RELATED_LIMIT]
     return related
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,7 +130,8 @@ class Dossier:
     resolution_timeline: dict[str, list["TimelineEntry"]]
     by_slug: dict[str, Article] = field(default_factory=dict)
 
-    def ranked_actors(self) -> list[tuple[str, int]]:
+    @functools.cached_property
+    def ranked(self) -> list[tuple[str, int]]:
         """(actor slug, number of articles) with the most mentioned first."""
         counts = [(slug, len(slugs)) for slug, slugs in self.actor_articles.items()]
         return sorted(counts, key=lambda sc: (-sc[1], self.actors[sc[0]].name.casefold()))

@@ -1,13 +1,17 @@
-"""Jinja2 pages from the linked dossier -> {output path: bytes}.
+"""Jinja2 pages from the linked dossier -> Output list.
 
 Templates come from the site's theme/ first, then the packaged default theme, file by file.
 Autoescaping is on and undefined names fail loudly, so a template bug is never a silent blank.
+
+Each page is planned with the exact data it shows (`PageSpec.inputs`). A Renderer kept alive
+across builds (the preview server) re-renders only pages whose inputs changed and reuses
+Markdown bodies whose text did not: same inputs, same bytes, so an incremental build equals a
+clean one.
 """
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -15,12 +19,14 @@ import jinja2
 import yaml
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
+from markupsafe import Markup, escape
 
 from dossier import model, urls
 from dossier.config import SiteConfig
-from dossier.markup import Markup, plain_summary
+from dossier.markup import Markup as Markdown
+from dossier.markup import plain_summary
 from dossier.names import slugify
-from dossier.problems import Problems
+from dossier.problems import Problem, Problems
 
 FALLBACK_LANGUAGE = "en"
 
@@ -47,6 +53,14 @@ class Output:
     origin: str                  # what produced it, for double-write errors
     data: bytes | None = None
     source: Path | None = None
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    template: str
+    extra: dict = field(compare=False)
+    inputs: tuple = ()           # everything the page shows; equal inputs give equal bytes
 
 
 class Strings:
@@ -76,46 +90,158 @@ class Strings:
         raise KeyError(f"no UI string '{key}' in the theme's i18n/en.yaml")
 
 
+class Renderer:
+    """Renders a dossier with one theme and configuration; keeps caches between builds."""
+
+    def __init__(self, config: SiteConfig):
+        self.config = config
+        self.dirs = theme_dirs(config)
+        self.strings = Strings(self.dirs, config.language)
+        self.env = _environment(self.dirs, config)
+        self.markdown = Markdown()
+        self._bodies: dict[tuple, tuple[str, list[Problem]]] = {}
+        self._pages: dict[str, tuple[tuple, bytes]] = {}
+        self.rendered = 0                            # pages rendered by the last call
+
+    def render(self, dossier: model.Dossier, assets: list[Path],
+               problems: Problems) -> list[Output]:
+        """Every page of the site plus the theme's static files and content/'s other files."""
+        if not self.strings.translated:
+            problems.warning(self.config.root / "dossier.yaml", 1,
+                             f"no interface strings for language '{self.config.language}': "
+                             "English is used", "add theme/i18n/<language>.yaml")
+        bodies = self._render_bodies(dossier, assets, problems)
+        view = _View(dossier, bodies)
+        site = {"config": self.config, "dossier": dossier, "bodies": bodies, "view": view,
+                "t": self.strings}
+        outputs, pages, self.rendered = [], {}, 0
+        for spec in plan(dossier, view):
+            cached = self._pages.get(spec.path)
+            if cached and cached[0] == spec.inputs:
+                data = cached[1]
+            else:
+                template = self.env.get_template(spec.template)
+                data = template.render(site, page_path=spec.path, **spec.extra).encode()
+                self.rendered += 1
+            pages[spec.path] = (spec.inputs, data)
+            outputs.append(Output(spec.path, f"template {spec.template}", data))
+        self._pages = pages
+        outputs += static_files(self.dirs)
+        content = self.config.content_dir
+        outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p)
+                    for p in assets]
+        return outputs
+
+    def _render_bodies(self, dossier, assets, problems) -> "_Bodies":
+        bodies = _Bodies(self.config.content_dir.resolve(), dossier, assets)
+        # A body's HTML depends on its text and on where the files it links to are published.
+        where = hash((tuple(sorted(bodies.pages.items())), tuple(assets)))
+        cache: dict = {}
+        for page, (path, text, line) in bodies.sources.items():
+            key = (path, text, line, where)
+            hit = self._bodies.get(key)
+            if hit is None:
+                found = Problems(problems.root)
+                hit = (bodies.convert(self.markdown, page, path, text, line, found), found.items)
+            cache[key] = hit
+            bodies.html[page] = hit[0]
+            problems.items.extend(hit[1])
+        self._bodies = cache
+        return bodies
+
+
 def render(config: SiteConfig, dossier: model.Dossier, assets: list[Path],
            problems: Problems) -> list[Output]:
-    """Every page of the site plus the theme's static files and content/'s other files."""
-    dirs = theme_dirs(config)
-    strings = Strings(dirs, config.language)
-    if not strings.translated:
-        problems.warning(config.root / "dossier.yaml", 1,
-                         f"no interface strings for language '{config.language}': English is used",
-                         "add theme/i18n/<language>.yaml")
-    env = _environment(dirs, config, strings)
-    bodies = _Bodies(config, dossier, problems)
-    site = {"config": config, "dossier": dossier, "bodies": bodies, "t": strings}
+    """One-off full render (the `build` and `check` commands)."""
+    return Renderer(config).render(dossier, assets, problems)
 
-    pages: list[tuple[str, str, dict]] = [
-        (urls.HOME, "index.html", {}),
-        (urls.TIMELINE, "timeline.html", {}),
-        (urls.ACTORS, "actors.html", {}),
-        (urls.RESOLUTIONS, "resolutions.html", {}),
-        (urls.TAGS, "tags.html", {}),
-        (urls.NOT_FOUND, "404.html", {}),
+
+def plan(dossier: model.Dossier, view: "_View") -> list[PageSpec]:
+    """Every page, with the data it shows. Templates must show nothing outside `inputs`."""
+    a, e = view.article, view.entry
+    everything = (tuple(a(x.slug) for x in dossier.articles),
+                  tuple(view.actor(s) + (n,) for s, n in dossier.ranked),
+                  tuple(view.resolution_full(s) for s in dossier.resolutions),
+                  tuple(e(x) for x in dossier.timeline), tuple(dossier.tags))
+    specs = [
+        PageSpec(urls.HOME, "index.html", {}, everything),
+        PageSpec(urls.TIMELINE, "timeline.html", {}, everything),
+        PageSpec(urls.ACTORS, "actors.html", {}, (
+            tuple((x, len(dossier.actor_articles.get(s, ()))) for s, x in dossier.actors.items()),)),
+        PageSpec(urls.RESOLUTIONS, "resolutions.html", {}, everything[2]),
+        PageSpec(urls.TAGS, "tags.html", {}, tuple((s, lbl, len(v)) for s, (lbl, v) in
+                                                   dossier.tags.items())),
+        PageSpec(urls.NOT_FOUND, "404.html", {}, ()),
     ]
     articles = dossier.articles
     for i, article in enumerate(articles):
-        pages.append((urls.article(article.slug), "article.html", {
-            "article": article,
-            "newer": articles[i - 1] if i > 0 else None,
-            "older": articles[i + 1] if i + 1 < len(articles) else None}))
-    pages += [(urls.actor(s), "actor.html", {"actor": a}) for s, a in dossier.actors.items()]
-    pages += [(urls.resolution(s), "resolution.html", {"resolution": r})
-              for s, r in dossier.resolutions.items()]
-    pages += [(urls.tag(s), "tag.html", {"tag": s, "label": label, "slugs": slugs})
-              for s, (label, slugs) in dossier.tags.items()]
+        newer = articles[i - 1] if i > 0 else None
+        older = articles[i + 1] if i + 1 < len(articles) else None
+        specs.append(PageSpec(urls.article(article.slug), "article.html",
+                              {"article": article, "newer": newer, "older": older}, (
+            article, view.bodies.of(urls.article(article.slug)),
+            tuple(view.actor(s) for s in dossier.article_actors[article.slug]),
+            tuple(view.resolution(s) for s in dossier.article_resolutions[article.slug]),
+            tuple(view.claim(c) for c in dossier.article_claims.get(article.slug, ())),
+            tuple(a(s) for s in dossier.related[article.slug]),
+            newer and a(newer.slug), older and a(older.slug))))
+    for slug, actor in dossier.actors.items():
+        by, about = dossier.actor_claims.get(slug, ((), ()))
+        specs.append(PageSpec(urls.actor(slug), "actor.html", {"actor": actor}, (
+            actor, view.bodies.of(urls.actor(slug)),
+            tuple(view.actor(s) + (n,) for s, n in dossier.co_actors.get(slug, ())),
+            tuple(map(view.claim, by)), tuple(map(view.claim, about)),
+            tuple(e(x) for x in dossier.actor_timeline.get(slug, ())))))
+    for slug, resolution in dossier.resolutions.items():
+        specs.append(PageSpec(urls.resolution(slug), "resolution.html",
+                              {"resolution": resolution}, (
+            resolution, view.bodies.of(urls.resolution(slug)),
+            tuple(a(s) for s in dossier.resolution_articles.get(slug, ())),
+            tuple(e(x) for x in dossier.resolution_timeline.get(slug, ())))))
+    for slug, (label, slugs) in dossier.tags.items():
+        specs.append(PageSpec(urls.tag(slug), "tag.html",
+                              {"tag": slug, "label": label, "slugs": slugs},
+                              (label, tuple(a(s) for s in slugs))))
+    return specs
 
-    outputs = [Output(path, f"template {name}",
-                      env.get_template(name).render(site, page_path=path, **extra).encode())
-               for path, name, extra in pages]
-    outputs += static_files(dirs)
-    content = config.content_dir
-    outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p) for p in assets]
-    return outputs
+
+class _View:
+    """The small facts a page shows about other records (a link's text, a list item)."""
+
+    def __init__(self, dossier: model.Dossier, bodies: "_Bodies"):
+        self.dossier, self.bodies = dossier, bodies
+        self._summaries: dict[str, str] = {}
+
+    def summary(self, slug: str) -> str:
+        if slug not in self._summaries:
+            article = self.dossier.by_slug[slug]
+            self._summaries[slug] = article.summary or plain_summary(
+                self.bodies.of(urls.article(slug)))
+        return self._summaries[slug]
+
+    def article(self, slug: str) -> tuple:
+        x = self.dossier.by_slug[slug]
+        return (slug, x.title, x.date, x.source.name, self.summary(slug))
+
+    def actor(self, slug: str) -> tuple:
+        x = self.dossier.actors[slug]
+        return (slug, x.name, x.path is None)
+
+    def resolution(self, slug: str) -> tuple:
+        return (slug, self.dossier.resolutions[slug].symbol)
+
+    def resolution_full(self, slug: str) -> tuple:
+        return (self.dossier.resolutions[slug],
+                len(self.dossier.resolution_articles.get(slug, ())))
+
+    def entry(self, entry: model.TimelineEntry) -> tuple:
+        return (entry, tuple(map(self.actor, entry.actors)),
+                tuple(map(self.resolution, entry.resolutions)),
+                self.dossier.by_slug[entry.article].title)
+
+    def claim(self, linked: model.LinkedClaim) -> tuple:
+        return (linked, self.actor(linked.by), tuple(map(self.actor, linked.about)),
+                self.dossier.by_slug[linked.article].title)
 
 
 def static_files(dirs: list[Path]) -> list[Output]:
@@ -129,16 +255,31 @@ def static_files(dirs: list[Path]) -> list[Output]:
     return [Output(out, str(src), source=src) for out, src in sorted(found.items())]
 
 
-def _environment(dirs: list[Path], config: SiteConfig, strings: Strings) -> jinja2.Environment:
+def _environment(dirs: list[Path], config: SiteConfig) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-        lstrip_blocks=True, keep_trailing_newline=True)
+        lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
     locale = _locale(config.language)
 
     @jinja2.pass_context
     def url(context, target: str) -> str:
         return urls.relative(context["page_path"], target)
+
+    # Links to actors and resolutions appear hundreds of times per page: plain Python
+    # functions render them several times faster than Jinja macros.
+    @jinja2.pass_context
+    def actor_link(context, slug: str) -> Markup:
+        actor = context["dossier"].actors[slug]
+        stub = "" if actor.path else ' class="stub"'
+        href = urls.relative(context["page_path"], urls.actor(slug))
+        return Markup(f'<a href="{href}"{stub}>{escape(actor.name)}</a>')
+
+    @jinja2.pass_context
+    def resolution_link(context, slug: str) -> Markup:
+        symbol = context["dossier"].resolutions[slug].symbol
+        href = urls.relative(context["page_path"], urls.resolution(slug))
+        return Markup(f'<a href="{href}">{escape(symbol)}</a>')
 
     def date(value, style: str = "long") -> str:
         if value is None:
@@ -147,18 +288,22 @@ def _environment(dirs: list[Path], config: SiteConfig, strings: Strings) -> jinj
             return f"{format_date(value.date(), style, locale=locale)}, {value:%H:%M}"
         return format_date(value, style, locale=locale)
 
+    def time(value) -> Markup:
+        return Markup(f'<time datetime="{value.isoformat()}">{escape(date(value))}</time>')
+
     def month(value) -> str:
         return format_date(dt.date(value.year, value.month, 1), "LLLL y", locale=locale)
 
     def language_name(code: str) -> str:
         return locale.languages.get(code.split("-")[0], code) if code else ""
 
-    env.globals.update(url=url, urls=urls, language_name=language_name)
-    env.filters.update(date=date, month=month, slug=slugify, isodate=lambda d: d.isoformat() if d else "")
+    env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
+                       actor_link=actor_link, resolution_link=resolution_link)
+    env.filters.update(date=date, month=month, slug=slugify,
+                       isodate=lambda d: d.isoformat() if d else "")
     return env
 
 
-@functools.lru_cache(maxsize=None)
 def _locale(language: str) -> Locale:
     try:
         return Locale.parse(language.replace("-", "_"))
@@ -167,60 +312,49 @@ def _locale(language: str) -> Locale:
 
 
 class _Bodies:
-    """Markdown bodies rendered once per build, with content links checked and rewritten."""
+    """Markdown bodies of one build, with content links checked and rewritten."""
 
-    def __init__(self, config: SiteConfig, dossier: model.Dossier, problems: Problems):
-        self.content = config.content_dir.resolve()
-        self.problems = problems
-        self.markup = Markup()
-        self.pages: dict[Path, str] = {}
+    def __init__(self, content: Path, dossier: model.Dossier, assets: list[Path]):
+        self.content = content
+        self.assets = {p.resolve() for p in assets}
+        self.pages: dict[Path, str] = {}                      # source file -> page path
+        self.sources: dict[str, tuple[Path, str, int]] = {}   # page path -> Markdown
         for article in dossier.articles:
-            self.pages[article.path.resolve()] = urls.article(article.slug)
+            self._add(urls.article(article.slug), article.path, article.body, article.body_line)
         for actor in dossier.actors.values():
             if actor.path:
-                self.pages[actor.path.resolve()] = urls.actor(actor.slug)
-        for resolution in dossier.resolutions.values():
-            if resolution.path:
-                self.pages[resolution.path.resolve()] = urls.resolution(resolution.slug)
+                self._add(urls.actor(actor.slug), actor.path, actor.body, actor.body_line)
+        for res in dossier.resolutions.values():
+            if res.path:
+                self._add(urls.resolution(res.slug), res.path, res.text, res.text_line)
         self.html: dict[str, str] = {}
-        for article in dossier.articles:
-            self.html[urls.article(article.slug)] = self._render(article.path, article.body,
-                                                                 article.body_line)
-        for actor in dossier.actors.values():
-            if actor.path:
-                self.html[urls.actor(actor.slug)] = self._render(actor.path, actor.body,
-                                                                 actor.body_line)
-        for resolution in dossier.resolutions.values():
-            if resolution.path:
-                self.html[urls.resolution(resolution.slug)] = self._render(
-                    resolution.path, resolution.text, resolution.text_line)
+
+    def _add(self, page: str, path: Path, text: str, line: int) -> None:
+        self.pages[path.resolve()] = page
+        self.sources[page] = (path, text, line)
 
     def of(self, page: str) -> str:
         return self.html.get(page, "")
 
-    def summary(self, article: model.Article) -> str:
-        return article.summary or plain_summary(self.of(urls.article(article.slug)))
-
-    def _render(self, path: Path, text: str, first_line: int) -> str:
-        page = self.pages[path.resolve()]
-
+    def convert(self, markdown: Markdown, page: str, path: Path, text: str, first_line: int,
+                problems: Problems) -> str:
         def resolve(target: str, tag: str):
             line = first_line + _line_of(text, target)
             if target.startswith(("http://", "https://")):
-                self.problems.warning(path, line, f"remote image {target} is not shown: pages "
-                                      "load nothing from other hosts",
-                                      "save the image beside the article and link the copy")
+                problems.warning(path, line, f"remote image {target} is not shown: pages "
+                                 "load nothing from other hosts",
+                                 "save the image beside the article and link the copy")
                 return None
             file = (path.parent / target).resolve()
             if file in self.pages:
                 return urls.relative(page, self.pages[file])
-            if file.is_file() and file.is_relative_to(self.content):
+            if file in self.assets:
                 return urls.relative(page, file.relative_to(self.content).as_posix())
-            self.problems.error(path, line, f"link to '{target}' points nowhere",
-                                "link to an existing file in content/, relative to this file")
+            problems.error(path, line, f"link to '{target}' points nowhere",
+                           "link to an existing file in content/, relative to this file")
             return None
 
-        return self.markup.render(text, resolve)
+        return markdown.render(text, resolve)
 
 
 def _line_of(text: str, needle: str) -> int:

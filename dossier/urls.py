@@ -5,8 +5,6 @@ file:// (where a link to a folder opens a directory listing instead of the page)
 """
 from __future__ import annotations
 
-import posixpath
-
 HOME = "index.html"
 TIMELINE = "timeline/index.html"
 ACTORS = "actors/index.html"
@@ -40,5 +38,10 @@ def relative(from_page: str, to_path: str) -> str:
     if to_path.startswith(("http://", "https://", "#")):
         return to_path
     path, hash_, fragment = to_path.partition("#")
-    url = posixpath.relpath(path, posixpath.dirname(from_page) or ".")
+    here = from_page.split("/")[:-1]
+    there = path.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    url = "../" * (len(here) - common) + "/".join(there[common:])
     return url + hash_ + fragment

@@ -21,7 +21,7 @@ def digest(folder):
 
 @pytest.mark.parametrize("name, text, expected", [
     ("yaml.md", "---\ntitle: x\ntags: [a, b\ndate: 2022-01-01\n---\n",
-     "content/articles/yaml.md:4: invalid YAML"),
+     "content/articles/yaml.md:3: invalid YAML"),
     ("date.md", article(date="2022-02-30"),
      "content/articles/date.md:3: date: '2022-02-30' is not a valid date"),
     ("notitle.md", "---\ndate: 2022-01-01\nsource: AP\n---\n",
@@ -41,7 +41,7 @@ def digest(folder):
     ("event.md", article(events="\n  - date: 2022-13-01\n    title: Bad month"),
      "content/articles/event.md:6: events.0.date: '2022-13-01' is not a valid date"),
     ("bomb.md", "---\ntitle: &a T\ndate: 2022-01-01\nsource: *a\n---\n",
-     "content/articles/bomb.md:4: invalid YAML: YAML alias *a is not allowed"),
+     "content/articles/bomb.md:4: invalid YAML: YAML alias is not allowed"),
 ])
 def test_each_content_error_is_located_and_explained(make_dossier, name, text, expected):
     root = make_dossier({**GOOD, f"content/articles/{name}": text})

@@ -31,7 +31,7 @@ def test_yaml_aliases_are_refused_so_expansion_cannot_blow_up():
 @pytest.mark.parametrize("text, line, words", [
     ("title: x\n", 1, "must start with a line '---'"),
     ("---\ntitle: x\n", 1, "not closed"),
-    ("---\ntitle: x\ntags: [a, b\ndate: 2022-01-01\n---\n", 4, "invalid YAML"),
+    ("---\ntitle: x\ntags: [a, b\ndate: 2022-01-01\n---\n", 3, "invalid YAML"),
     ("---\n- a\n- b\n---\n", 2, "mapping"),
 ])
 def test_malformed_front_matter_names_its_line(text, line, words):
