@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     c = command("check", "validate the content and report every problem; write nothing")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--drafts", action="store_true", help="check drafts too")
+    s = command("serve", "preview the site, rebuilt and reloaded in the browser on every save")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this computer only)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    s.add_argument("--open", action="store_true", help="open the site in the web browser")
+    s.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    s.add_argument("--strict", action="store_true", help="treat warnings as errors")
     return parser
 
 
@@ -52,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     if not root.is_dir():
         print(f"dossier: --root {args.root}: no such folder", file=sys.stderr)
         return USAGE_ERROR
+    if args.command == "serve":
+        return _serve(root, args)
     if args.command == "check":
         return _report(build(root, write_output=False, strict=args.strict, drafts=args.drafts),
                        "checked")
@@ -63,6 +73,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dossier: {exc}", file=sys.stderr)
         return USAGE_ERROR
     return _report(result, "built", time.perf_counter() - started)
+
+
+def _serve(root: Path, args) -> int:
+    from dossier.serve import PreviewServer   # tornado is only needed here
+    try:
+        server = PreviewServer(root, args.host, args.port, strict=args.strict,
+                               drafts=args.drafts)
+    except OSError as exc:
+        print(f"dossier: cannot listen on {args.host}:{args.port}: {exc.strerror}; stop the "
+              "other server or choose another --port (0 picks a free one)", file=sys.stderr)
+        return USAGE_ERROR
+    if args.open:
+        import webbrowser
+        threading.Thread(target=lambda: server.ready.wait() and webbrowser.open(server.url),
+                         daemon=True).start()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    print("dossier: preview stopped")
+    return OK
 
 
 def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int:

@@ -29,8 +29,11 @@ def _visible(path: Path, top: Path) -> bool:
     return not any(p.startswith(".") for p in parts) and not path.name.endswith("~")
 
 
-def load(content_dir: Path, problems: Problems) -> Loaded:
-    """Read every content file; each unreadable one becomes a located problem."""
+def load(content_dir: Path, problems: Problems, cache: dict | None = None) -> Loaded:
+    """Read every content file; each unreadable one becomes a located problem.
+
+    With a `cache` (kept by the preview server between builds), a file whose size and
+    modification time are unchanged is not read again: its record and problems are reused."""
     loaded = Loaded()
     if not content_dir.is_dir():
         problems.error(content_dir, 0, "no content/ folder here",
@@ -43,13 +46,28 @@ def load(content_dir: Path, problems: Problems) -> Loaded:
         if path.suffix.lower() != ".md":
             loaded.assets.append(path)
         elif len(rel) >= 2 and rel[0] in KINDS:
-            parsed = read(path, problems)
-            if parsed is not None:
-                loaded.records.append(Raw(rel[0], path, parsed))
+            raw = _cached_read(rel[0], path, problems, cache)
+            if raw is not None:
+                loaded.records.append(raw)
         else:
             problems.warning(path, 1, "Markdown file outside articles/, actors/ or "
                              "resolutions/ is not built", "move it into one of those folders")
     return loaded
+
+
+def _cached_read(kind: str, path: Path, problems: Problems, cache: dict | None) -> Raw | None:
+    if cache is None:
+        parsed = read(path, problems)
+        return Raw(kind, path, parsed) if parsed is not None else None
+    stat = path.stat()
+    key = (kind, stat.st_mtime_ns, stat.st_size)
+    hit = cache.get(path)
+    if hit is None or hit[0] != key:
+        found = Problems(problems.root)
+        parsed = read(path, found)
+        hit = cache[path] = (key, Raw(kind, path, parsed) if parsed else None, found.items)
+    problems.items.extend(hit[2])
+    return hit[1]
 
 
 def read(path: Path, problems: Problems) -> Parsed | None:

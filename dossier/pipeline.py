@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,9 +11,28 @@ from dossier.link import link
 from dossier.load import load
 from dossier.model import Dossier
 from dossier.problems import Problems
-from dossier.render import render
+from dossier.render import Output, Renderer, theme_dirs
 from dossier.validate import validate
 from dossier.write import check_outputs, write
+
+
+@dataclass
+class BuildCache:
+    """What a long-lived process (the preview server) keeps between builds, so a rebuild
+    reads, validates, converts and renders only what a change touches."""
+
+    files: dict = field(default_factory=dict)        # path -> parsed file, by mtime and size
+    records: dict = field(default_factory=dict)      # raw record -> typed record
+    renderer: Renderer | None = None
+    theme_key: tuple = ()
+
+    def renderer_for(self, config: SiteConfig) -> Renderer:
+        """The previous renderer unless the configuration or a theme file changed."""
+        key = (config, tuple((p, p.stat().st_mtime_ns) for d in theme_dirs(config)
+                             for p in sorted(d.rglob("*")) if p.is_file()))
+        if self.renderer is None or key != self.theme_key:
+            self.renderer, self.theme_key = Renderer(config), key
+        return self.renderer
 
 
 @dataclass
@@ -22,6 +42,8 @@ class BuildResult:
     dossier: Dossier | None = None
     pages: int = 0                       # HTML pages rendered
     written: int = 0                     # files written (0 when nothing was written)
+    rendered: int = 0                    # pages rendered (the rest were unchanged)
+    outputs: list[Output] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -29,31 +51,49 @@ class BuildResult:
         return not self.problems.fatal(self.config.strict)
 
 
-def build(root: Path, *, write_output: bool = True, **options) -> BuildResult:
+def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = None,
+          **options) -> BuildResult:
     """Build the dossier at `root`; `options` override dossier.yaml (output, base_url, strict,
-    drafts). With write_output=False (the `check` command) everything runs but nothing is
+    drafts). With write_output=False (`check`, `serve`) everything runs but nothing is
     written. Content problems are collected in the result, never raised."""
     clock = _Clock()
     problems = Problems(root.resolve())
     config = load_config(root, problems, **options)
-    loaded = load(config.content_dir, problems)
+    cache = cache or BuildCache()
+    loaded = load(config.content_dir, problems, cache.files)
     clock.lap("load")
     articles, actors, resolutions = validate(loaded.records, config.language, problems,
-                                             drafts=config.drafts)
+                                             drafts=config.drafts, cache=cache.records)
     clock.lap("validate")
     dossier = link(articles, actors, resolutions, problems)
     clock.lap("link")
     result = BuildResult(config, problems, dossier, timings=clock.laps)
     if problems.errors:                  # rendering broken records would only add noise
         return result
-    outputs = render(config, dossier, loaded.assets, problems)
+    renderer = cache.renderer_for(config)
+    try:
+        outputs = renderer.render(dossier, loaded.assets, problems)
+    except Exception as exc:            # a theme bug, reported at its template line
+        _template_problem(exc, problems)
+        return result
     check_outputs(outputs, problems)
+    result.outputs, result.rendered = outputs, renderer.rendered
     result.pages = sum(1 for o in outputs if o.path.endswith(".html") and o.data is not None)
     clock.lap("render")
     if write_output and result.ok:
         result.written = write(outputs, config.output_dir)
         clock.lap("write")
     return result
+
+
+def _template_problem(exc: Exception, problems: Problems) -> None:
+    """A theme bug is reported like a content error, at the template's line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = next((f for f in reversed(frames) if f.filename.endswith(".html")), None)
+    path = getattr(exc, "filename", None) or (where.filename if where else "template")
+    line = getattr(exc, "lineno", None) or (where.lineno if where else 0)
+    problems.error(path, line, f"template error: {type(exc).__name__}: {exc}",
+                   "fix the theme's template")
 
 
 class _Clock:

@@ -101,6 +101,7 @@ class Renderer:
         self.markdown = Markdown()
         self._bodies: dict[tuple, tuple[str, list[Problem]]] = {}
         self._pages: dict[str, tuple[tuple, bytes]] = {}
+        self._fragments: dict[tuple, Markup] = {}
         self.rendered = 0                            # pages rendered by the last call
 
     def render(self, dossier: model.Dossier, assets: list[Path],
@@ -115,6 +116,21 @@ class Renderer:
         site = {"config": self.config, "dossier": dossier, "bodies": bodies, "view": view,
                 "t": self.strings}
         outputs, pages, self.rendered = [], {}, 0
+        fragments, previous = {}, self._fragments
+
+        @jinja2.pass_context
+        def fragment(context, name: str, inputs: tuple, **values) -> Markup:
+            """A partial template whose output depends only on `inputs` and the page's depth:
+            rendered once, reused on every page and in later builds."""
+            key = (name, inputs, context["page_path"].count("/"))
+            html = fragments.get(key) or previous.get(key)
+            if html is None:
+                html = Markup(self.env.get_template(name).render(
+                    context.get_all(), **values))
+            fragments[key] = html
+            return html
+
+        site["fragment"] = fragment
         for spec in plan(dossier, view):
             cached = self._pages.get(spec.path)
             if cached and cached[0] == spec.inputs:
@@ -125,7 +141,7 @@ class Renderer:
                 self.rendered += 1
             pages[spec.path] = (spec.inputs, data)
             outputs.append(Output(spec.path, f"template {spec.template}", data))
-        self._pages = pages
+        self._pages, self._fragments = pages, fragments
         outputs += static_files(self.dirs)
         content = self.config.content_dir
         outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p)
@@ -165,7 +181,7 @@ def plan(dossier: model.Dossier, view: "_View") -> list[PageSpec]:
                   tuple(e(x) for x in dossier.timeline), tuple(dossier.tags))
     specs = [
         PageSpec(urls.HOME, "index.html", {}, everything),
-        PageSpec(urls.TIMELINE, "timeline.html", {}, everything),
+        PageSpec(urls.TIMELINE, "timeline.html", {}, everything[1] + everything[3]),
         PageSpec(urls.ACTORS, "actors.html", {}, (
             tuple((x, len(dossier.actor_articles.get(s, ()))) for s, x in dossier.actors.items()),)),
         PageSpec(urls.RESOLUTIONS, "resolutions.html", {}, everything[2]),
@@ -211,6 +227,9 @@ class _View:
     def __init__(self, dossier: model.Dossier, bodies: "_Bodies"):
         self.dossier, self.bodies = dossier, bodies
         self._summaries: dict[str, str] = {}
+        # Each view is asked for thousands of times per build (every page that lists it).
+        for name in ("article", "actor", "resolution", "entry", "claim"):
+            setattr(self, name, _memo(getattr(self, name)))
 
     def summary(self, slug: str) -> str:
         if slug not in self._summaries:
@@ -242,6 +261,18 @@ class _View:
     def claim(self, linked: model.LinkedClaim) -> tuple:
         return (linked, self.actor(linked.by), tuple(map(self.actor, linked.about)),
                 self.dossier.by_slug[linked.article].title)
+
+
+def _memo(function):
+    memory: dict = {}
+
+    def remembered(key):
+        # By identity: records are rebuilt by each link(), and the same object is asked again.
+        found = memory.get(id(key))
+        if found is None or found[0] is not key:
+            found = memory[id(key)] = (key, function(key))
+        return found[1]
+    return remembered
 
 
 def static_files(dirs: list[Path]) -> list[Output]:

@@ -37,11 +37,6 @@ def relative(from_page: str, to_path: str) -> str:
     """URL of output path `to_path` as seen from the page at output path `from_page`."""
     if to_path.startswith(("http://", "https://", "#")):
         return to_path
-    path, hash_, fragment = to_path.partition("#")
-    here = from_page.split("/")[:-1]
-    there = path.split("/")
-    common = 0
-    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
-        common += 1
-    url = "../" * (len(here) - common) + "/".join(there[common:])
-    return url + hash_ + fragment
+    # Up to the site root, then down: the same link text from every page of one depth, so
+    # page fragments (a timeline entry) can be rendered once and reused.
+    return "../" * from_page.count("/") + to_path

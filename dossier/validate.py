@@ -149,22 +149,34 @@ def parse_date(text: str) -> model.Date | None:
     return None
 
 
-def validate(records: list[Raw], site_language: str, problems: Problems, drafts: bool = False):
-    """Typed articles (drafts dropped unless asked), actors and resolutions."""
+def validate(records: list[Raw], site_language: str, problems: Problems, drafts: bool = False,
+             cache: dict | None = None):
+    """Typed articles (drafts dropped unless asked), actors and resolutions.
+
+    A `cache` maps a raw record (the same object while its file is unchanged) to its typed
+    record and problems, so the preview server validates only what changed."""
     articles, actors, resolutions = [], [], []
+    kept = {}
     for raw in records:
+        hit = (cache or {}).get(id(raw))
+        if hit is None or hit[0] is not raw or hit[3] != site_language:
+            found = Problems(problems.root)
+            make = {"articles": lambda r, p: article_from(r, site_language, p),
+                    "actors": actor_from, "resolutions": resolution_from}[raw.kind]
+            hit = (raw, make(raw, found), found.items, site_language)
+        kept[id(raw)] = hit
+        problems.items.extend(hit[2])
+        record = hit[1]
+        if record is None:
+            continue
         if raw.kind == "articles":
-            article = article_from(raw, site_language, problems)
-            if article and (drafts or not article.draft):
-                articles.append(article)
-        elif raw.kind == "actors":
-            actor = actor_from(raw, problems)
-            if actor:
-                actors.append(actor)
+            if drafts or not record.draft:
+                articles.append(record)
         else:
-            resolution = resolution_from(raw, problems)
-            if resolution:
-                resolutions.append(resolution)
+            (actors if raw.kind == "actors" else resolutions).append(record)
+    if cache is not None:
+        cache.clear()
+        cache.update(kept)
     return articles, actors, resolutions
 
 

@@ -59,7 +59,7 @@ def test_every_page_type_is_written_and_cross_linked(make_dossier, build_site):
     assert "../../actors/coree-du-nord/index.html" in links(shells)
     assert "../../actors/russie/index.html" in links(shells)
     assert "../../resolutions/s-res-2397-2017/index.html" in links(shells)
-    assert "../purchase/index.html#provenance" in links(shells)  # Markdown link to a .md file
+    assert "../../articles/purchase/index.html#provenance" in links(shells)  # Markdown link to a .md file
     assert broken_links(site) == []
 
 
@@ -98,9 +98,9 @@ def test_article_page_shows_provenance_claims_events_and_neighbours(make_dossier
                  "allégué", "13 juillet 2022", "Recognition of DPR and LPR", "Articles liés"):
         assert fact in seen, fact
     assert "https://web.archive.org/x" in links(page)
-    assert "../purchase/index.html" in links(page)              # previous by date
+    assert "../../articles/purchase/index.html" in links(page)              # previous by date
     older = site / "articles/older/index.html"
-    assert "../purchase/index.html" in links(older)             # next by date
+    assert "../../articles/purchase/index.html" in links(older)             # next by date
     assert parse(page).ids >= {"provenance"}
 
 
@@ -108,7 +108,7 @@ def test_actor_page_lists_co_actors_with_counts_and_claims(make_dossier, build_s
     site = build_site(crosslinked(make_dossier))
     page = site / "actors/russie/index.html"
     html = page.read_text()
-    assert 'href="../coree-du-nord/index.html"' in html
+    assert 'href="../../actors/coree-du-nord/index.html"' in html
     assert 'title="2 articles en commun"' in html
     kirby = text(site / "actors/john-kirby/index.html")
     assert "Affirmations faites" in kirby and "Shells are shipped" in kirby
@@ -161,8 +161,8 @@ def test_images_and_files_beside_articles_are_copied_and_linked(make_dossier, bu
     })
     site = build_site(root)
     page = site / "articles/a/index.html"
-    assert "../carte.png" in links(page, "img")
-    assert "../docs/rapport.pdf" in links(page)
+    assert "../../articles/carte.png" in links(page, "img")
+    assert "../../articles/docs/rapport.pdf" in links(page)
     assert (site / "articles/carte.png").read_bytes() == b"\x89PNG fake"
     assert broken_links(site) == []
 

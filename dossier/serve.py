@@ -1,0 +1,237 @@
+"""Live preview: build into memory, serve the last good site, rebuild on save, reload browsers.
+
+python-livereload provides the browser side: its LiveReload-protocol websocket handler and
+livereload.js. Everything it gets wrong for a site generator is done here instead (see
+docs/design.md): we watch files ourselves (one batch per burst of saves, nothing dropped), build
+in a thread off the event loop, swap the new site in with one assignment, and only then send a
+single reload. A failed build keeps serving the last good site, with its errors in an overlay.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import mimetypes
+import re
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from urllib.parse import unquote
+
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
+from tornado import httpserver, netutil, web
+
+from dossier import watch
+from dossier.pipeline import BuildCache, build
+from dossier.problems import ERROR, Problem
+from dossier.render import Output
+
+WAIT_FOR_BUILD_S = 30
+
+
+class Preview:
+    """The site in memory: rebuilt on demand, replaced only by a build that succeeded."""
+
+    def __init__(self, root: Path, *, strict: bool = False, drafts: bool = False):
+        self.root, self.strict, self.drafts = root, strict, drafts
+        self.cache = BuildCache()
+        self.site: dict[str, Output] = {}
+        self.problems: list[Problem] = []          # the current build errors, for the overlay
+        self.builds = 0
+        self.last = ""                             # one-line summary of the last build
+        self.output_dir = root / "_site"
+        self.theme_dir = root / "theme"
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def rebuild(self) -> bool:
+        """Build now; True if the new site is being served."""
+        self._idle.clear()
+        started = time.perf_counter()
+        try:
+            result = build(self.root, write_output=False, cache=self.cache,
+                           strict=self.strict, drafts=self.drafts)
+            self.output_dir = result.config.output_dir
+            self.theme_dir = result.config.root / result.config.theme
+            if result.ok:
+                self.site = {out.path: out for out in result.outputs}
+                self.problems = []
+            else:
+                self.problems = [p for p in result.problems.sorted()
+                                 if p.severity == ERROR or self.strict]
+            seconds = time.perf_counter() - started
+            self.last = (f"{result.rendered} of {result.pages} pages rendered in {seconds:.2f} s"
+                         if result.ok else f"build failed in {seconds:.2f} s")
+            return result.ok
+        except Exception as exc:                   # a bug in dossier must not end the preview
+            traceback.print_exc()
+            self.problems = [Problem("dossier", 0, f"internal error: {exc!r}",
+                                     "please report it with the traceback above")]
+            self.last = "build crashed"
+            return False
+        finally:
+            self.builds += 1
+            self._idle.set()
+
+    def wait_idle(self, timeout: float = WAIT_FOR_BUILD_S) -> bool:
+        return self._idle.wait(timeout)
+
+    def lookup(self, url_path: str) -> tuple[int, str, bytes, str | None]:
+        """(status, content type, body, redirect) for a URL path of the site."""
+        path = unquote(url_path).lstrip("/")
+        if path == "" or path.endswith("/"):
+            path += "index.html"
+        out = self.site.get(path)
+        if out is None and f"{path}/index.html" in self.site:
+            return 301, "", b"", "/" + path + "/"
+        if out is None:
+            missing = self.site.get("404.html")
+            body = missing.data if missing else b"<!doctype html><title>Not found</title>"
+            return 404, "text/html; charset=utf-8", body, None
+        body = out.data if out.data is not None else out.source.read_bytes()
+        kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind in ("application/javascript", "image/svg+xml"):
+            kind += "; charset=utf-8"
+        return 200, kind, body, None
+
+
+_HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+
+
+def inject(page: bytes, port: int, problems: list[Problem]) -> bytes:
+    """Add the reload script (wherever </head> is, any case) and the error overlay, if any."""
+    script = f'<script src="/livereload.js?port={port}"></script>'.encode()
+    match = _HEAD_END.search(page)
+    page = page[:match.start()] + script + page[match.start():] if match else script + page
+    if problems:
+        overlay = overlay_html(problems).encode()
+        match = _BODY_END.search(page)
+        page = page[:match.start()] + overlay + page[match.start():] if match else page + overlay
+    return page
+
+
+def overlay_html(problems: list[Problem]) -> str:
+    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
+    return ('<div id="dossier-build-errors" role="alert" style="position:fixed;left:0;right:0;'
+            'bottom:0;max-height:60vh;overflow:auto;z-index:2147483647;margin:0;padding:1rem '
+            '1.5rem;background:#fff1f0;color:#5c0011;border-top:4px solid #cf1322;'
+            'font:14px/1.5 ui-monospace,monospace;box-shadow:0 -4px 16px #0003">'
+            f'<strong>dossier: the build failed ({len(problems)} problem'
+            f'{"s" * (len(problems) != 1)}). Showing the last good version; fix and save to '
+            f'reload.</strong><ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul>'
+            '</div>')
+
+
+class PreviewServer:
+    """Serves a Preview on host:port; watches the dossier; reloads browsers after each build."""
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000, *,
+                 strict: bool = False, drafts: bool = False, log=print):
+        self.preview = Preview(root.resolve(), strict=strict, drafts=drafts)
+        self.host, self.log = host, log
+        self.sockets = netutil.bind_sockets(port, host)    # OSError if the port is taken
+        self.port = self.sockets[0].getsockname()[1]
+        self.url = f"http://{host if ':' not in host else f'[{host}]'}:{self.port}/"
+        self.reloads = 0
+        self.ready = threading.Event()
+        self._stop_watching = threading.Event()
+        self._watching = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped: asyncio.Event | None = None
+        self._app: web.Application | None = None
+
+    def run(self) -> None:
+        """Build, then serve and watch until stop() (or Ctrl-C); blocks the calling thread."""
+        self._built_from = watch.snapshot(self.preview.root, self.preview.theme_dir)
+        self.preview.rebuild()
+        self._report()
+        asyncio.run(self._serve())
+
+    def stop(self) -> None:
+        if self._loop and self._stopped:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        preview, port = self.preview, self.port
+
+        class Page(web.RequestHandler):
+            async def get(self, path):
+                # A request made while a rebuild runs waits for it: never a stale or half site.
+                await asyncio.get_running_loop().run_in_executor(None, preview.wait_idle)
+                status, kind, body, redirect = preview.lookup(path)
+                if redirect:
+                    return self.redirect(redirect, permanent=False)
+                if not preview.site:
+                    status, kind, body = 500, "text/html; charset=utf-8", (
+                        b"<!doctype html><html><head><title>Build failed</title></head>"
+                        b"<body></body></html>")
+                if kind.startswith("text/html"):
+                    body = inject(body, port, preview.problems)
+                self.set_status(status)
+                self.set_header("Content-Type", kind)
+                self.set_header("Cache-Control", "no-store")
+                self.write(body)
+
+        class Status(web.RequestHandler):
+            def get(self):
+                self.set_header("Content-Type", "application/json")
+                self.write(json.dumps({"builds": preview.builds, "last": preview.last,
+                                       "errors": [str(p) for p in preview.problems]}))
+
+        self._app = web.Application([
+            (r"/livereload", LiveReloadHandler),
+            (r"/livereload.js", LiveReloadJSHandler),
+            (r"/__dossier__/status", Status),
+            (r"/(.*)", Page),
+        ])
+        server = httpserver.HTTPServer(self._app)
+        server.add_sockets(self.sockets)
+        watcher = threading.Thread(target=self._watch, name="dossier-watch", daemon=True)
+        watcher.start()
+        await self._loop.run_in_executor(None, self._watching.wait, 10)
+        self.log(f"Serving {self.preview.root} on {self.url} (Ctrl-C to stop)")
+        self.ready.set()
+        try:
+            await self._stopped.wait()
+        finally:
+            self._stop_watching.set()
+            server.stop()
+            await server.close_all_connections()
+            watcher.join(timeout=5)
+
+    def _watch(self) -> None:
+        preview = self.preview
+        caught_up = False
+        for changed in watch.batches(preview.root, preview.output_dir, preview.theme_dir,
+                                     self._stop_watching, self._watching):
+            if not caught_up:
+                # Saves made between the first build and the watch being in place.
+                caught_up = True
+                if watch.snapshot(preview.root, preview.theme_dir) != self._built_from:
+                    self._rebuild(["(changed during start-up)"])
+            if changed:
+                self._rebuild(sorted(Path(p).name for p in changed))
+
+    def _rebuild(self, names: list[str]) -> None:
+        self.log(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
+        self.preview.rebuild()
+        self._report()
+        self._loop.call_soon_threadsafe(self._send_reload)
+
+    def _send_reload(self) -> None:
+        """One reload message per build, to the browsers of this server only."""
+        self.reloads += 1
+        message = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
+        for waiter in list(LiveReloadHandler.waiters):
+            if waiter.application is self._app:
+                waiter.send_message(message)
+
+    def _report(self) -> None:
+        self.log(f"dossier: {self.preview.last}")
+        for problem in self.preview.problems:
+            print(problem, file=sys.stderr)

@@ -1,0 +1,59 @@
+"""Which file changes matter to a dossier, and in which batches they arrive.
+
+watchfiles (inotify on Linux, FSEvents on macOS, polling elsewhere) yields one set of changes
+per burst: it waits until no new change has come for `QUIET_MS`, so an editor writing several
+files or a `git checkout` gives one batch, and no change is ever dropped for arriving soon after
+another (python-livereload ignores changes within 3 s of its last reload).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import watchfiles
+
+from dossier.config import CONFIG_FILE
+
+QUIET_MS = 50          # a burst ends after this much silence
+MAX_BATCH_MS = 1000    # a never-ending burst is still cut into batches this long
+
+
+class DossierFilter(watchfiles.DefaultFilter):
+    """content/, theme/ and dossier.yaml; not the output folder, hidden files, editor temp files."""
+
+    def __init__(self, root: Path, output: Path, theme: Path):
+        super().__init__()
+        self.root, self.output = root.resolve(), output.resolve()
+        self.watched = ((root / "content").resolve(), theme.resolve())
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        file = Path(path)
+        if not super().__call__(change, path) or file.is_relative_to(self.output):
+            return False
+        if file == self.root / CONFIG_FILE:
+            return True
+        for folder in self.watched:
+            if file.is_relative_to(folder):
+                return not any(part.startswith(".") for part in file.relative_to(folder).parts)
+        return False
+
+
+def batches(root: Path, output: Path, theme: Path, stop: threading.Event,
+            watching: threading.Event | None = None) -> Iterator[set]:
+    """Sets of changed paths, one per burst of saves, until `stop` is set; an empty set now
+    and then when nothing changed. `watching` is set once the watch is in place (changes made
+    before that are the caller's to catch up on)."""
+    for changes in watchfiles.watch(root, watch_filter=DossierFilter(root, output, theme),
+                                    step=QUIET_MS, debounce=MAX_BATCH_MS, stop_event=stop,
+                                    rust_timeout=100, yield_on_timeout=True,
+                                    raise_interrupt=False):
+        if watching is not None:
+            watching.set()
+        yield {path for _, path in changes}
+
+
+def snapshot(root: Path, theme: Path) -> dict[Path, tuple[int, int]]:
+    """(mtime, size) of every file a build reads: to notice changes made while not watching."""
+    files = [root / CONFIG_FILE, *(root / "content").rglob("*"), *theme.rglob("*")]
+    return {p: (s.st_mtime_ns, s.st_size) for p in files if p.is_file() for s in [p.stat()]}

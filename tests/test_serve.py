@@ -1,0 +1,199 @@
+"""The preview server on an ephemeral port: rebuild per burst, errors in the page, incremental
+output identical to a clean build."""
+import json
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from dossier.pipeline import build
+from dossier.serve import PreviewServer
+from tests.helpers import REPO, article, run_cli, write_files
+
+FILES = {
+    "content/articles/a.md": article(title="Alpha", date="2022-01-01", actors="[Iran]",
+                                     body="Premier texte."),
+    "content/articles/b.md": article(title="Bravo", date="2022-02-01", actors="[Iran, Russie]"),
+    "content/actors/iran.md": "---\nname: Iran\naliases: [Téhéran]\nkind: state\n---\n",
+    "content/actors/russie.md": "---\nname: Russie\nkind: state\n---\n",
+}
+
+
+@pytest.fixture
+def server(make_dossier):
+    root = make_dossier(FILES)
+    server = PreviewServer(root, port=0, log=lambda *a: None)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert server.ready.wait(30)
+    yield server
+    server.stop()
+    thread.join(10)
+    assert not thread.is_alive(), "the server did not stop"
+
+
+def get(server, path):
+    try:
+        with urllib.request.urlopen(server.url + path, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def status(server):
+    return json.loads(get(server, "__dossier__/status")[1])
+
+
+def wait_for_build(server, builds, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.preview.builds >= builds and server.preview.wait_idle(0):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no build #{builds}: {server.preview.builds} builds so far")
+
+
+def settle(server, seconds=0.6):
+    """Let the watcher see (or not see) the last writes; return the build count."""
+    time.sleep(seconds)
+    server.preview.wait_idle()
+    return server.preview.builds
+
+
+def test_serves_the_site_with_the_reload_script(server):
+    code, page = get(server, "articles/a/index.html")
+    assert code == 200 and "Premier texte." in page
+    assert f'<script src="/livereload.js?port={server.port}"></script></head>' in page
+    assert get(server, "livereload.js")[0] == 200
+    assert get(server, "no/such/page.html")[0] == 404
+    assert server.url.startswith("http://127.0.0.1:")
+
+
+def test_a_save_rebuilds_and_reloads_once(server):
+    before, reloads = server.preview.builds, server.reloads
+    path = server.preview.root / "content/articles/a.md"
+    path.write_text(path.read_text().replace("Premier texte.", "Texte modifié."))
+    wait_for_build(server, before + 1)
+    assert "Texte modifié." in get(server, "articles/a/index.html")[1]
+    assert settle(server) == before + 1
+    assert server.reloads == reloads + 1
+    # Only the pages that show that text: the article, the home page, its related article.
+    assert server.preview.last.startswith("3 of 10 pages")
+
+
+def test_a_burst_of_saves_gives_one_build_and_one_reload(server):
+    before, reloads = server.preview.builds, server.reloads
+    root = server.preview.root
+    for i in range(12):
+        (root / f"content/articles/burst{i}.md").write_text(article(title=f"Burst {i}"))
+    wait_for_build(server, before + 1)
+    assert settle(server, 1.0) == before + 1
+    assert server.reloads == reloads + 1
+    assert "Burst 11" in get(server, "index.html")[1]
+
+
+def test_create_delete_and_rename(server):
+    root, builds = server.preview.root, server.preview.builds
+    (root / "content/articles/new.md").write_text(article(title="Nouveau", date="2023-05-05"))
+    wait_for_build(server, builds + 1)
+    assert "Nouveau" in get(server, "index.html")[1]
+    assert "Nouveau" in get(server, "timeline/index.html")[1]
+    (root / "content/articles/new.md").rename(root / "content/articles/renamed.md")
+    wait_for_build(server, builds + 2)
+    settle(server)
+    assert get(server, "articles/new/index.html")[0] == 404
+    assert get(server, "articles/renamed/index.html")[0] == 200
+    (root / "content/articles/renamed.md").unlink()
+    wait_for_build(server, server.preview.builds + 1)
+    settle(server)
+    assert get(server, "articles/renamed/index.html")[0] == 404
+    assert "Nouveau" not in get(server, "index.html")[1]
+
+
+def test_errors_show_in_an_overlay_over_the_last_good_site(server):
+    path = server.preview.root / "content/articles/a.md"
+    good = path.read_text()
+    builds = server.preview.builds
+    path.write_text(good.replace("date: 2022-01-01", "date: 2022-02-30"))
+    wait_for_build(server, builds + 1)
+    code, page = get(server, "articles/a/index.html")
+    assert code == 200 and "Premier texte." in page           # the last good version
+    assert 'id="dossier-build-errors"' in page
+    assert "content/articles/a.md:3: date: &#x27;2022-02-30&#x27; is not a valid date" in page
+    assert status(server)["errors"][0].startswith("content/articles/a.md:3:")
+    path.write_text(good)
+    wait_for_build(server, builds + 2)
+    assert 'id="dossier-build-errors"' not in get(server, "articles/a/index.html")[1]
+    assert status(server)["errors"] == []
+
+
+def test_output_hidden_and_editor_files_are_ignored(server):
+    root = server.preview.root
+    builds = settle(server)
+    (root / "_site").mkdir(exist_ok=True)
+    (root / "_site/index.html").write_text("x")
+    (root / "content/articles/.a.md.swp").write_text("x")
+    (root / "content/articles/a.md~").write_text("x")
+    (root / "content/articles/.#a.md").write_text("x")
+    (root / "content/.hidden").mkdir()
+    (root / "content/.hidden/x.md").write_text("x")
+    (root / "notes.txt").write_text("x")
+    assert settle(server, 1.0) == builds
+
+
+def test_theme_and_config_changes_rebuild_everything(server):
+    root, builds = server.preview.root, server.preview.builds
+    write_files(root, {"theme/templates/404.html":
+                       "{% extends 'base.html' %}{% block main %}Perdu{% endblock %}"})
+    wait_for_build(server, builds + 1)
+    assert "Perdu" in get(server, "404.html")[1]
+    settle(server)
+    (root / "dossier.yaml").write_text("title: Nouveau titre\nlanguage: fr\n")
+    wait_for_build(server, server.preview.builds + 1)
+    assert "Nouveau titre" in get(server, "articles/b/index.html")[1]
+    rendered, total = server.preview.last.split(" pages")[0].split(" of ")
+    assert rendered == total
+
+
+def test_incremental_output_equals_a_clean_build(server, tmp_path):
+    """After a sequence of edits, every page served is byte-identical to a clean build."""
+    root = server.preview.root
+    edits = [
+        ("content/actors/iran.md", "---\nname: Iran\naliases: [Téhéran, Perse]\nkind: state\n---\n"),
+        ("content/articles/c.md", article(title="Charlie", date="2022-01-15", actors="[Perse]",
+                                          tags="[drones]")),
+        ("content/articles/a.md", article(title="Alpha 2", date="2022-03-01",
+                                          actors="[Russie]", body="Nouveau [lien](c.md).")),
+        ("content/actors/russie.md", "---\nname: Russie\naliases: [Moscou]\nkind: state\n---\nProse."),
+        ("content/articles/b.md", None),
+    ]
+    for name, text in edits:
+        builds = server.preview.builds
+        if text is None:
+            (root / name).unlink()
+        else:
+            (root / name).write_text(text)
+        wait_for_build(server, builds + 1)
+        settle(server, 0.2)
+    clean = build(root, write_output=False)
+    assert clean.ok
+    expected = {o.path: o.data if o.data is not None else o.source.read_bytes()
+                for o in clean.outputs}
+    served = {p: o.data if o.data is not None else o.source.read_bytes()
+              for p, o in server.preview.site.items()}
+    assert sorted(served) == sorted(expected)
+    assert [p for p in expected if served[p] != expected[p]] == []
+
+
+def test_port_in_use_is_a_usage_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "--root", str(REPO))
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
