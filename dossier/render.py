@@ -11,9 +11,12 @@ clean one.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from urllib.parse import unquote
 
 import jinja2
 import yaml
@@ -322,6 +325,12 @@ def _environment(dirs: list[Path], config: SiteConfig) -> jinja2.Environment:
     def time(value) -> Markup:
         return Markup(f'<time datetime="{value.isoformat()}">{escape(date(value))}</time>')
 
+    def by_month(entries) -> list:
+        """[(year, [(month, entries)])] of entries already in date order."""
+        return [(year, [(month, list(items)) for month, items in
+                        itertools.groupby(in_year, key=lambda e: e.date.month)])
+                for year, in_year in itertools.groupby(entries, key=lambda e: e.date.year)]
+
     def month(value) -> str:
         return format_date(dt.date(value.year, value.month, 1), "LLLL y", locale=locale)
 
@@ -329,6 +338,7 @@ def _environment(dirs: list[Path], config: SiteConfig) -> jinja2.Environment:
         return locale.languages.get(code.split("-")[0], code) if code else ""
 
     env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
+                       by_month=by_month,
                        actor_link=actor_link, resolution_link=resolution_link)
     env.filters.update(date=date, month=month, slug=slugify,
                        isodate=lambda d: d.isoformat() if d else "")
@@ -347,7 +357,7 @@ class _Bodies:
 
     def __init__(self, content: Path, dossier: model.Dossier, assets: list[Path]):
         self.content = content
-        self.assets = {p.resolve() for p in assets}
+        self.assets = set(assets)
         self.pages: dict[Path, str] = {}                      # source file -> page path
         self.sources: dict[str, tuple[Path, str, int]] = {}   # page path -> Markdown
         for article in dossier.articles:
@@ -361,7 +371,7 @@ class _Bodies:
         self.html: dict[str, str] = {}
 
     def _add(self, page: str, path: Path, text: str, line: int) -> None:
-        self.pages[path.resolve()] = page
+        self.pages[path] = page          # paths under the resolved content/ folder
         self.sources[page] = (path, text, line)
 
     def of(self, page: str) -> str:
@@ -376,7 +386,7 @@ class _Bodies:
                                  "load nothing from other hosts",
                                  "save the image beside the article and link the copy")
                 return None
-            file = (path.parent / target).resolve()
+            file = Path(os.path.normpath(path.parent / unquote(target)))
             if file in self.pages:
                 return urls.relative(page, self.pages[file])
             if file in self.assets:
