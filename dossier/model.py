@@ -43,6 +43,7 @@ class Claim:
     text: str
     about: tuple[str, ...] = ()
     date: Date | None = None
+    source: Source | None = None     # when not the article's own source
     line: int = 0
 
 

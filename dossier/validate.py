@@ -21,7 +21,7 @@ ARTICLE_KEYS = ("title", "date", "source", "language", "actors", "resolutions", 
                 "tags", "events", "claims", "slug", "draft")
 SOURCE_KEYS = ("name", "url", "author", "language", "archived", "retrieved")
 EVENT_KEYS = ("date", "title", "actors", "resolutions", "text")
-CLAIM_KEYS = ("by", "about", "status", "text", "date")
+CLAIM_KEYS = ("by", "about", "status", "text", "date", "source")
 ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug")
 RESOLUTION_KEYS = ("symbol", "body", "adopted", "title", "url", "summary", "provisions")
 PROVISION_KEYS = ("text", "deadline")
@@ -189,18 +189,19 @@ def _language(f: Fields, key: str, default: str = "") -> str:
     return value
 
 
-def _source(f: Fields) -> model.Source | None:
+def _source(f: Fields, required: bool = True) -> model.Source | None:
     value = f.data.get("source")
     if value is None or value == "":
-        f.missing("source", "name the publisher: 'source: Associated Press', or a mapping "
-                  "with name, url, author, language, archived, retrieved")
+        if required:
+            f.missing("source", "name the publisher: 'source: Associated Press', or a mapping "
+                      "with name, url, author, language, archived, retrieved")
         return None
     if isinstance(value, str):
         return model.Source(name=value.strip())
     if not isinstance(value, dict):
         f.error("source", "source: expected a publisher name or a mapping")
         return None
-    s = Fields(f.raw, f.problems, value, ("source",))
+    s = Fields(f.raw, f.problems, value, (*f.at, "source"))
     s.unknown(SOURCE_KEYS)
     return model.Source(name=s.text("name", required="name the publisher, e.g. "
                                     "'name: Associated Press'"),
@@ -262,7 +263,7 @@ def _claim(c: Fields) -> model.Claim | None:
     if not (by and status and text):
         return None
     return model.Claim(by=by, status=status, text=text, about=c.names("about"),
-                       date=c.date("date"), line=c.line())
+                       date=c.date("date"), source=_source(c, required=False), line=c.line())
 
 
 def actor_from(raw: Raw, problems: Problems) -> model.Actor | None:

@@ -24,7 +24,7 @@ def test_sample_has_no_stub_pages_and_every_reference_has_its_file():
 def test_every_article_cites_a_source_url_and_every_claim_is_attributed():
     dossier = build(REPO, write_output=False).dossier
     for article in dossier.articles:
-        assert article.source.name and article.source.url.startswith("https://"), article.path
+        assert article.source.name and article.source.url.startswith(("http://", "https://")), article.path
     for linked in dossier.claims:
         assert linked.claim.by and linked.claim.status, linked
         assert dossier.by_slug[linked.article].source.url
@@ -37,3 +37,27 @@ def test_seed_report_is_the_flagship_article_cleaned_of_scraper_junk(sample_site
     assert "John Kirby" in seen and "Associated Press" in seen
     for junk in ("[ad_1]", "[ad_2]", "Source link"):
         assert junk not in seen
+
+
+def test_sample_spans_2006_to_2025_and_main_actors_have_rich_pages(sample_site):
+    dossier = build(REPO, write_output=False).dossier
+    years = {entry.date.year for entry in dossier.timeline}
+    assert min(years) == 2006 and max(years) == 2025
+    for name in ("coree-du-nord", "russie", "etats-unis", "john-kirby", "iran"):
+        assert len(dossier.actor_timeline[name]) >= 5, name
+        assert len(list((sample_site / f"actors/{name}/index.html").read_text()
+                        .split('class="entry ')[1:])) >= 5
+    timeline = text(sample_site / "timeline/index.html")
+    assert "2006" in timeline and "2025" in timeline
+
+
+def test_every_source_is_complete_and_cited():
+    dossier = build(REPO, write_output=False).dossier
+    assert len(dossier.articles) >= 16
+    for article in dossier.articles:
+        source = article.source
+        assert source.name and source.url and source.language and source.retrieved, article.path
+        assert article.summary and article.tags and article.actors and article.events, article.path
+    for linked in dossier.claims:
+        source = linked.claim.source or dossier.by_slug[linked.article].source
+        assert source.url.startswith(("http://", "https://"))
