@@ -1,6 +1,7 @@
 """Names: ASCII slugs, accent- and case-insensitive matching keys, UN symbol normalisation."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -8,6 +9,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00
                               "\u00bb": '"', "\u2013": "-", "\u2014": "-"})
 
 
+@functools.lru_cache(maxsize=1 << 16)   # the same few hundred names, thousands of times
 def fold(text: str) -> str:
     """Matching key: no accents, no case, typographic quotes made plain, spaces collapsed."""
     decomposed = unicodedata.normalize("NFKD", str(text).translate(_APOSTROPHES))
@@ -15,6 +17,7 @@ def fold(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def slugify(text: str) -> str:
     """ASCII slug made of [a-z0-9-] only, so it can never leave the output folder."""
     ascii_text = fold(text).encode("ascii", "ignore").decode()
@@ -27,6 +30,7 @@ _SC_SYMBOL = re.compile(
     r"(?P<number>\d{1,5})\s*(?:\(\s*(?P<year>\d{4})\s*\))?$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def resolution_key(reference) -> tuple[str, str | None]:
     """Normalise a resolution reference -> (key, year or None).
 

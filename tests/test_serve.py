@@ -197,3 +197,29 @@ def test_port_in_use_is_a_usage_error(tmp_path):
         result = run_cli("serve", "--port", str(port), "--root", str(REPO))
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_serve_prints_its_url_and_stops_cleanly_on_ctrl_c(make_dossier):
+    import signal
+    import subprocess
+    import sys
+
+    root = make_dossier(FILES)
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--port", "0",
+                                "--root", str(root)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        deadline = time.monotonic() + 30
+        while "Serving" not in line and time.monotonic() < deadline:
+            line = process.stdout.readline()
+        url = line.split(" on ")[1].split(" ")[0]
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "articles/a/index.html", timeout=10) as response:
+            assert "Premier texte." in response.read().decode()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "preview stopped" in out and "Traceback" not in err
