@@ -6,6 +6,7 @@ from pathlib import Path
 
 ERROR = "error"
 WARNING = "warning"
+NOTE = "note"          # information only: never fatal, not counted
 
 
 @dataclass(frozen=True, order=True)
@@ -18,7 +19,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        label = "" if self.severity == ERROR else "warning: "
+        label = "" if self.severity == ERROR else f"{self.severity}: "
         hint = f" ({self.hint})" if self.hint else ""
         return f"{where}: {label}{self.message}{hint}"
 
@@ -42,6 +43,9 @@ class Problems:
 
     def warning(self, path, line: int, message: str, hint: str = "") -> None:
         self.items.append(Problem(self.relpath(path), line, message, hint, WARNING))
+
+    def note(self, path, line: int, message: str, hint: str = "") -> None:
+        self.items.append(Problem(self.relpath(path), line, message, hint, NOTE))
 
     def extend(self, other: "Problems") -> None:
         self.items.extend(other.items)

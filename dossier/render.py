@@ -11,7 +11,9 @@ clean one.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
+import json
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,7 +26,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from markupsafe import Markup, escape
 
-from dossier import model, urls
+from dossier import exports, feeds, model, urls
 from dossier.config import SiteConfig
 from dossier.markup import Markup as Markdown
 from dossier.markup import plain_summary
@@ -106,6 +108,21 @@ class Renderer:
         self._pages: dict[str, tuple[tuple, bytes]] = {}
         self._fragments: dict[tuple, Markup] = {}
         self.rendered = 0                            # pages rendered by the last call
+        # Content hashes in asset URLs let hosts cache them forever (a change changes the URL).
+        self.statics = static_files(self.dirs)
+        self.asset_versions = {o.path: hashlib.sha256(o.source.read_bytes()).hexdigest()[:10]
+                               for o in self.statics}
+        self.env.globals["asset"] = self._asset_url
+        style = next((o.source for o in self.statics if o.path == urls.static("style.css")), None)
+        self.env.globals["inline_css"] = Markup(style.read_text(encoding="utf-8")) if style else ""
+        self._search_docs: dict = {}
+
+    @staticmethod
+    @jinja2.pass_context
+    def _asset_url(context, name: str) -> str:
+        path = urls.static(name)
+        version = context["asset_versions"].get(path)
+        return context["url"](context, path) + (f"?v={version}" if version else "")
 
     def render(self, dossier: model.Dossier, assets: list[Path],
                problems: Problems) -> list[Output]:
@@ -117,7 +134,9 @@ class Renderer:
         bodies = self._render_bodies(dossier, assets, problems)
         view = _View(dossier, bodies)
         site = {"config": self.config, "dossier": dossier, "bodies": bodies, "view": view,
-                "t": self.strings}
+                "t": self.strings, "asset_versions": self.asset_versions,
+                "absolute": lambda path: feeds.absolute(self.config, path),
+                "json_ld": _json_ld}
         outputs, pages, self.rendered = [], {}, 0
         fragments, previous = {}, self._fragments
 
@@ -145,11 +164,59 @@ class Renderer:
             pages[spec.path] = (spec.inputs, data)
             outputs.append(Output(spec.path, f"template {spec.template}", data))
         self._pages, self._fragments = pages, fragments
-        outputs += static_files(self.dirs)
+        outputs += self.statics
+        outputs += self._publishing(dossier, view, problems)
         content = self.config.content_dir
         outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p)
                     for p in assets]
         return outputs
+
+    def _publishing(self, dossier: model.Dossier, view: "_View",
+                    problems: Problems) -> list[Output]:
+        """Feeds, sitemap, robots.txt, data exports and the search index."""
+        config = self.config
+
+        def body_of(article):
+            return view.bodies.of(urls.article(article.slug))
+
+        out: list[Output] = []
+
+        def add(path: str, data: bytes) -> None:
+            out.append(Output(path, f"generated {path}", data))
+
+        tables = exports.records(dossier, view.summary)
+        for name, rows in tables.items():
+            add(f"data/{name}.json", exports.as_json(rows))
+            add(f"data/{name}.csv", exports.as_csv(rows))
+        add("data/timeline.json", exports.as_json(exports.timelinejs(config, dossier,
+                                                                     view.summary)))
+        add("search-index.js", exports.search_index(dossier, body_of, view.summary))
+        if not config.base_url:
+            problems.note(config.root / "dossier.yaml", 0, "feeds, sitemap.xml and robots.txt "
+                          "are skipped: they need absolute URLs",
+                          "set base_url in dossier.yaml or pass --base-url")
+            return out
+        by_slug = dossier.by_slug
+        add("feed.xml", feeds.atom(config, config.title, urls.HOME, "feed.xml",
+                                   dossier.articles[:feeds.FEED_ENTRIES], body_of, view.summary))
+        for slug, actor in dossier.actors.items():
+            chosen = [by_slug[s] for s in dossier.actor_articles.get(slug, ())]
+            add(f"actors/{slug}/feed.xml", feeds.atom(
+                config, f"{actor.name} — {config.title}", urls.actor(slug),
+                f"actors/{slug}/feed.xml", chosen[:feeds.TOPIC_FEED_ENTRIES], body_of,
+                view.summary))
+        for slug, resolution in dossier.resolutions.items():
+            chosen = [by_slug[s] for s in dossier.resolution_articles.get(slug, ())]
+            add(f"resolutions/{slug}/feed.xml", feeds.atom(
+                config, f"{resolution.symbol} — {config.title}", urls.resolution(slug),
+                f"resolutions/{slug}/feed.xml", chosen[:feeds.TOPIC_FEED_ENTRIES], body_of,
+                view.summary))
+        dated = {urls.article(a.slug): a.date for a in dossier.articles}
+        add("sitemap.xml", feeds.sitemap(config, [(path, dated.get(path))
+                                                  for path in sorted(self._pages)
+                                                  if path != urls.NOT_FOUND]))
+        add("robots.txt", feeds.robots(config))
+        return out
 
     def _render_bodies(self, dossier, assets, problems) -> "_Bodies":
         bodies = _Bodies(self.config.content_dir.resolve(), dossier, assets)
@@ -266,6 +333,12 @@ class _View:
                 self.dossier.by_slug[linked.article].title)
 
 
+def _json_ld(data: dict) -> Markup:
+    """JSON for a <script type="application/ld+json">: '<' escaped so text cannot end it."""
+    text = json.dumps({k: v for k, v in data.items() if v}, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
 def _memo(function):
     memory: dict = {}
 
@@ -298,6 +371,10 @@ def _environment(dirs: list[Path], config: SiteConfig) -> jinja2.Environment:
 
     @jinja2.pass_context
     def url(context, target: str) -> str:
+        # A host serves 404.html at any depth, where relative links break: with a base_url
+        # its links are absolute.
+        if context["page_path"] == urls.NOT_FOUND and config.base_url:
+            return feeds.absolute(config, target)
         return urls.relative(context["page_path"], target)
 
     # Links to actors and resolutions appear hundreds of times per page: plain Python
@@ -340,7 +417,11 @@ def _environment(dirs: list[Path], config: SiteConfig) -> jinja2.Environment:
     env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
                        by_month=by_month,
                        actor_link=actor_link, resolution_link=resolution_link)
-    env.filters.update(date=date, month=month, slug=slugify,
+    @jinja2.pass_context
+    def actor_name(context, slug: str) -> str:
+        return context["dossier"].actors[slug].name
+
+    env.filters.update(date=date, month=month, slug=slugify, actor_name=actor_name,
                        isodate=lambda d: d.isoformat() if d else "")
     return env
 

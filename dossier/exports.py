@@ -1,0 +1,141 @@
+"""Data exports for reuse (JSON, CSV, TimelineJS) and the offline search index.
+
+All output is sorted and free of build timestamps, so it is byte-identical for the same content.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+
+from dossier import model, urls
+from dossier.names import fold
+
+
+def _date(when) -> str | None:
+    return when.isoformat() if when else None
+
+
+def _source(source: model.Source | None) -> dict | None:
+    if source is None:
+        return None
+    return {"name": source.name, "url": source.url or None, "author": source.author or None,
+            "language": source.language or None, "archived": source.archived or None,
+            "retrieved": _date(source.retrieved)}
+
+
+def records(dossier: model.Dossier, summary_of) -> dict[str, list[dict]]:
+    """The dossier as plain tables: articles, actors, resolutions, events, claims."""
+    names = {slug: actor.name for slug, actor in dossier.actors.items()}
+    symbols = {slug: r.symbol for slug, r in dossier.resolutions.items()}
+    articles = [{
+        "slug": a.slug, "title": a.title, "date": _date(a.date), "language": a.language,
+        "summary": summary_of(a.slug), "source": _source(a.source),
+        "actors": [names[s] for s in dossier.article_actors[a.slug]],
+        "resolutions": [symbols[s] for s in dossier.article_resolutions[a.slug]],
+        "tags": list(a.tags), "url": urls.article(a.slug),
+    } for a in dossier.articles]
+    actors = [{
+        "slug": slug, "name": a.name, "aliases": list(a.aliases), "kind": a.kind or None,
+        "country": a.country or None, "summary": a.summary or None,
+        "articles": len(dossier.actor_articles.get(slug, ())), "url": urls.actor(slug),
+    } for slug, a in dossier.actors.items()]
+    resolutions = [{
+        "slug": slug, "symbol": r.symbol, "body": r.body or None, "adopted": _date(r.adopted),
+        "title": r.title or None, "url": r.url or None, "summary": r.summary or None,
+        "provisions": [{"text": p.text, "deadline": _date(p.deadline)} for p in r.provisions],
+        "articles": len(dossier.resolution_articles.get(slug, ())), "page": urls.resolution(slug),
+    } for slug, r in dossier.resolutions.items()]
+    events = [{
+        "date": _date(e.date), "title": e.title, "text": e.text or None,
+        "actors": [names[s] for s in e.actors], "resolutions": [symbols[s] for s in e.resolutions],
+        "article": e.article,
+    } for e in dossier.timeline if e.kind == "event"]
+    claims = [{
+        "by": names[c.by], "about": [names[s] for s in c.about], "status": c.claim.status,
+        "text": c.claim.text, "date": _date(c.claim.date), "article": c.article,
+        "source": _source(c.claim.source or dossier.by_slug[c.article].source),
+    } for c in dossier.claims]
+    return {"articles": articles, "actors": actors, "resolutions": resolutions,
+            "events": events, "claims": claims}
+
+
+def as_json(rows) -> bytes:
+    return (json.dumps(rows, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+def as_csv(rows: list[dict]) -> bytes:
+    """One row per record; lists joined with '; ', nested mappings flattened as key.sub."""
+    flat = [_flatten(row) for row in rows]
+    columns = sorted({key for row in flat for key in row})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(flat)
+    return out.getvalue().encode()
+
+
+def _flatten(row: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in row.items():
+        name = prefix + key
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        elif isinstance(value, list):
+            flat[name] = "; ".join(v["text"] if isinstance(v, dict) else str(v) for v in value)
+        else:
+            flat[name] = "" if value is None else value
+    return flat
+
+
+def timelinejs(config, dossier: model.Dossier, summary_of) -> dict:
+    """Knight Lab TimelineJS 3 JSON: one slide per article and per event."""
+    def start(when):
+        return {"year": when.year, "month": when.month, "day": when.day}
+
+    events = []
+    for entry in dossier.timeline:
+        article = dossier.by_slug[entry.article]
+        text = summary_of(entry.article) if entry.kind == "article" else (
+            entry.text or article.title)
+        events.append({
+            "start_date": start(entry.date),
+            "text": {"headline": html.escape(entry.title), "text": html.escape(text)},
+            "group": entry.kind,
+            "unique_id": f"{entry.kind}-{entry.article}-{len(events)}",
+        })
+    return {"title": {"text": {"headline": html.escape(config.title),
+                               "text": html.escape(config.description)}},
+            "events": events}
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def search_index(dossier: model.Dossier, body_of, summary_of) -> bytes:
+    """A classic script (not JSON: fetch() is blocked on file://) defining the search data.
+
+    Text to match is folded (no case, no accents) at build time; article bodies keep each
+    distinct word once, which finds any word of the text at a fraction of the size."""
+    def words(text: str) -> str:
+        return " ".join(sorted(set(re.findall(r"\w+", fold(text)))))
+
+    docs = []
+    for a in dossier.articles:
+        names = [dossier.actors[s] for s in dossier.article_actors[a.slug]]
+        docs.append({"k": "article", "u": urls.article(a.slug), "t": a.title,
+                     "d": a.date.isoformat()[:10], "s": summary_of(a.slug),
+                     "m": fold(" ".join([a.title, summary_of(a.slug), *a.tags,
+                                         *(n for x in names for n in (x.name, *x.aliases))])),
+                     "b": words(html.unescape(_TAGS.sub(" ", body_of(a))))})
+    for slug, actor in dossier.actors.items():
+        docs.append({"k": "actor", "u": urls.actor(slug), "t": actor.name, "s": actor.summary,
+                     "m": fold(" ".join([actor.name, *actor.aliases, actor.summary]))})
+    for slug, r in dossier.resolutions.items():
+        docs.append({"k": "resolution", "u": urls.resolution(slug), "t": r.symbol,
+                     "s": r.title or r.summary,
+                     "m": fold(" ".join([r.symbol, r.key, r.title, r.summary]))})
+    data = json.dumps(docs, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return ("window.dossierSearch=" + data.replace("</", "<\\/") + ";\n").encode()
