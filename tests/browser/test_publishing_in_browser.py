@@ -1,0 +1,55 @@
+"""Accessibility (axe-core) and the offline search, in headless Chromium."""
+import pytest
+
+from tests.tools import AXE_JS, require
+
+SEED = "articles/2022-11-02-coree-du-nord-obus-russie/index.html"
+PAGE_TYPES = ["index.html", SEED, "actors/index.html", "actors/coree-du-nord/index.html",
+              "resolutions/index.html", "resolutions/s-res-2397-2017/index.html",
+              "timeline/index.html", "tags/index.html", "tags/munitions/index.html", "404.html"]
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_serious_accessibility_violations(page, sample_site, path):
+    axe = require(AXE_JS, "npm install --prefix tests --ignore-scripts")
+    page.goto((sample_site / path).as_uri())
+    page.add_script_tag(path=str(axe))
+    violations = page.evaluate("""axe.run().then(r => r.violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))""")
+    assert violations == []
+
+
+def search(page, words):
+    box = page.locator("#search-input")
+    box.click()
+    box.fill(words)
+    return page.locator("#search-results a")
+
+
+def test_search_finds_accent_insensitively_from_file_url(page, sample_site):
+    page.goto((sample_site / "actors/iran/index.html").as_uri())
+    results = search(page, "coree obus")
+    results.first.wait_for()
+    titles = results.all_inner_texts()
+    assert any("expédie secrètement des obus" in t for t in titles), titles
+    # Keyboard: down to the first result, Enter follows it.
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/articles/**")
+    assert page.locator("h1").count() == 1
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("sub_path", ["/", "/sub/path/"])
+def test_search_works_when_served(page, sample_site, serve_under, sub_path):
+    base = serve_under(sample_site, sub_path)
+    page.goto(base + "timeline/index.html")
+    results = search(page, "DPRK")                         # an English alias
+    results.first.wait_for()
+    assert "Corée du Nord" in results.all_inner_texts()
+    results.filter(has_text="Corée du Nord").first.click()
+    assert page.url == base + "actors/coree-du-nord/index.html"
+    assert search(page, "zzzzqqq").count() == 0
+    assert page.locator("#search-results").inner_text().strip() == "Aucun résultat."
+    assert page.problems == []

@@ -1,0 +1,123 @@
+"""Publishing: feeds, sitemap, exports, metadata and reproducible output, checked by real parsers."""
+import hashlib
+import json
+import re
+
+import feedparser
+import pytest
+import xmlschema
+
+from tests.helpers import REPO, run_cli
+from tests.sitecheck import links, parse, text
+
+BASE = "https://example.org/sub/dossier/"
+SEED = "articles/2022-11-02-coree-du-nord-obus-russie/index.html"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    out = tmp_path_factory.mktemp("published") / "site"
+    result = run_cli("build", "--base-url", BASE, "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def digest(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_feeds_are_valid_atom_with_stable_unique_ids(published):
+    feeds = [published / "feed.xml", *published.glob("actors/*/feed.xml"),
+             *published.glob("resolutions/*/feed.xml")]
+    assert len(feeds) > 30
+    for path in feeds:
+        feed = feedparser.parse(path.read_bytes())
+        assert not feed.bozo, (path, feed.bozo_exception)
+        # RFC 4287 4.1.1: id, title, updated, author (or one per entry), self link
+        assert feed.feed.id.startswith(BASE) and feed.feed.title and feed.feed.updated
+        assert feed.feed.author_detail.name
+        assert any(link.rel == "self" for link in feed.feed.links)
+        ids = [entry.id for entry in feed.entries]
+        assert len(ids) == len(set(ids))
+        for entry in feed.entries:
+            assert entry.id.startswith(BASE + "articles/") and entry.title and entry.updated
+            assert entry.link.startswith(BASE)
+            assert "<script" not in entry.content[0].value
+    main = feedparser.parse((published / "feed.xml").read_bytes())
+    assert main.entries[0].title.startswith("Premier rapport")          # newest first
+    assert main.feed.updated == "2025-05-29T00:00:00Z"                  # content date, no clock
+
+
+def test_sitemap_validates_against_the_sitemaps_schema(published):
+    schema = xmlschema.XMLSchema(REPO / "tests/data/sitemap.xsd")
+    schema.validate(published / "sitemap.xml")
+    sitemap = (published / "sitemap.xml").read_text()
+    assert f"<loc>{BASE}articles/2022-11-02-coree-du-nord-obus-russie/</loc>" in sitemap
+    assert "404" not in sitemap
+    assert f"Sitemap: {BASE}sitemap.xml" in (published / "robots.txt").read_text()
+
+
+def test_without_base_url_feeds_and_sitemap_are_skipped_with_a_notice(sample_site):
+    assert not (sample_site / "feed.xml").exists() and not (sample_site / "sitemap.xml").exists()
+    result = run_cli("check")
+    assert "note: feeds, sitemap.xml and robots.txt are skipped" in result.stderr
+
+
+def test_pages_carry_canonical_open_graph_and_news_article_metadata(published):
+    html = (published / SEED).read_text()
+    assert f'<link rel="canonical" href="{BASE}{SEED[:-len("index.html")]}">' in html
+    for prop in ("og:title", "og:description", "og:type", "og:url", "og:site_name"):
+        assert f'property="{prop}"' in html
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(block.group(1))
+    assert data["@type"] == "NewsArticle" and data["publisher"]["name"] == "Associated Press"
+    assert data["isBasedOn"].startswith("https://mynorthwest.com/")
+    assert data["datePublished"] == "2022-11-02" and "Corée du Nord" in data["about"]
+    assert '<html lang="fr">' in html
+
+
+def test_404_page_works_from_any_depth(published, sample_site):
+    with_base = links(published / "404.html") + links(published / "404.html", "link")
+    assert all(u.startswith((BASE, "#")) for u in with_base), with_base
+    without = (sample_site / "404.html").read_text()
+    assert "<style>" in without and "style.css" not in without     # styles inlined
+
+
+def test_data_exports(sample_site):
+    articles = json.loads((sample_site / "data/articles.json").read_text())
+    seed = next(a for a in articles if a["slug"] == SEED.split("/")[1])
+    assert seed["source"]["name"] == "Associated Press" and "John Kirby" in seed["actors"]
+    for name in ("actors", "resolutions", "events", "claims"):
+        rows = json.loads((sample_site / f"data/{name}.json").read_text())
+        assert rows, name
+        header = (sample_site / f"data/{name}.csv").read_text().splitlines()[0]
+        assert header.split(",")[0], name
+    claims = json.loads((sample_site / "data/claims.json").read_text())
+    assert {"by", "about", "status", "text", "source"} <= set(claims[0])
+    timeline = json.loads((sample_site / "data/timeline.json").read_text())
+    first = timeline["events"][0]
+    assert set(first["start_date"]) == {"year", "month", "day"} and first["text"]["headline"]
+    assert timeline["title"]["text"]["headline"]
+
+
+def test_output_is_reproducible_and_assets_are_content_hashed(tmp_path):
+    for run in ("a", "b"):
+        assert run_cli("build", "--base-url", BASE, "--output", str(tmp_path / run)).returncode == 0
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    page = tmp_path / "a" / SEED
+    css = next(u for u in links(page, "link") if "style.css" in u)
+    version = css.split("?v=")[1]
+    body = (tmp_path / "a/static/style.css").read_bytes()
+    assert hashlib.sha256(body).hexdigest().startswith(version)
+
+
+def test_search_index_is_a_script_with_folded_text(sample_site):
+    index = (sample_site / "search-index.js").read_text()
+    assert index.startswith("window.dossierSearch=")
+    docs = json.loads(index[len("window.dossierSearch="):].rstrip(";\n"))
+    actor = next(d for d in docs if d["k"] == "actor" and d["t"] == "Corée du Nord")
+    assert "coree du nord" in actor["m"] and "dprk" in actor["m"]
+    assert "</" not in index
+    assert 'data-index="search-index.js"' in (sample_site / "index.html").read_text()
+    assert parse(sample_site / SEED).ids >= {"search-input", "search-results"}
