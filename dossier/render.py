@@ -196,21 +196,19 @@ class Renderer:
                           "are skipped: they need absolute URLs",
                           "set base_url in dossier.yaml or pass --base-url")
             return out
-        by_slug = dossier.by_slug
+        def feed(page: str, title: str, slugs) -> None:
+            path = page.replace("index.html", "feed.xml")
+            chosen = [dossier.by_slug[s] for s in slugs][:feeds.TOPIC_FEED_ENTRIES]
+            add(path, feeds.atom(config, title, page, path, chosen, body_of, view.summary))
+
         add("feed.xml", feeds.atom(config, config.title, urls.HOME, "feed.xml",
                                    dossier.articles[:feeds.FEED_ENTRIES], body_of, view.summary))
         for slug, actor in dossier.actors.items():
-            chosen = [by_slug[s] for s in dossier.actor_articles.get(slug, ())]
-            add(f"actors/{slug}/feed.xml", feeds.atom(
-                config, f"{actor.name} — {config.title}", urls.actor(slug),
-                f"actors/{slug}/feed.xml", chosen[:feeds.TOPIC_FEED_ENTRIES], body_of,
-                view.summary))
+            feed(urls.actor(slug), f"{actor.name} — {config.title}",
+                 dossier.actor_articles.get(slug, ()))
         for slug, resolution in dossier.resolutions.items():
-            chosen = [by_slug[s] for s in dossier.resolution_articles.get(slug, ())]
-            add(f"resolutions/{slug}/feed.xml", feeds.atom(
-                config, f"{resolution.symbol} — {config.title}", urls.resolution(slug),
-                f"resolutions/{slug}/feed.xml", chosen[:feeds.TOPIC_FEED_ENTRIES], body_of,
-                view.summary))
+            feed(urls.resolution(slug), f"{resolution.symbol} — {config.title}",
+                 dossier.resolution_articles.get(slug, ()))
         dated = {urls.article(a.slug): a.date for a in dossier.articles}
         add("sitemap.xml", feeds.sitemap(config, [(path, dated.get(path))
                                                   for path in sorted(self._pages)

@@ -1,9 +1,11 @@
 """Helpers for tests: write tiny dossiers, run the real command line."""
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,3 +34,19 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """The real command line, as a user runs it."""
     return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd or REPO,
                           capture_output=True, text=True, timeout=120)
+
+
+@contextlib.contextmanager
+def preview_server(root: Path):
+    """A live-preview server for `root` on a free port, running in a thread."""
+    from dossier.serve import PreviewServer
+    server = PreviewServer(root, port=0, log=lambda *a: None)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert server.ready.wait(30), "the preview server did not start"
+    try:
+        yield server
+    finally:
+        server.stop()
+        thread.join(10)
+        assert not thread.is_alive(), "the preview server did not stop"

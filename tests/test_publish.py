@@ -121,3 +121,51 @@ def test_search_index_is_a_script_with_folded_text(sample_site):
     assert "</" not in index
     assert 'data-index="search-index.js"' in (sample_site / "index.html").read_text()
     assert parse(sample_site / SEED).ids >= {"search-input", "search-results"}
+
+
+@pytest.mark.parametrize("sub_path", ["", "sub/path/"])
+def test_every_link_and_asset_resolves_when_served(sample_site, tmp_path, sub_path):
+    """Crawl the site over HTTP from its home page, under a sub-path or not."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urljoin, urldefrag
+
+    shutil.copytree(sample_site, tmp_path / "www" / sub_path / "site")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=tmp_path / "www")
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    start = f"http://127.0.0.1:{server.server_port}/{sub_path}site/index.html"
+    seen, queue, broken = set(), [start], []
+    try:
+        while queue:
+            url = queue.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    body = response.read()
+                    kind = response.headers.get("Content-Type", "")
+            except urllib.error.HTTPError as error:
+                broken.append(f"{url}: {error.code}")
+                continue
+            if "html" not in kind:
+                continue
+            from tests.sitecheck import _Page
+            page = _Page()
+            page.feed(body.decode())
+            for _, link, _ in page.links:
+                target = urldefrag(urljoin(url, link))[0]
+                if target.startswith(start.rsplit("/", 1)[0]):
+                    queue.append(target)
+                elif target.startswith("http://127.0.0.1"):
+                    broken.append(f"{url}: leaves the site: {link}")
+    finally:
+        server.shutdown()
+    assert broken == []
+    assert len(seen) > 89                  # every page, plus the assets they link

@@ -3,7 +3,6 @@ output identical to a clean build."""
 import json
 import os
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -11,8 +10,7 @@ import urllib.request
 import pytest
 
 from dossier.pipeline import build
-from dossier.serve import PreviewServer
-from tests.helpers import REPO, article, run_cli, write_files
+from tests.helpers import REPO, article, preview_server, run_cli, write_files
 
 FILES = {
     "content/articles/a.md": article(title="Alpha", date="2022-01-01", actors="[Iran]",
@@ -25,15 +23,8 @@ FILES = {
 
 @pytest.fixture
 def server(make_dossier):
-    root = make_dossier(FILES)
-    server = PreviewServer(root, port=0, log=lambda *a: None)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    assert server.ready.wait(30)
-    yield server
-    server.stop()
-    thread.join(10)
-    assert not thread.is_alive(), "the server did not stop"
+    with preview_server(make_dossier(FILES)) as server:
+        yield server
 
 
 def get(server, path):

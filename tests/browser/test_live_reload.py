@@ -1,12 +1,10 @@
 """Live reload seen in a real browser: edit the Markdown, the open page changes by itself."""
 import shutil
-import threading
 
 import pytest
 from playwright.sync_api import expect
 
-from dossier.serve import PreviewServer
-from tests.helpers import REPO
+from tests.helpers import REPO, preview_server
 
 SEED = "2022-11-02-coree-du-nord-obus-russie"
 
@@ -16,13 +14,8 @@ def live(tmp_path):
     root = tmp_path / "dossier"
     shutil.copytree(REPO / "content", root / "content")
     shutil.copy(REPO / "dossier.yaml", root)
-    server = PreviewServer(root, port=0, log=lambda *a: None)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    assert server.ready.wait(30)
-    yield server
-    server.stop()
-    thread.join(10)
+    with preview_server(root) as server:
+        yield server
 
 
 def test_edit_error_and_fix_show_up_in_the_open_page(page, live):
