@@ -5,4 +5,7 @@ import sys
 from dossier.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:          # output piped into `head`: not an error
+        sys.exit(0)

@@ -5,12 +5,13 @@ Nothing below this module exits the process; outcomes become exit codes here onl
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 import threading
 import time
 from pathlib import Path
 
-from dossier import __version__
+from dossier import __version__, scaffold
 from dossier.pipeline import BuildResult, build
 from dossier.write import OutputError
 
@@ -45,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--open", action="store_true", help="open the site in the web browser")
     s.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     s.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    n = command("new", "create a dated article skeleton in content/articles/")
+    n.add_argument("title", help="the article's title")
+    i = command("import", "turn raw clippings (text, Markdown, HTML; - for standard input) "
+                          "into articles to review")
+    i.add_argument("files", nargs="+", help="clipping files, or - for standard input")
+    init = commands.add_parser("init", help="create a new dossier folder that builds at once",
+                               description="create a new dossier folder that builds at once")
+    init.add_argument("folder", type=Path, help="the new dossier's folder (new or empty)")
+    init.add_argument("--language", default="en", help="language of the dossier (default en)")
     return parser
 
 
@@ -56,12 +66,20 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:           # argparse has printed the usage error
         return OK if exc.code == 0 else USAGE_ERROR
+    if args.command == "init":
+        return _init(args)
     root = args.root.resolve()
     if not root.is_dir():
         print(f"dossier: --root {args.root}: no such folder", file=sys.stderr)
         return USAGE_ERROR
     if args.command == "serve":
         return _serve(root, args)
+    if args.command == "new":
+        path = scaffold.new_article(root, args.title, datetime.date.today())
+        print(f"dossier: wrote {_shown(path)}: fill in the TODOs, then remove 'draft: true'")
+        return OK
+    if args.command == "import":
+        return _import(root, args.files)
     if args.command == "check":
         return _report(build(root, write_output=False, strict=args.strict, drafts=args.drafts),
                        "checked")
@@ -73,6 +91,48 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dossier: {exc}", file=sys.stderr)
         return USAGE_ERROR
     return _report(result, "built", time.perf_counter() - started)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _init(args) -> int:
+    try:
+        written = scaffold.init_dossier(args.folder, args.language, datetime.date.today())
+    except FileExistsError as exc:
+        print(f"dossier: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    for path in written:
+        print(f"dossier: wrote {_shown(path)}")
+    print(f"dossier: next: python build.py serve --root {args.folder}")
+    return OK
+
+
+def _import(root: Path, files: list[str]) -> int:
+    inputs = []
+    for name in files:
+        if name == "-":
+            inputs.append(("stdin", sys.stdin.read()))
+            continue
+        path = Path(name)
+        if not path.is_file():
+            print(f"dossier: {name}: no such file", file=sys.stderr)
+            return USAGE_ERROR
+        try:
+            inputs.append((path.name, path.read_text(encoding="utf-8")))
+        except UnicodeDecodeError:
+            inputs.append((path.name, path.read_text(encoding="latin-1")))
+    for path, draft in scaffold.import_clippings(root, inputs, datetime.date.today()):
+        print(f"dossier: wrote {_shown(path)}")
+        print(f"  actors proposed: {', '.join(draft.actors) or 'none'}")
+        print(f"  resolutions proposed: {', '.join(draft.resolutions) or 'none'}")
+        for note in draft.review:
+            print(f"  review {note}")
+    return OK
 
 
 def _serve(root: Path, args) -> int:

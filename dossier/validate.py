@@ -68,6 +68,9 @@ class Fields:
             self.error(key, f"{self._name(key)}: expected text, got a {_kind(value)}",
                        "quote the value")
             return ""
+        if value.strip().upper().startswith("TODO"):
+            self.error(key, f"{self._name(key)} is still TODO", "fill it in before publishing")
+            return ""
         return value.strip()
 
     def url(self, key) -> str:

@@ -30,10 +30,11 @@ def article(title="Un titre", date="2022-11-02", source="Associated Press", body
     return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None
+            ) -> subprocess.CompletedProcess:
     """The real command line, as a user runs it."""
     return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd or REPO,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, input=stdin)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,150 @@
+"""`new` (an article skeleton) and `init` (a new dossier that builds and checks clean)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from dossier.config import CONFIG_FILE, load_config
+from dossier.importer import (Draft, clean_markdown, clean_text, from_html, propose,
+                              render_article, target_path)
+from dossier.load import load
+from dossier.names import fold
+from dossier.problems import Problems
+from dossier.validate import validate
+
+SKELETON = """\
+---
+title: {title}
+date: {today}                 # publication date of the original: YYYY-MM-DD
+source:                       # where the text comes from
+  name: TODO                  # publisher, e.g. Associated Press
+  url: TODO                   # address of the original
+  # author: …
+  # language: en              # language of the original
+  # archived: https://web.archive.org/…
+  retrieved: {today}
+# language: fr                # language of this text (default: the dossier's)
+# summary: "…"                # default: the first paragraph
+actors: []                    # names or aliases, e.g. [Corée du Nord, John Kirby]
+resolutions: []               # e.g. ["S/RES/2397 (2017)", 1718, "A/RES/ES-11/1"]
+tags: []
+# events:                     # dated facts the article reports, for the timeline
+#   - {{date: YYYY-MM-DD, title: "…", actors: [], resolutions: []}}
+# claims:                     # who asserts what about whom; status: alleged, confirmed,
+#   - {{by: …, about: [], status: alleged, text: "…"}}    # denied, disputed, refuted, retracted, unverified
+# slug: custom-address        # default: from the file name
+draft: true                   # remove when ready: drafts are not published
+---
+Write the text here, in Markdown.
+"""
+
+
+def new_article(root: Path, title: str, today: dt.date) -> Path:
+    """A dated skeleton with every field shown; never overwrites an existing file."""
+    import yaml
+    articles = root / "content" / "articles"
+    articles.mkdir(parents=True, exist_ok=True)
+    draft = Draft(title=title, date=today, body="", language="")
+    path = target_path(articles, draft)
+    quoted = yaml.safe_dump(title, allow_unicode=True, width=10_000).strip().removesuffix("...")
+    path.write_text(SKELETON.format(title=quoted.strip(), today=today.isoformat()),
+                    encoding="utf-8")
+    return path
+
+
+def import_clippings(root: Path, inputs: list[tuple[str, str]], today: dt.date):
+    """Write one article per (name, text) clipping -> [(path, review notes)]."""
+    known_actors, known_resolutions = _known(root)
+    articles = root / "content" / "articles"
+    articles.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, raw in inputs:
+        info = None
+        if name.lower().endswith((".html", ".htm")) or raw.lstrip().lower().startswith(
+                ("<!doctype html", "<html")):
+            body, info = from_html(raw)
+            text = clean_markdown(body)
+        elif "\n\n" in raw.strip():
+            text = clean_markdown(raw)                # Markdown or text with paragraphs
+        else:
+            text = clean_text(raw)                    # one paragraph per line (scraped text)
+        draft = propose(text, known_actors, known_resolutions, today, name, info)
+        path = target_path(articles, draft)
+        path.write_text(render_article(draft, today), encoding="utf-8")
+        written.append((path, draft))
+    return written
+
+
+def _known(root: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The dossier's actors (folded name or alias -> name) and resolutions (key -> symbol)."""
+    problems = Problems(root)
+    config = load_config(root, problems)
+    loaded = load(config.content_dir, problems)
+    records = [r for r in loaded.records if r.kind != "articles"]
+    _, actors, resolutions = validate(records, config.language, problems)
+    names = {fold(label): actor.name for actor in actors for label in (actor.name, *actor.aliases)}
+    return names, {r.key: r.symbol for r in resolutions}
+
+
+EXAMPLE = {
+    CONFIG_FILE: """\
+title: "{title}"
+description: "A dossier of collected reporting, with its actors, UN resolutions and timeline."
+language: {language}
+# base_url: https://example.org/dossier/   # the public address, for feeds and the sitemap
+""",
+    "content/articles/example-article.md": """\
+---
+title: "Example article: replace me"
+date: {today}
+source:
+  name: Example Publisher
+  url: "https://example.org/original-article"
+  language: en
+  retrieved: {today}
+summary: "An example showing every part of an article; edit or delete it."
+actors: [Example State]
+resolutions: ["S/RES/1 (1946)"]
+tags: [example]
+events:
+  - {{date: {today}, title: "Something the article reports", actors: [Example State]}}
+claims:
+  - {{by: Example State, about: [Example State], status: alleged, text: "What is asserted."}}
+---
+Write the article in Markdown. Link other files of the dossier by their path, for example
+[the actor](../actors/example-state.md) or [the resolution](../resolutions/s-res-1-1946.md).
+""",
+    "content/actors/example-state.md": """\
+---
+name: Example State
+aliases: [Exampleland]
+kind: state
+summary: "An example actor; actors referenced by name or alias link to this page."
+---
+""",
+    "content/resolutions/s-res-1-1946.md": """\
+---
+symbol: "S/RES/1 (1946)"
+body: Security Council
+title: "An example entry: replace it with the resolutions your dossier cites"
+url: "https://undocs.org/S/RES/1(1946)"
+provisions:
+  - "Each provision that matters to the dossier, as a line of text"
+---
+""",
+}
+
+
+def init_dossier(folder: Path, language: str, today: dt.date) -> list[Path]:
+    """A new dossier in an empty (or new) folder; refuses to touch existing files."""
+    if folder.exists() and any(folder.iterdir()):
+        raise FileExistsError(f"{folder} is not empty: choose a new folder for the dossier")
+    written = []
+    title = folder.resolve().name.replace("-", " ").replace("_", " ").capitalize() or "Dossier"
+    for name, text in EXAMPLE.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text.format(today=today.isoformat(), language=language,
+                                    title=title.replace('"', "'")), encoding="utf-8")
+        written.append(path)
+    return written
