@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="treat warnings (unknown fields, stub pages) as errors")
     c = command("check", "validate the content and report every problem; write nothing")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    c.add_argument("--strict-sources", action="store_true",
+                   help="warn about claims and events that rest on a single publisher")
     c.add_argument("--drafts", action="store_true", help="check drafts too")
     s = command("serve", "preview the site, rebuilt and reloaded in the browser on every save")
     s.add_argument("--host", default="127.0.0.1",
@@ -81,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import":
         return _import(root, args.files)
     if args.command == "check":
-        return _report(build(root, write_output=False, strict=args.strict, drafts=args.drafts),
-                       "checked")
+        return _report(build(root, write_output=False, strict=args.strict, drafts=args.drafts,
+                             strict_sources=args.strict_sources), "checked")
     try:
         started = time.perf_counter()
         result = build(root, output=args.output, base_url=args.base_url, strict=args.strict,

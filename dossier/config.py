@@ -22,6 +22,7 @@ class SiteConfig:
     theme: Path = Path("theme")
     authors: tuple[str, ...] = ()
     strict: bool = False
+    strict_sources: bool = False
     drafts: bool = False
 
     @property
@@ -49,7 +50,8 @@ def load_config(root: Path, problems: Problems, **overrides) -> SiteConfig:
     root = root.resolve()
     path = root / CONFIG_FILE
     values, lines = _read(path, problems) if path.exists() else ({}, {})
-    fields = {f.name for f in dataclasses.fields(SiteConfig)} - {"root", "strict", "drafts"}
+    fields = {f.name for f in dataclasses.fields(SiteConfig)} - {"root", "strict", "drafts",
+                                                                 "strict_sources"}
     clean: dict = {}
     for key, value in values.items():
         line = lines.get(key, 1)

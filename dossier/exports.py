@@ -49,14 +49,18 @@ def records(dossier: model.Dossier, summary_of) -> dict[str, list[dict]]:
         "articles": len(dossier.resolution_articles.get(slug, ())), "page": urls.resolution(slug),
     } for slug, r in dossier.resolutions.items()]
     events = [{
-        "date": _date(e.date), "title": e.title, "text": e.text or None,
+        "date": e.date.isoformat(), "title": e.title, "text": e.text or None,
         "actors": [names[s] for s in e.actors], "resolutions": [symbols[s] for s in e.resolutions],
-        "article": e.article,
+        "articles": [e.article, *e.also], "reported": _date(e.reported),
+        "sources": list(e.support),
+        "provisions": [f"{symbols[s]}#{p}" for s, p in e.provisions],
     } for e in dossier.timeline if e.kind == "event"]
     claims = [{
         "by": names[c.by], "about": [names[s] for s in c.about], "status": c.claim.status,
         "text": c.claim.text, "date": _date(c.claim.date), "article": c.article,
         "source": _source(c.claim.source or dossier.by_slug[c.article].source),
+        "sources": list(c.support),
+        "provisions": [f"{symbols[s]}#{p}" for s, p in c.provisions],
     } for c in dossier.claims]
     return {"articles": articles, "actors": actors, "resolutions": resolutions,
             "events": events, "claims": claims}
@@ -93,13 +97,17 @@ def _flatten(row: dict, prefix: str = "") -> dict:
 def timelinejs(config, dossier: model.Dossier, summary_of) -> dict:
     """Knight Lab TimelineJS 3 JSON: one slide per article and per event."""
     def start(when):
-        return {"year": when.year, "month": when.month, "day": when.day}
+        parts = {"year": when.year, "month": when.month, "day": when.day}
+        return {k: v for k, v in parts.items() if v is not None}
 
     events = []
     for entry in dossier.timeline:
-        article = dossier.by_slug[entry.article]
-        text = summary_of(entry.article) if entry.kind == "article" else (
-            entry.text or article.title)
+        if entry.kind == "deadline":
+            text = dossier.resolutions[entry.resolutions[0]].symbol
+        elif entry.kind == "article":
+            text = summary_of(entry.article)
+        else:
+            text = entry.text or dossier.by_slug[entry.article].title
         events.append({
             "start_date": start(entry.date),
             "text": {"headline": html.escape(entry.title), "text": html.escape(text)},

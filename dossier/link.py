@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter, defaultdict
 
-from dossier import model
+from dossier import evidence, model
 from dossier.names import fold, resolution_key, resolution_symbol, slugify
 from dossier.problems import Problems
 
@@ -66,6 +66,23 @@ class _Resolutions:
             else:
                 self.by_key[resolution.key] = resolution
 
+    def by_slug(self) -> dict[str, model.Resolution]:
+        return {r.slug: r for r in self.by_key.values()}
+
+    def provision(self, reference: str, article: model.Article, *key) -> tuple[str, str] | None:
+        """'S/RES/2397 (2017)#workers' -> (resolution slug, provision id)."""
+        symbol, _, wanted = reference.partition("#")
+        slug = self.resolve(symbol, article, *key)
+        resolution = next(r for r in self.by_key.values() if r.slug == slug)
+        ids = [p.id for p in resolution.provisions if p.id]
+        if resolution.path and wanted not in ids:
+            self.problems.error(article.path, article.line(*key),
+                                f"{resolution.symbol} has no provision '{wanted}'",
+                                "its provision ids: " + (", ".join(ids) or "none; add 'id:' "
+                                                         "to a provision in its file"))
+            return None
+        return slug, wanted
+
     def resolve(self, reference: str, article: model.Article, *key) -> str:
         ref_key, year = resolution_key(reference)
         found = self.by_key.get(ref_key)
@@ -90,7 +107,8 @@ def _rel(record, problems: Problems) -> str:
 
 
 def link(articles: list[model.Article], actors: list[model.Actor],
-         resolutions: list[model.Resolution], problems: Problems) -> model.Dossier:
+         resolutions: list[model.Resolution], problems: Problems,
+         strict_sources: bool = False) -> model.Dossier:
     """The linked graph; collisions and unknown references are recorded in `problems`."""
     actor_index = _Actors(actors, problems)
     resolution_index = _Resolutions(resolutions, problems)
@@ -111,12 +129,17 @@ def link(articles: list[model.Article], actors: list[model.Actor],
     article_resolutions: dict[str, list[str]] = {}
     timeline: list[model.TimelineEntry] = []
     claims: list[model.LinkedClaim] = []
+    reports: dict[str, list] = defaultdict(list)
     for article in ordered:
         def actor(ref, *key, article=article):
             return actor_index.resolve(ref, article, *key)
 
         def resolution(ref, *key, article=article):
             return resolution_index.resolve(ref, article, *key)
+
+        def provisions(refs, *key, article=article):
+            return tuple(p for i, ref in enumerate(refs) if (p := resolution_index.provision(
+                ref, article, *key, "provisions", i)))
 
         named = [actor(ref, "actors", i) for i, ref in enumerate(article.actors)]
         cited = [resolution(ref, "resolutions", i) for i, ref in enumerate(article.resolutions)]
@@ -125,21 +148,29 @@ def link(articles: list[model.Article], actors: list[model.Actor],
                                       for i, r in enumerate(event.actors)))
             what = tuple(dict.fromkeys(resolution(r, "events", n, "resolutions", i)
                                        for i, r in enumerate(event.resolutions)))
+            cites = provisions(event.provisions, "events", n)
+            what += tuple(s for s, _ in cites if s not in what)
             named += who
             cited += what
-            timeline.append(model.TimelineEntry(event.date, "event", event.title, article.slug,
-                                                who, what, event.text))
+            reports[evidence.event_key(event)].append((article, event, who, what, cites))
         for n, claim in enumerate(article.claims):
             by = actor(claim.by, "claims", n, "by")
             about = tuple(actor(r, "claims", n, "about", i) for i, r in enumerate(claim.about))
+            cites = provisions(claim.provisions, "claims", n)
             named += [by, *about]
-            claims.append(model.LinkedClaim(claim, article.slug, by, about))
+            cited += [s for s, _ in cites]
+            claims.append(model.LinkedClaim(claim, article.slug, by, about, provisions=cites))
         article_actors[article.slug] = list(dict.fromkeys(named))
         article_resolutions[article.slug] = list(dict.fromkeys(cited))
         timeline.append(model.TimelineEntry(article.date, "article", article.title, article.slug,
                                             tuple(article_actors[article.slug]),
                                             tuple(article_resolutions[article.slug])))
 
+    timeline += evidence.merge_events(reports)
+    timeline += evidence.deadline_entries(resolution_index.by_slug())
+    claims = evidence.support_claims(claims, by_slug)
+    if strict_sources:
+        evidence.single_source_warnings(timeline, claims, by_slug, problems)
     actor_articles = _invert(article_actors, ordered)
     resolution_articles = _invert(article_resolutions, ordered)
     tags: dict[str, tuple[str, list[str]]] = {}
@@ -148,7 +179,8 @@ def link(articles: list[model.Article], actors: list[model.Actor],
             tags.setdefault(slugify(label), (label, []))[1].append(article.slug)
     for slug in [s for s in tags if not s]:
         del tags[slug]
-    timeline.sort(key=lambda e: (model.sort_key(e.date), e.kind != "article", e.title))
+    order = {"article": 0, "event": 1, "deadline": 2}
+    timeline.sort(key=lambda e: (model.sort_key(e.date), order[e.kind], e.title))
     actor_timeline, resolution_timeline = defaultdict(list), defaultdict(list)
     for entry in timeline:
         for slug in entry.actors:
@@ -157,8 +189,13 @@ def link(articles: list[model.Article], actors: list[model.Actor],
             resolution_timeline[slug].append(entry)
     article_claims = defaultdict(list)
     actor_claims: dict = defaultdict(lambda: ([], []))
+    listed = set()
     for linked in claims:
         article_claims[linked.article].append(linked)
+        key = evidence.claim_key(linked.claim, linked.by)
+        if key in listed:               # the same claim from another report: listed once
+            continue
+        listed.add(key)
         actor_claims[linked.by][0].append(linked)
         for slug in dict.fromkeys(linked.about):
             actor_claims[slug][1].append(linked)
@@ -173,7 +210,8 @@ def link(articles: list[model.Article], actors: list[model.Actor],
         related=_related(ordered, article_actors, actor_articles),
         co_actors=_co_actors(article_actors), article_claims=dict(article_claims),
         actor_claims=dict(actor_claims), actor_timeline=dict(actor_timeline),
-        resolution_timeline=dict(resolution_timeline), by_slug=by_slug)
+        resolution_timeline=dict(resolution_timeline),
+        citations=evidence.citations(timeline, claims), by_slug=by_slug)
 
 
 def _resolution_order(resolution: model.Resolution):

@@ -9,11 +9,40 @@ from pathlib import Path
 Date = dt.date  # a date, or a datetime (a subclass) with its UTC offset
 
 
-def sort_key(when: Date) -> tuple:
-    """Order dates and datetimes together: a bare date sorts before times of that day."""
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known only to the month (2022-08) or the year (2019), as reports often give."""
+
+    year: int
+    month: int | None = None
+    day = None
+
+    @property
+    def precision(self) -> str:
+        return "year" if self.month is None else "month"
+
+    def isoformat(self) -> str:
+        return f"{self.year:04d}" if self.month is None else f"{self.year:04d}-{self.month:02d}"
+
+    def start(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, 1)
+
+
+When = Date | PartialDate
+
+
+def sort_key(when: When) -> tuple:
+    """Order dates, datetimes and partial dates together: a bare date sorts before times of
+    that day, a month or a year at its start."""
+    if isinstance(when, PartialDate):
+        return (when.start(), dt.time.min)
     if isinstance(when, dt.datetime):
         return (when.date(), when.time().replace(tzinfo=None))
     return (when, dt.time.min)
+
+
+def precision(when: When) -> str:
+    return when.precision if isinstance(when, PartialDate) else "day"
 
 
 @dataclass(frozen=True)
@@ -28,11 +57,13 @@ class Source:
 
 @dataclass(frozen=True)
 class Event:
-    date: Date
+    date: When
     title: str
     actors: tuple[str, ...] = ()        # references as written; link resolves them
     resolutions: tuple[str, ...] = ()
+    provisions: tuple[str, ...] = ()    # "S/RES/2397 (2017)#workers"
     text: str = ""
+    id: str = ""                        # the same event reported by several articles
     line: int = 0
 
 
@@ -44,6 +75,8 @@ class Claim:
     about: tuple[str, ...] = ()
     date: Date | None = None
     source: Source | None = None     # when not the article's own source
+    provisions: tuple[str, ...] = ()  # provisions it says were violated
+    id: str = ""                      # the same claim reported by several articles
     line: int = 0
 
 
@@ -51,6 +84,7 @@ class Claim:
 class Provision:
     text: str
     deadline: Date | None = None
+    id: str = ""                        # for claims and events citing it: "S/RES/…#id"
 
 
 @dataclass(frozen=True)
@@ -129,6 +163,8 @@ class Dossier:
     actor_claims: dict[str, tuple[list["LinkedClaim"], list["LinkedClaim"]]]  # (by, about)
     actor_timeline: dict[str, list["TimelineEntry"]]
     resolution_timeline: dict[str, list["TimelineEntry"]]
+    citations: dict[str, list[tuple[str, object]]]   # resolution slug -> [(provision id, claim
+                                                     # or event entry citing it)]
     by_slug: dict[str, Article] = field(default_factory=dict)
 
     @functools.cached_property
@@ -140,13 +176,17 @@ class Dossier:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    date: Date
-    kind: str                                        # "article" or "event"
+    date: When
+    kind: str                                        # "article", "event" or "deadline"
     title: str
-    article: str                                     # slug of the article it comes from
+    article: str                                     # slug of the (first) reporting article
     actors: tuple[str, ...] = ()                     # actor slugs
     resolutions: tuple[str, ...] = ()
     text: str = ""
+    reported: Date | None = None                     # events: when first reported
+    also: tuple[str, ...] = ()                       # events: other reporting articles
+    support: tuple[str, ...] = ()                    # events: distinct publishers reporting it
+    provisions: tuple[tuple[str, str], ...] = ()     # (resolution slug, provision id)
 
 
 @dataclass(frozen=True)
@@ -155,3 +195,5 @@ class LinkedClaim:
     article: str
     by: str                                          # actor slug
     about: tuple[str, ...] = ()
+    support: tuple[str, ...] = ()                    # distinct publishers reporting the claim
+    provisions: tuple[tuple[str, str], ...] = ()     # (resolution slug, provision id)

@@ -65,7 +65,8 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     articles, actors, resolutions = validate(loaded.records, config.language, problems,
                                              drafts=config.drafts, cache=cache.records)
     clock.lap("validate")
-    dossier = link(articles, actors, resolutions, problems)
+    dossier = link(articles, actors, resolutions, problems,
+                   strict_sources=config.strict_sources)
     clock.lap("link")
     result = BuildResult(config, problems, dossier, timings=clock.laps)
     if problems.errors:                  # rendering broken records would only add noise
@@ -89,7 +90,8 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
 def _template_problem(exc: Exception, problems: Problems) -> None:
     """A theme bug is reported like a content error, at the template's line."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = next((f for f in reversed(frames) if f.filename.endswith(".html")), None)
+    where = next((f for f in reversed(frames) if f.filename.endswith(".html")),
+                 frames[-1] if frames else None)
     path = getattr(exc, "filename", None) or (where.filename if where else "template")
     line = getattr(exc, "lineno", None) or (where.lineno if where else 0)
     problems.error(path, line, f"template error: {type(exc).__name__}: {exc}",

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 import jinja2
 import yaml
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_timedelta
 from markupsafe import Markup, escape
 
 from dossier import exports, feeds, model, urls
@@ -102,7 +102,7 @@ class Renderer:
         self.config = config
         self.dirs = theme_dirs(config)
         self.strings = Strings(self.dirs, config.language)
-        self.env = _environment(self.dirs, config)
+        self.env = _environment(self.dirs, config, self.strings)
         self.markdown = Markdown()
         self._bodies: dict[tuple, tuple[str, list[Problem]]] = {}
         self._pages: dict[str, tuple[tuple, bytes]] = {}
@@ -281,6 +281,8 @@ def plan(dossier: model.Dossier, view: "_View") -> list[PageSpec]:
                               {"resolution": resolution}, (
             resolution, view.bodies.of(urls.resolution(slug)),
             tuple(a(s) for s in dossier.resolution_articles.get(slug, ())),
+            tuple((pid, view.claim(x) if isinstance(x, model.LinkedClaim) else e(x))
+                  for pid, x in dossier.citations.get(slug, ())),
             tuple(e(x) for x in dossier.resolution_timeline.get(slug, ())))))
     for slug, (label, slugs) in dossier.tags.items():
         specs.append(PageSpec(urls.tag(slug), "tag.html",
@@ -322,9 +324,10 @@ class _View:
                 len(self.dossier.resolution_articles.get(slug, ())))
 
     def entry(self, entry: model.TimelineEntry) -> tuple:
+        by_slug = self.dossier.by_slug
         return (entry, tuple(map(self.actor, entry.actors)),
                 tuple(map(self.resolution, entry.resolutions)),
-                self.dossier.by_slug[entry.article].title)
+                tuple(by_slug[s].title for s in (entry.article, *entry.also) if s))
 
     def claim(self, linked: model.LinkedClaim) -> tuple:
         return (linked, self.actor(linked.by), tuple(map(self.actor, linked.about)),
@@ -360,7 +363,7 @@ def static_files(dirs: list[Path]) -> list[Output]:
     return [Output(out, str(src), source=src) for out, src in sorted(found.items())]
 
 
-def _environment(dirs: list[Path], config: SiteConfig) -> jinja2.Environment:
+def _environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
@@ -393,6 +396,8 @@ def _environment(dirs: list[Path], config: SiteConfig) -> jinja2.Environment:
     def date(value, style: str = "long") -> str:
         if value is None:
             return ""
+        if isinstance(value, model.PartialDate):
+            return month(value)
         if isinstance(value, dt.datetime):
             return f"{format_date(value.date(), style, locale=locale)}, {value:%H:%M}"
         return format_date(value, style, locale=locale)
@@ -407,12 +412,29 @@ def _environment(dirs: list[Path], config: SiteConfig) -> jinja2.Environment:
                 for year, in_year in itertools.groupby(entries, key=lambda e: e.date.year)]
 
     def month(value) -> str:
+        if value.month is None:
+            return str(value.year)
         return format_date(dt.date(value.year, value.month, 1), "LLLL y", locale=locale)
+
+    def reported_gap(happened, reported) -> str:
+        """'reported the same day' / 'reported 3 months later', from the start of the period."""
+        if reported is None:
+            return ""
+        start = happened.start() if isinstance(happened, model.PartialDate) else happened
+        if isinstance(start, dt.datetime):
+            start = start.date()
+        day = reported.date() if isinstance(reported, dt.datetime) else reported
+        days = (day - start).days
+        if days <= 0:
+            return strings("reported_same_day")
+        return strings("reported_later", delay=format_timedelta(
+            dt.timedelta(days=days), threshold=1.1, locale=locale))
 
     def language_name(code: str) -> str:
         return locale.languages.get(code.split("-")[0], code) if code else ""
 
     env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
+                       reported_gap=reported_gap,
                        by_month=by_month,
                        actor_link=actor_link, resolution_link=resolution_link)
     @jinja2.pass_context

@@ -20,11 +20,11 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 ARTICLE_KEYS = ("title", "date", "source", "language", "actors", "resolutions", "summary",
                 "tags", "events", "claims", "slug", "draft")
 SOURCE_KEYS = ("name", "url", "author", "language", "archived", "retrieved")
-EVENT_KEYS = ("date", "title", "actors", "resolutions", "text")
-CLAIM_KEYS = ("by", "about", "status", "text", "date", "source")
+EVENT_KEYS = ("date", "title", "actors", "resolutions", "provisions", "text", "id")
+CLAIM_KEYS = ("by", "about", "status", "text", "date", "source", "provisions", "id")
 ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug")
 RESOLUTION_KEYS = ("symbol", "body", "adopted", "title", "url", "summary", "provisions")
-PROVISION_KEYS = ("text", "deadline")
+PROVISION_KEYS = ("text", "deadline", "id")
 
 
 class Fields:
@@ -92,6 +92,22 @@ class Fields:
             self.error(key, f"{self._name(key)}: '{value}' is not a valid date",
                        "write YYYY-MM-DD, or YYYY-MM-DDTHH:MM+01:00 for a time with its offset")
         return parsed
+
+    def when(self, key, required: str = "") -> model.When | None:
+        """A date, or a partial one: 2022-08, 2019."""
+        value = self.data.get(key)
+        if isinstance(value, int) and 1000 <= value <= 9999:
+            return model.PartialDate(value)
+        match = re.fullmatch(r"(\d{4})-(\d{2})", str(value or "").strip())
+        if match and 1 <= int(match[2]) <= 12:
+            return model.PartialDate(int(match[1]), int(match[2]))
+        if re.fullmatch(r"\d{4}", str(value or "").strip()):
+            return model.PartialDate(int(value))
+        if match:
+            self.error(key, f"{self._name(key)}: '{value}' has no month {match[2]}",
+                       "write YYYY-MM with a month from 01 to 12")
+            return None
+        return self.date(key, required)
 
     def names(self, key) -> tuple[str, ...]:
         """A list of names, or one name; numbers accepted (resolution 2397)."""
@@ -246,12 +262,33 @@ def _slug(f: Fields, path: Path) -> str:
 
 def _event(e: Fields) -> model.Event | None:
     e.unknown(EVENT_KEYS)
-    date = e.date("date", required="give the day it happened: 'date: YYYY-MM-DD'")
+    date = e.when("date", required="give when it happened: 'date: YYYY-MM-DD' (or YYYY-MM, "
+                                   "YYYY when the source gives no more)")
     title = e.text("title", required="say what happened: 'title: \"…\"'")
     if not (date and title):
         return None
     return model.Event(date=date, title=title, actors=e.names("actors"),
-                       resolutions=e.names("resolutions"), text=e.text("text"), line=e.line())
+                       resolutions=e.names("resolutions"), provisions=_provisions(e),
+                       text=e.text("text"), id=_id(e), line=e.line())
+
+
+def _id(f: Fields) -> str:
+    value = f.text("id")
+    if value and slugify(value) != value:
+        f.error("id", f"id '{value}' may only hold a-z, 0-9 and '-'", f"write 'id: {slugify(value)}'")
+        return ""
+    return value
+
+
+def _provisions(f: Fields) -> tuple[str, ...]:
+    refs = f.names("provisions")
+    for index, ref in enumerate(refs):
+        if "#" not in ref:
+            f.problems.error(f.raw.path, f.line("provisions", index),
+                             f"provision '{ref}' names no provision",
+                             "write the resolution and the provision's id: "
+                             "'S/RES/2397 (2017)#workers'")
+    return tuple(r for r in refs if "#" in r)
 
 
 def _claim(c: Fields) -> model.Claim | None:
@@ -266,7 +303,8 @@ def _claim(c: Fields) -> model.Claim | None:
     if not (by and status and text):
         return None
     return model.Claim(by=by, status=status, text=text, about=c.names("about"),
-                       date=c.date("date"), source=_source(c, required=False), line=c.line())
+                       date=c.date("date"), source=_source(c, required=False),
+                       provisions=_provisions(c), id=_id(c), line=c.line())
 
 
 def actor_from(raw: Raw, problems: Problems) -> model.Actor | None:
@@ -302,7 +340,8 @@ def resolution_from(raw: Raw, problems: Problems) -> model.Resolution | None:
             p.unknown(PROVISION_KEYS)
             text = p.text("text", required="describe the provision: 'text: \"…\"'")
             if text:
-                provisions.append(model.Provision(text=text, deadline=p.date("deadline")))
+                provisions.append(model.Provision(text=text, deadline=p.date("deadline"),
+                                                  id=_id(p)))
         else:
             f.problems.error(raw.path, f.line("provisions", index),
                              f"provisions[{index}]: expected text or a mapping with text, deadline")
