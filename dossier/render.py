@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import re
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,7 +27,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_timedelta
 from markupsafe import Markup, escape
 
-from dossier import exports, feeds, model, urls
+from dossier import exports, feeds, model, pictures, urls
 from dossier.config import SiteConfig
 from dossier.markup import Markup as Markdown
 from dossier.markup import plain_summary
@@ -251,11 +252,16 @@ def plan(dossier: model.Dossier, view: "_View") -> list[PageSpec]:
         PageSpec(urls.HOME, "index.html", {}, everything),
         PageSpec(urls.TIMELINE, "timeline.html", {}, everything[1] + everything[3]),
         PageSpec(urls.ACTORS, "actors.html", {}, (
-            tuple((x, len(dossier.actor_articles.get(s, ()))) for s, x in dossier.actors.items()),)),
+            tuple((x, len(dossier.actor_articles.get(s, ()))) for s, x in dossier.actors.items()),
+            tuple((s, tuple(c)) for s, c in dossier.co_actors.items()))),
         PageSpec(urls.RESOLUTIONS, "resolutions.html", {}, everything[2]),
         PageSpec(urls.TAGS, "tags.html", {}, tuple((s, lbl, len(v)) for s, (lbl, v) in
                                                    dossier.tags.items())),
         PageSpec(urls.NOT_FOUND, "404.html", {}, ()),
+        PageSpec(urls.PRINT, "print.html", {}, everything + (
+            tuple(view.bodies.of(urls.article(x.slug)) for x in dossier.articles),
+            tuple(map(view.claim, dossier.claims)), tuple(dossier.resolutions.values()),
+            tuple(dossier.actors.values()))),
     ]
     articles = dossier.articles
     for i, article in enumerate(articles):
@@ -314,7 +320,8 @@ class _View:
 
     def actor(self, slug: str) -> tuple:
         x = self.dossier.actors[slug]
-        return (slug, x.name, x.path is None)
+        return (slug, x.name, x.path is None, x.kind,
+                len(self.dossier.actor_articles.get(slug, ())))
 
     def resolution(self, slug: str) -> tuple:
         return (slug, self.dossier.resolutions[slug].symbol)
@@ -433,15 +440,39 @@ def _environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> ji
     def language_name(code: str) -> str:
         return locale.languages.get(code.split("-")[0], code) if code else ""
 
+    @jinja2.pass_context
+    def timeline_chart(context, entries) -> Markup:
+        return pictures.timeline_chart(entries, context["dossier"], context["page_path"],
+                                       strings)
+
+    @jinja2.pass_context
+    def network(context, center: str | None = None) -> Markup:
+        return pictures.network(context["dossier"], context["page_path"], strings, center)
+
     env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
-                       reported_gap=reported_gap,
+                       reported_gap=reported_gap, timeline_chart=timeline_chart,
+                       network=network,
                        by_month=by_month,
                        actor_link=actor_link, resolution_link=resolution_link)
     @jinja2.pass_context
     def actor_name(context, slug: str) -> str:
         return context["dossier"].actors[slug].name
 
+    @jinja2.pass_context
+    def embedded(context, body: str, source_page: str, prefix: str) -> Markup:
+        """A body rendered for `source_page`, shown on another page (the printable dossier):
+        relative links re-based to this page's depth, ids prefixed so they stay unique."""
+        depth_from, depth_to = source_page.count("/"), context["page_path"].count("/")
+        body = body.replace('="' + "../" * depth_from, '="' + "../" * depth_to)
+        # Its headings go under the article's own title (h3 in the printable dossier).
+        body = re.sub(r"<(/?)h([1-4])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}", body)
+        body = re.sub(r'(id|href)="(#?)([^"]*)"', lambda m: m.group(0) if m.group(1) == "href"
+                      and not m.group(2) else f'{m.group(1)}="{m.group(2)}{prefix}-{m.group(3)}"',
+                      body)
+        return Markup(body)
+
     env.filters.update(date=date, month=month, slug=slugify, actor_name=actor_name,
+                       embedded=embedded,
                        isodate=lambda d: d.isoformat() if d else "")
     return env
 

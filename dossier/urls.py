@@ -11,6 +11,7 @@ ACTORS = "actors/index.html"
 RESOLUTIONS = "resolutions/index.html"
 TAGS = "tags/index.html"
 NOT_FOUND = "404.html"
+PRINT = "print/index.html"
 
 
 def article(slug: str) -> str:

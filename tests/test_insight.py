@@ -1,0 +1,165 @@
+"""What the dossier understands: partial dates, sources behind each item, UN provisions and
+deadlines, and the pictures drawn from them — asserted on small dossiers."""
+import re
+
+from tests.helpers import article, run_cli
+from tests.sitecheck import broken_links, links, text
+
+RESOLUTION = """---
+symbol: S/RES/2397 (2017)
+adopted: 2017-12-22
+provisions:
+  - id: workers
+    text: Repatriate all overseas workers within 24 months
+    deadline: 2019-12-22
+  - Cut refined oil supply
+---
+"""
+ACTORS = {
+    "content/actors/kp.md": "---\nname: Corée du Nord\nkind: state\n---\n",
+    "content/actors/ru.md": "---\nname: Russie\nkind: state\n---\n",
+    "content/actors/kirby.md": "---\nname: John Kirby\nkind: person\n---\n",
+}
+
+
+def dossier(make_dossier, **extra):
+    return make_dossier({
+        **ACTORS,
+        "content/resolutions/2397.md": RESOLUTION,
+        "content/articles/ap.md": article(
+            title="AP report", date="2022-11-02", source="{name: AP, url: 'https://ap.example/1'}",
+            actors="[Corée du Nord, Russie]",
+            events="\n  - {date: 2022-08, id: drones, title: First drones delivered, actors: [Russie]}"
+                   "\n  - {date: 2019, title: Workers stay, actors: [Corée du Nord],"
+                   " provisions: ['2397#workers']}",
+            claims="\n  - {by: John Kirby, about: [Corée du Nord], status: alleged, id: shells,"
+                   " text: Shells are shipped, provisions: ['S/RES/2397 (2017)#workers']}"),
+        "content/articles/nyt.md": article(
+            title="NYT report", date="2022-09-06", source="{name: NYT, url: 'https://nyt.example/1'}",
+            actors="[Russie]",
+            events="\n  - {date: 2022-08-29, id: drones, title: Drones arrive, actors: [Russie]}",
+            claims="\n  - {by: John Kirby, about: [Corée du Nord], status: alleged, id: shells,"
+                   " text: The shells are shipped}"),
+        **extra,
+    }, config="language: fr\n")
+
+
+def test_partial_dates_show_their_precision_and_the_reporting_gap(make_dossier, build_site):
+    site = build_site(dossier(make_dossier))
+    page = (site / "articles/ap/index.html").read_text()
+    assert '<time datetime="2022-08">août 2022</time>' in page
+    assert '<time datetime="2019">2019</time>' in page
+    assert "rapporté 3 mois plus tard" in text(site / "articles/ap/index.html")
+    timeline = text(site / "timeline/index.html")
+    assert timeline.index("2019") < timeline.index("août 2022") < timeline.index("septembre 2022")
+
+
+def test_bad_partial_date_is_located(make_dossier):
+    root = make_dossier({"content/articles/a.md": article(
+        events="\n  - {date: 2022-13, title: Never}")})
+    result = run_cli("check", "--root", str(root))
+    assert result.returncode == 1
+    assert "content/articles/a.md:6: events.0.date: '2022-13' has no month 13" in result.stderr
+
+
+def test_one_event_reported_twice_is_one_entry_with_two_sources(make_dossier, build_site):
+    site = build_site(dossier(make_dossier))
+    html = (site / "timeline/index.html").read_text().split('<div id="timeline">')[1]
+    # The earliest report (NYT, 2022-09-06) names the merged entry.
+    assert html.count("Drones arrive") == 1 and "First drones delivered" not in html
+    entry = html[html.index("Drones arrive"):].split("</li>")[0]
+    assert "../articles/nyt/index.html" in entry and "../articles/ap/index.html" in entry
+    assert "2 sources" in entry
+    worker = html[html.index("Workers stay"):].split("</li>")[0]
+    assert "source unique" in worker
+
+
+def test_single_sources_are_flagged_by_check_on_request(make_dossier):
+    root = dossier(make_dossier)
+    assert "rests on one source" not in run_cli("check", "--root", str(root)).stderr
+    result = run_cli("check", "--strict-sources", "--root", str(root))
+    assert result.returncode == 0
+    assert "content/articles/ap.md:8: warning: event 'Workers stay' rests on one source (AP)" \
+        in result.stderr
+    assert "drones" not in result.stderr.lower()          # two publishers: not flagged
+    assert "Shells are shipped" not in result.stderr       # same claim id, two publishers
+
+
+def test_resolution_page_lists_violations_and_deadlines_reach_the_timeline(make_dossier, build_site):
+    site = build_site(dossier(make_dossier))
+    page = site / "resolutions/s-res-2397-2017/index.html"
+    seen = text(page)
+    assert "Violations alléguées" in seen and "Shells are shipped" in seen and "allégué" in seen
+    assert "Workers stay" in seen
+    assert 'id="provision-workers"' in page.read_text()
+    claim = (site / "articles/ap/index.html").read_text()
+    assert "../../resolutions/s-res-2397-2017/index.html#provision-workers" in claim
+    timeline = (site / "timeline/index.html").read_text()
+    deadline = timeline[timeline.index('class="entry deadline"'):].split("</li>")[0]
+    assert "22 décembre 2019" in deadline and "Repatriate all overseas workers" in deadline
+    assert "../resolutions/s-res-2397-2017/index.html" in deadline
+    assert broken_links(site) == []
+
+
+def test_unknown_provision_is_an_error_listing_the_known_ones(make_dossier):
+    root = make_dossier({"content/resolutions/2397.md": RESOLUTION,
+                         "content/articles/a.md": article(
+                             claims="[{by: X, status: alleged, text: t, provisions: ['2397#oil']}]")})
+    result = run_cli("check", "--root", str(root))
+    assert result.returncode == 1
+    assert "content/articles/a.md:5: S/RES/2397 (2017) has no provision 'oil' " \
+           "(its provision ids: workers)" in result.stderr
+
+
+def marks(svg: str):
+    return [(float(x), float(y)) for x, y in re.findall(r'<circle class="mark article" '
+                                                         r'cx="([\d.]+)" cy="([\d.]+)"', svg)]
+
+
+def test_timeline_chart_has_a_linked_mark_per_entry_in_lanes(make_dossier, build_site):
+    extra = {f"content/articles/same{i}.md": article(title=f"Same day {i}", date="2022-11-02",
+                                                     actors="[Corée du Nord]") for i in range(6)}
+    site = build_site(dossier(make_dossier, **extra))
+    html = (site / "timeline/index.html").read_text()
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert "États" in svg and "Personnes" in svg and "Échéances de l’ONU" in svg
+    titles = re.findall(r"<title>([^<]+)</title>", svg)
+    assert any("Same day 5" in t for t in titles) and any("2019-12-22" in t for t in titles)
+    hrefs = re.findall(r'<a href="([^"]+)" class="mark-link">', svg)
+    assert "../articles/same3/index.html" in hrefs
+    assert "../resolutions/s-res-2397-2017/index.html" in hrefs
+    points = marks(svg)
+    assert len(points) >= 8
+    for i, a in enumerate(points):           # same-day articles are stacked, never hidden
+        for b in points[i + 1:]:
+            assert abs(a[0] - b[0]) >= 8 or abs(a[1] - b[1]) >= 8, (a, b)
+    assert "les mêmes éléments sont listés ci-dessous" in text(site / "timeline/index.html")
+    assert broken_links(site) == []
+
+
+def test_network_links_every_actor_and_weights_shared_articles(make_dossier, build_site):
+    site = build_site(dossier(make_dossier))
+    html = (site / "actors/index.html").read_text()
+    svg = html[html.index('<figure class="chart network">'):html.index("</svg>")]
+    nodes = re.findall(r'<a href="([^"]+)" class="node', svg)
+    assert sorted(nodes) == ["../actors/coree-du-nord/index.html", "../actors/john-kirby/index.html",
+                             "../actors/russie/index.html"]
+    edges = re.findall(r'<line class="edge"[^>]*stroke-width="([\d.]+)"><title>([^<]+)</title>', svg)
+    weights = {title: float(width) for width, title in edges}
+    assert sorted(weights) == ["Corée du Nord — John Kirby: 2 articles en commun",
+                               "Corée du Nord — Russie: 2 articles en commun",
+                               "John Kirby — Russie: 2 articles en commun"]
+    assert len(set(weights.values())) == 1                 # equal counts, equal widths
+    local = (site / "actors/russie/index.html").read_text()
+    assert 'class="node center' in local and "../../actors/coree-du-nord/index.html" in local
+
+
+def test_printable_dossier_holds_everything_in_order(make_dossier, build_site):
+    site = build_site(dossier(make_dossier))
+    page = site / "print/index.html"
+    seen = text(page)
+    order = [seen.index(s) for s in ("Dossier imprimable", "Chronologie", "Acteurs",
+                                      "Résolutions de l’ONU", "NYT report", "AP report")]
+    assert order == sorted(order)
+    assert "https://ap.example/1" in links(page) and "ALLÉGUÉ" in seen.upper()
+    assert "print/index.html" in " ".join(links(site / "index.html"))
