@@ -52,10 +52,12 @@ class BuildResult:
 
 
 def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = None,
-          **options) -> BuildResult:
+          lazy: bool = False, **options) -> BuildResult:
     """Build the dossier at `root`; `options` override dossier.yaml (output, base_url, strict,
     drafts). With write_output=False (`check`, `serve`) everything runs but nothing is
-    written. Content problems are collected in the result, never raised."""
+    written; with lazy=True (`serve`) files of the whole dossier (search index, exports,
+    printable dossier) are made only when asked for. Content problems are collected in the
+    result, never raised."""
     clock = _Clock()
     problems = Problems(root.resolve())
     config = load_config(root, problems, **options)
@@ -74,12 +76,15 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     renderer = cache.renderer_for(config)
     try:
         outputs = renderer.render(dossier, loaded.assets, problems)
+        if not lazy:
+            for output in outputs:
+                output.content() if output.make else None
     except Exception as exc:            # a theme bug, reported at its template line
         _template_problem(exc, problems)
         return result
     check_outputs(outputs, problems)
     result.outputs, result.rendered = outputs, renderer.rendered
-    result.pages = sum(1 for o in outputs if o.path.endswith(".html") and o.data is not None)
+    result.pages = sum(1 for o in outputs if o.is_page)
     clock.lap("render")
     if write_output and result.ok:
         result.written = write(outputs, config.output_dir)

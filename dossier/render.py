@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import itertools
 import json
 import re
@@ -19,6 +20,7 @@ import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote
 
 import jinja2
@@ -35,6 +37,7 @@ from dossier.names import slugify
 from dossier.problems import Problem, Problems
 
 FALLBACK_LANGUAGE = "en"
+LAZY_PAGES = {urls.PRINT}      # pages of the whole dossier: made when asked for
 
 
 def default_theme() -> Path:
@@ -53,12 +56,41 @@ def theme_dirs(config: SiteConfig) -> list[Path]:
 
 @dataclass(frozen=True)
 class Output:
-    """One file of the site: rendered bytes, or a file copied as it is."""
+    """One file of the site: rendered bytes, a file copied as it is, or bytes made on demand.
+
+    Aggregates of the whole dossier (search index, data exports, feeds, the printable dossier)
+    are made on demand: `build` asks for all of them, the preview server only for those a
+    browser requests, so a save does not wait for files nobody is looking at."""
 
     path: str
     origin: str                  # what produced it, for double-write errors
     data: bytes | None = None
     source: Path | None = None
+    make: Callable[[], bytes] | None = field(default=None, compare=False)
+
+    def content(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        if self.make is not None:
+            return self.make()
+        return self.source.read_bytes()
+
+    @property
+    def is_page(self) -> bool:
+        return self.path.endswith(".html") and self.source is None
+
+
+def _once(function: Callable[[], bytes]) -> Callable[[], bytes]:
+    """Make the bytes the first time they are asked for, then keep them."""
+    kept: list[bytes] = []
+    lock = threading.Lock()
+
+    def made() -> bytes:
+        with lock:
+            if not kept:
+                kept.append(function())
+            return kept[0]
+    return made
 
 
 @dataclass(frozen=True)
@@ -106,7 +138,7 @@ class Renderer:
         self.env = _environment(self.dirs, config, self.strings)
         self.markdown = Markdown()
         self._bodies: dict[tuple, tuple[str, list[Problem]]] = {}
-        self._pages: dict[str, tuple[tuple, bytes]] = {}
+        self._pages: dict[str, tuple[tuple, Callable[[], bytes]]] = {}
         self._fragments: dict[tuple, Markup] = {}
         self.rendered = 0                            # pages rendered by the last call
         # Content hashes in asset URLs let hosts cache them forever (a change changes the URL).
@@ -157,13 +189,16 @@ class Renderer:
         for spec in plan(dossier, view):
             cached = self._pages.get(spec.path)
             if cached and cached[0] == spec.inputs:
-                data = cached[1]
+                make = cached[1]
             else:
                 template = self.env.get_template(spec.template)
-                data = template.render(site, page_path=spec.path, **spec.extra).encode()
+                make = _once(lambda t=template, spec=spec: t.render(
+                    site, page_path=spec.path, **spec.extra).encode())
                 self.rendered += 1
-            pages[spec.path] = (spec.inputs, data)
-            outputs.append(Output(spec.path, f"template {spec.template}", data))
+                if spec.path not in LAZY_PAGES:
+                    make()
+            pages[spec.path] = (spec.inputs, make)
+            outputs.append(Output(spec.path, f"template {spec.template}", make=make))
         self._pages, self._fragments = pages, fragments
         outputs += self.statics
         outputs += self._publishing(dossier, view, problems)
@@ -182,16 +217,16 @@ class Renderer:
 
         out: list[Output] = []
 
-        def add(path: str, data: bytes) -> None:
-            out.append(Output(path, f"generated {path}", data))
+        def add(path: str, make: Callable[[], bytes]) -> None:
+            out.append(Output(path, f"generated {path}", make=_once(make)))
 
-        tables = exports.records(dossier, view.summary)
-        for name, rows in tables.items():
-            add(f"data/{name}.json", exports.as_json(rows))
-            add(f"data/{name}.csv", exports.as_csv(rows))
-        add("data/timeline.json", exports.as_json(exports.timelinejs(config, dossier,
-                                                                     view.summary)))
-        add("search-index.js", exports.search_index(dossier, body_of, view.summary))
+        tables = _once(lambda: exports.records(dossier, view.summary))
+        for name in ("articles", "actors", "resolutions", "events", "claims"):
+            add(f"data/{name}.json", lambda name=name: exports.as_json(tables()[name]))
+            add(f"data/{name}.csv", lambda name=name: exports.as_csv(tables()[name]))
+        add("data/timeline.json", lambda: exports.as_json(exports.timelinejs(
+            config, dossier, view.summary)))
+        add("search-index.js", lambda: exports.search_index(dossier, body_of, view.summary))
         if not config.base_url:
             problems.note(config.root / "dossier.yaml", 0, "feeds, sitemap.xml and robots.txt "
                           "are skipped: they need absolute URLs",
@@ -200,10 +235,12 @@ class Renderer:
         def feed(page: str, title: str, slugs) -> None:
             path = page.replace("index.html", "feed.xml")
             chosen = [dossier.by_slug[s] for s in slugs][:feeds.TOPIC_FEED_ENTRIES]
-            add(path, feeds.atom(config, title, page, path, chosen, body_of, view.summary))
+            add(path, lambda: feeds.atom(config, title, page, path, chosen, body_of,
+                                         view.summary))
 
-        add("feed.xml", feeds.atom(config, config.title, urls.HOME, "feed.xml",
-                                   dossier.articles[:feeds.FEED_ENTRIES], body_of, view.summary))
+        add("feed.xml", lambda: feeds.atom(config, config.title, urls.HOME, "feed.xml",
+                                           dossier.articles[:feeds.FEED_ENTRIES], body_of,
+                                           view.summary))
         for slug, actor in dossier.actors.items():
             feed(urls.actor(slug), f"{actor.name} — {config.title}",
                  dossier.actor_articles.get(slug, ()))
@@ -211,10 +248,10 @@ class Renderer:
             feed(urls.resolution(slug), f"{resolution.symbol} — {config.title}",
                  dossier.resolution_articles.get(slug, ()))
         dated = {urls.article(a.slug): a.date for a in dossier.articles}
-        add("sitemap.xml", feeds.sitemap(config, [(path, dated.get(path))
-                                                  for path in sorted(self._pages)
-                                                  if path != urls.NOT_FOUND]))
-        add("robots.txt", feeds.robots(config))
+        listed = [(path, dated.get(path)) for path in sorted(self._pages)
+                  if path != urls.NOT_FOUND]
+        add("sitemap.xml", lambda: feeds.sitemap(config, listed))
+        add("robots.txt", lambda: feeds.robots(config))
         return out
 
     def _render_bodies(self, dossier, assets, problems) -> "_Bodies":

@@ -51,7 +51,7 @@ class Preview:
         self._idle.clear()
         started = time.perf_counter()
         try:
-            result = build(self.root, write_output=False, cache=self.cache,
+            result = build(self.root, write_output=False, cache=self.cache, lazy=True,
                            strict=self.strict, drafts=self.drafts)
             self.output_dir = result.config.output_dir
             self.theme_dir = result.config.root / result.config.theme
@@ -88,9 +88,9 @@ class Preview:
             return 301, "", b"", "/" + path + "/"
         if out is None:
             missing = self.site.get("404.html")
-            body = missing.data if missing else b"<!doctype html><title>Not found</title>"
+            body = missing.content() if missing else b"<!doctype html><title>Not found</title>"
             return 404, "text/html; charset=utf-8", body, None
-        body = out.data if out.data is not None else out.source.read_bytes()
+        body = out.content()
         kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind in ("application/javascript", "image/svg+xml"):
             kind += "; charset=utf-8"

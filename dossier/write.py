@@ -39,10 +39,10 @@ def write(outputs: list[Output], output_dir: Path) -> int:
         for out in outputs:
             target = staging / out.path
             target.parent.mkdir(parents=True, exist_ok=True)
-            if out.data is not None:
-                target.write_bytes(out.data)
-            else:
+            if out.source is not None:
                 shutil.copyfile(out.source, target)
+            else:
+                target.write_bytes(out.content())
         os.chmod(staging, 0o755)          # mkdtemp makes it 0700; a web server must read it
         _swap(staging, output_dir)
     except BaseException:

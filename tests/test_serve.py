@@ -179,10 +179,8 @@ def test_incremental_output_equals_a_clean_build(server, tmp_path):
         settle(server, 0.2)
     clean = build(root, write_output=False)
     assert clean.ok
-    expected = {o.path: o.data if o.data is not None else o.source.read_bytes()
-                for o in clean.outputs}
-    served = {p: o.data if o.data is not None else o.source.read_bytes()
-              for p, o in server.preview.site.items()}
+    expected = {o.path: o.content() for o in clean.outputs}
+    served = {p: o.content() for p, o in server.preview.site.items()}
     assert sorted(served) == sorted(expected)
     assert [p for p in expected if served[p] != expected[p]] == []
 
