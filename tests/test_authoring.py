@@ -6,7 +6,7 @@ import pytest
 
 from tests.helpers import REPO, run_cli, write_files
 
-SEED = (REPO.parent / "shared" / "seed-clipping.txt")
+SEED = REPO / "tests" / "data" / "seed-clipping.txt"   # the raw report the project grew from
 ACTORS = {
     "content/actors/kp.md": "---\nname: Corée du Nord\naliases: [North Korea, Pyongyang, RPDC]\n---\n",
     "content/actors/ru.md": "---\nname: Russie\naliases: [Russia, Moscou, Kremlin]\n---\n",
