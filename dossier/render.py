@@ -472,7 +472,7 @@ def _environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> ji
         if days <= 0:
             return strings("reported_same_day")
         return strings("reported_later", delay=format_timedelta(
-            dt.timedelta(days=days), threshold=1.1, locale=locale))
+            dt.timedelta(days=days), granularity="day", threshold=1.5, locale=locale))
 
     def language_name(code: str) -> str:
         return locale.languages.get(code.split("-")[0], code) if code else ""
