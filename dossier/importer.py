@@ -107,7 +107,7 @@ def propose(text: str, known_actors: dict[str, str], known_resolutions: dict[str
     if not info.get("title"):
         review.append("title: proposed from the first sentence")
     date = (parse_any_date(info.get("date", "")) or find_date(text, language)
-            or date_in_name(name_hint))
+            or parse_any_date(name_hint))
     if date is None:
         date = today
         review.append("date: no date found; today's date was used")
@@ -171,10 +171,6 @@ def _date(year, month, day) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
-
-
-def date_in_name(name: str) -> dt.date | None:
-    return parse_any_date(name)
 
 
 def find_source_url(text: str) -> str:

@@ -47,9 +47,6 @@ class Problems:
     def note(self, path, line: int, message: str, hint: str = "") -> None:
         self.items.append(Problem(self.relpath(path), line, message, hint, NOTE))
 
-    def extend(self, other: "Problems") -> None:
-        self.items.extend(other.items)
-
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.items if p.severity == ERROR]

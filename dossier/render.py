@@ -148,7 +148,6 @@ class Renderer:
         self.env.globals["asset"] = self._asset_url
         style = next((o.source for o in self.statics if o.path == urls.static("style.css")), None)
         self.env.globals["inline_css"] = Markup(style.read_text(encoding="utf-8")) if style else ""
-        self._search_docs: dict = {}
 
     @staticmethod
     @jinja2.pass_context
