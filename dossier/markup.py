@@ -7,12 +7,17 @@ filter, so links written in Markdown and in raw HTML obey the same rules.
 from __future__ import annotations
 
 import html
+import os
 import re
+from pathlib import Path
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
+
+from dossier import model, urls
+from dossier.problems import Problems
 
 # Called with a relative link target as written (no fragment); returns the URL to use, or None
 # when it points nowhere (the caller records the problem).
@@ -85,3 +90,55 @@ def plain_summary(body_html: str, limit: int = 280) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+class Bodies:
+    """Markdown bodies of one build, with content links checked and rewritten."""
+
+    def __init__(self, content: Path, dossier: model.Dossier, assets: list[Path]):
+        self.content = content
+        self.assets = set(assets)
+        self.pages: dict[Path, str] = {}                      # source file -> page path
+        self.sources: dict[str, tuple[Path, str, int]] = {}   # page path -> Markdown
+        for article in dossier.articles:
+            self._add(urls.article(article.slug), article.path, article.body, article.body_line)
+        for actor in dossier.actors.values():
+            if actor.path:
+                self._add(urls.actor(actor.slug), actor.path, actor.body, actor.body_line)
+        for res in dossier.resolutions.values():
+            if res.path:
+                self._add(urls.resolution(res.slug), res.path, res.text, res.text_line)
+        self.html: dict[str, str] = {}
+
+    def _add(self, page: str, path: Path, text: str, line: int) -> None:
+        self.pages[path] = page          # paths under the resolved content/ folder
+        self.sources[page] = (path, text, line)
+
+    def of(self, page: str) -> str:
+        return self.html.get(page, "")
+
+    def convert(self, markdown: Markup, page: str, path: Path, text: str, first_line: int,
+                problems: Problems) -> str:
+        def resolve(target: str, tag: str):
+            line = first_line + _line_of(text, target)
+            if target.startswith(("http://", "https://")):
+                problems.warning(path, line, f"remote image {target} is not shown: pages "
+                                 "load nothing from other hosts",
+                                 "save the image beside the article and link the copy")
+                return None
+            file = Path(os.path.normpath(path.parent / unquote(target)))
+            if file in self.pages:
+                return urls.relative(page, self.pages[file])
+            if file in self.assets:
+                return urls.relative(page, file.relative_to(self.content).as_posix())
+            problems.error(path, line, f"link to '{target}' points nowhere",
+                           "link to an existing file in content/, relative to this file")
+            return None
+
+        return markdown.render(text, resolve)
+
+
+def _line_of(text: str, needle: str) -> int:
+    """0-based line of the first occurrence of `needle` in `text` (0 if absent)."""
+    index = text.find(needle)
+    return text.count("\n", 0, index) if index >= 0 else 0

@@ -11,7 +11,9 @@ from dossier.link import link
 from dossier.load import load
 from dossier.model import Dossier
 from dossier.problems import Problems
-from dossier.render import Output, Renderer, theme_dirs
+from dossier.outputs import Output
+from dossier.render import Renderer
+from dossier.templating import theme_dirs
 from dossier.validate import validate
 from dossier.write import check_outputs, write
 

@@ -26,7 +26,7 @@ from tornado import httpserver, netutil, web
 from dossier import watch
 from dossier.pipeline import BuildCache, build
 from dossier.problems import ERROR, Problem
-from dossier.render import Output
+from dossier.outputs import Output
 
 WAIT_FOR_BUILD_S = 30
 

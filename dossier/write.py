@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from dossier.problems import Problems
-from dossier.render import Output
+from dossier.outputs import Output
 
 
 class OutputError(Exception):

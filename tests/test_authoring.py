@@ -2,9 +2,8 @@
 import datetime
 import re
 
-import pytest
 
-from tests.helpers import REPO, run_cli, write_files
+from tests.helpers import REPO, run_cli
 
 SEED = REPO / "tests" / "data" / "seed-clipping.txt"   # the raw report the project grew from
 ACTORS = {

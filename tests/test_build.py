@@ -1,5 +1,4 @@
 """Building tiny dossiers: pages, cross-links, resolution of names, what a reader sees."""
-from pathlib import Path
 
 from tests.helpers import article
 from tests.sitecheck import broken_links, links, parse, text

@@ -8,7 +8,7 @@ import pytest
 import xmlschema
 
 from tests.helpers import REPO, run_cli
-from tests.sitecheck import links, parse, text
+from tests.sitecheck import links, parse
 
 BASE = "https://example.org/sub/dossier/"
 SEED = "articles/2022-11-02-coree-du-nord-obus-russie/index.html"

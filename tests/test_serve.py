@@ -1,7 +1,6 @@
 """The preview server on an ephemeral port: rebuild per burst, errors in the page, incremental
 output identical to a clean build."""
 import json
-import os
 import socket
 import time
 import urllib.error

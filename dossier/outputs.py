@@ -1,0 +1,59 @@
+"""What a build produces: one Output per file of the site."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from dossier import urls
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: rendered bytes, a file copied as it is, or bytes made on demand.
+
+    Aggregates of the whole dossier (search index, data exports, feeds, the printable dossier)
+    are made on demand: `build` asks for all of them, the preview server only for those a
+    browser requests, so a save does not wait for files nobody is looking at."""
+
+    path: str
+    origin: str                  # what produced it, for double-write errors
+    data: bytes | None = None
+    source: Path | None = None
+    make: Callable[[], bytes] | None = field(default=None, compare=False)
+
+    def content(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        if self.make is not None:
+            return self.make()
+        return self.source.read_bytes()
+
+    @property
+    def is_page(self) -> bool:
+        return self.path.endswith(".html") and self.source is None
+
+
+def once(function: Callable[[], bytes]) -> Callable[[], bytes]:
+    """Make the bytes the first time they are asked for, then keep them."""
+    kept: list[bytes] = []
+    lock = threading.Lock()
+
+    def made() -> bytes:
+        with lock:
+            if not kept:
+                kept.append(function())
+            return kept[0]
+    return made
+
+
+def static_files(dirs: list[Path]) -> list[Output]:
+    """Theme static files, the site's theme overriding the default file by file."""
+    found: dict[str, Path] = {}
+    for folder in reversed(dirs):
+        static = folder / "static"
+        for path in sorted(static.rglob("*")) if static.is_dir() else ():
+            if path.is_file() and not path.name.startswith("."):
+                found[urls.static(path.relative_to(static).as_posix())] = path
+    return [Output(out, str(src), source=src) for out, src in sorted(found.items())]

@@ -1,0 +1,183 @@
+"""The Jinja2 environment: theme folders, interface strings, and the filters and functions
+templates use (relative URLs, localised dates, links, pictures)."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import yaml
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_timedelta
+from markupsafe import Markup, escape
+
+from dossier import feeds, model, pictures, urls
+from dossier.config import SiteConfig
+from dossier.names import slugify
+
+FALLBACK_LANGUAGE = "en"
+
+
+def default_theme() -> Path:
+    """The default theme: package data when installed, the repository's theme/ otherwise."""
+    try:
+        return Path(str(resources.files("dossier.theme")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "theme"
+
+
+def theme_dirs(config: SiteConfig) -> list[Path]:
+    site = (config.root / config.theme).resolve()
+    default = default_theme().resolve()
+    return [site, default] if site.is_dir() and site != default else [default]
+
+
+class Strings:
+    """UI strings of the dossier's language, falling back to English key by key."""
+
+    def __init__(self, dirs: list[Path], language: str):
+        self.language = language
+        self._tables = [self._read(dirs, language.split("-")[0]), self._read(dirs, "en")]
+
+    @staticmethod
+    def _read(dirs: list[Path], language: str) -> dict:
+        table: dict = {}
+        for folder in reversed(dirs):                # the site's theme overrides key by key
+            path = folder / "i18n" / f"{language}.yaml"
+            if path.exists():
+                table.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        return table
+
+    @property
+    def translated(self) -> bool:
+        return bool(self._tables[0])
+
+    def __call__(self, key: str, **values) -> str:
+        for table in self._tables:
+            if key in table:
+                return str(table[key]).format(**values) if values else str(table[key])
+        raise KeyError(f"no UI string '{key}' in the theme's i18n/en.yaml")
+
+
+def json_ld(data: dict) -> Markup:
+    """JSON for a <script type="application/ld+json">: '<' escaped so text cannot end it."""
+    text = json.dumps({k: v for k, v in data.items() if v}, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+    locale = _locale(config.language)
+
+    @jinja2.pass_context
+    def url(context, target: str) -> str:
+        # A host serves 404.html at any depth, where relative links break: with a base_url
+        # its links are absolute.
+        if context["page_path"] == urls.NOT_FOUND and config.base_url:
+            return feeds.absolute(config, target)
+        return urls.relative(context["page_path"], target)
+
+    # Links to actors and resolutions appear hundreds of times per page: plain Python
+    # functions render them several times faster than Jinja macros.
+    @jinja2.pass_context
+    def actor_link(context, slug: str) -> Markup:
+        actor = context["dossier"].actors[slug]
+        stub = "" if actor.path else ' class="stub"'
+        href = urls.relative(context["page_path"], urls.actor(slug))
+        return Markup(f'<a href="{href}"{stub}>{escape(actor.name)}</a>')
+
+    @jinja2.pass_context
+    def resolution_link(context, slug: str) -> Markup:
+        symbol = context["dossier"].resolutions[slug].symbol
+        href = urls.relative(context["page_path"], urls.resolution(slug))
+        return Markup(f'<a href="{href}">{escape(symbol)}</a>')
+
+    def date(value, style: str = "long") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, model.PartialDate):
+            return month(value)
+        if isinstance(value, dt.datetime):
+            return f"{format_date(value.date(), style, locale=locale)}, {value:%H:%M}"
+        return format_date(value, style, locale=locale)
+
+    def time(value) -> Markup:
+        return Markup(f'<time datetime="{value.isoformat()}">{escape(date(value))}</time>')
+
+    def by_month(entries) -> list:
+        """[(year, [(month, entries)])] of entries already in date order."""
+        return [(year, [(month, list(items)) for month, items in
+                        itertools.groupby(in_year, key=lambda e: e.date.month)])
+                for year, in_year in itertools.groupby(entries, key=lambda e: e.date.year)]
+
+    def month(value) -> str:
+        if value.month is None:
+            return str(value.year)
+        return format_date(dt.date(value.year, value.month, 1), "LLLL y", locale=locale)
+
+    def reported_gap(happened, reported) -> str:
+        """'reported the same day' / 'reported 3 months later', from the start of the period."""
+        if reported is None:
+            return ""
+        start = happened.start() if isinstance(happened, model.PartialDate) else happened
+        if isinstance(start, dt.datetime):
+            start = start.date()
+        day = reported.date() if isinstance(reported, dt.datetime) else reported
+        days = (day - start).days
+        if days <= 0:
+            return strings("reported_same_day")
+        return strings("reported_later", delay=format_timedelta(
+            dt.timedelta(days=days), granularity="day", threshold=1.5, locale=locale))
+
+    def language_name(code: str) -> str:
+        return locale.languages.get(code.split("-")[0], code) if code else ""
+
+    @jinja2.pass_context
+    def timeline_chart(context, entries) -> Markup:
+        return pictures.timeline_chart(entries, context["dossier"], context["page_path"],
+                                       strings)
+
+    @jinja2.pass_context
+    def network(context, center: str | None = None) -> Markup:
+        return pictures.network(context["dossier"], context["page_path"], strings, center)
+
+    env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
+                       reported_gap=reported_gap, timeline_chart=timeline_chart,
+                       network=network,
+                       by_month=by_month,
+                       actor_link=actor_link, resolution_link=resolution_link)
+    @jinja2.pass_context
+    def actor_name(context, slug: str) -> str:
+        return context["dossier"].actors[slug].name
+
+    @jinja2.pass_context
+    def embedded(context, body: str, source_page: str, prefix: str) -> Markup:
+        """A body rendered for `source_page`, shown on another page (the printable dossier):
+        relative links re-based to this page's depth, ids prefixed so they stay unique."""
+        depth_from, depth_to = source_page.count("/"), context["page_path"].count("/")
+        body = body.replace('="' + "../" * depth_from, '="' + "../" * depth_to)
+        # Its headings go under the article's own title (h3 in the printable dossier).
+        body = re.sub(r"<(/?)h([1-4])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}", body)
+        body = re.sub(r'(id|href)="(#?)([^"]*)"', lambda m: m.group(0) if m.group(1) == "href"
+                      and not m.group(2) else f'{m.group(1)}="{m.group(2)}{prefix}-{m.group(3)}"',
+                      body)
+        return Markup(body)
+
+    env.filters.update(date=date, month=month, slug=slugify, actor_name=actor_name,
+                       embedded=embedded,
+                       isodate=lambda d: d.isoformat() if d else "")
+    return env
+
+
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse(FALLBACK_LANGUAGE)
