@@ -20,7 +20,7 @@ YEAR_WIDTH = 84           # px per year: a few weeks apart stay distinguishable
 NEIGHBOURS = 12           # actors around one actor in its neighbourhood picture
 MARK = 4                  # mark radius, px
 ROW = 11                  # vertical step between stacked marks, px
-LABEL_WIDTH = 118
+LABEL_WIDTH = 134
 AXIS = 26
 
 
@@ -41,7 +41,7 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
         return Markup("")
     first = min(model.sort_key(e.date)[0].year for e in entries)
     last = max(model.sort_key(e.date)[0].year for e in entries) + 1
-    width = LABEL_WIDTH + (last - first) * YEAR_WIDTH + 16
+    width = (last - first) * YEAR_WIDTH + 16
 
     lanes: dict[str, list[model.TimelineEntry]] = {}
     for entry in entries:
@@ -52,12 +52,12 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
             lanes.setdefault(kind, []).append(entry)
     order = [k for k in (*KIND_ORDER, "deadline") if k in lanes]
 
-    body, y = [], AXIS
+    body, labels, y = [], [], AXIS
     for kind in order:
         rows: list[float] = []                   # right edge of the last mark in each row
         placed = []
         for entry in lanes[kind]:
-            x = LABEL_WIDTH + (_day_fraction(entry.date) - first) * YEAR_WIDTH
+            x = 8 + (_day_fraction(entry.date) - first) * YEAR_WIDTH
             row = next((i for i, edge in enumerate(rows) if x - edge >= 2 * MARK + 1), None)
             if row is None:
                 rows.append(x)
@@ -67,8 +67,10 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
         height = max(len(rows), 1) * ROW + 10
         label = t("lane_deadlines") if kind == "deadline" else t(f"actor_kind_{kind}")
         body.append(f'<g class="lane lane-{kind}"><rect class="lane-bg" x="0" y="{y}" '
-                    f'width="{width}" height="{height}"/>'
-                    f'<text class="lane-label" x="6" y="{y + 15}">{escape(label)}</text>')
+                    f'width="{width}" height="{height}"/>')
+        labels.append(f'<rect class="lane-bg lane-{kind}" x="0" y="{y}" width="{LABEL_WIDTH}" '
+                      f'height="{height}"/><text class="lane-label" x="6" y="{y + 15}">'
+                      f'{escape(label)}</text>')
         for x, row, entry in placed:
             cy = y + 8 + MARK + row * ROW
             body.append(_mark(entry, x, cy, dossier, page_path, t))
@@ -76,18 +78,22 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
         y += height + 2
     axis = []
     for year in range(first, last + 1):
-        x = LABEL_WIDTH + (year - first) * YEAR_WIDTH
+        x = 8 + (year - first) * YEAR_WIDTH
         axis.append(f'<line class="tick" x1="{_f(x)}" y1="{AXIS - 6}" x2="{_f(x)}" y2="{y}"/>')
         if year < last:
             axis.append(f'<text class="year" x="{_f(x + 3)}" y="{AXIS - 10}">{year}</text>')
     counts = {k: sum(1 for e in entries if e.kind == k) for k in ("article", "event", "deadline")}
     summary = t("chart_summary", articles=counts["article"], events=counts["event"],
                 deadlines=counts["deadline"], first=first, last=last - 1)
+    # Lane names stay in view in their own column; the time axis scrolls beside them, and
+    # opens on its most recent years (the scroll box runs right to left, the picture does not).
     return Markup(
-        f'<figure class="chart timeline-chart"><div class="scroll" tabindex="0" role="region" '
-        f'aria-label="{escape(summary)}"><svg xmlns="http://www.w3.org/2000/svg" '
-        f'width="{_f(width)}" height="{y + 4}" viewBox="0 0 {_f(width)} {y + 4}" '
-        f'role="group" aria-label="{escape(summary)}">'
+        f'<figure class="chart timeline-chart"><div class="lanes" aria-hidden="true">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL_WIDTH}" height="{y + 4}" '
+        f'viewBox="0 0 {LABEL_WIDTH} {y + 4}">' + "".join(labels) + '</svg></div>'
+        f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(summary)}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" height="{y + 4}" '
+        f'viewBox="0 0 {_f(width)} {y + 4}" role="group" aria-label="{escape(summary)}">'
         + "".join(axis) + "".join(body) +
         f'</svg></div><figcaption>{escape(summary)}</figcaption></figure>')
 

@@ -121,8 +121,9 @@ def test_timeline_chart_has_a_linked_mark_per_entry_in_lanes(make_dossier, build
                                                      actors="[Corée du Nord]") for i in range(6)}
     site = build_site(dossier(make_dossier, **extra))
     html = (site / "timeline/index.html").read_text()
-    svg = html[html.index("<svg"):html.index("</svg>")]
-    assert "États" in svg and "Personnes" in svg and "Échéances de l’ONU" in svg
+    figure = html[html.index('<figure class="chart timeline-chart">'):html.index("</figure>")]
+    assert "États" in figure and "Personnes" in figure and "Échéances de l’ONU" in figure
+    svg = figure[figure.index('<div class="scroll"'):]
     titles = re.findall(r"<title>([^<]+)</title>", svg)
     assert any("Same day 5" in t for t in titles) and any("2019-12-22" in t for t in titles)
     hrefs = re.findall(r'<a href="([^"]+)" class="mark-link">', svg)

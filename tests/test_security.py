@@ -28,13 +28,15 @@ class _Audit(HTMLParser):
         self.findings = []
         self.chart = False
 
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self.chart = False
+
     def handle_starttag(self, tag, attrs):
-        # The theme's own pictures: an <svg> right inside <figure class="chart …">.
+        # The theme's own pictures: <svg> inside <figure class="chart …">.
         if tag == "figure" and "chart" in (dict(attrs).get("class") or ""):
             self.chart = True
         elif tag == "svg" and self.chart:
-            self.chart = False
-            attrs = [(k, v) for k, v in attrs]
             tag = "chart-svg"
         if tag == "script" and dict(attrs).get("type") != "application/ld+json":
             src = (dict(attrs).get("src") or "").split("?")[0]
