@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     b.add_argument("--strict", action="store_true",
                    help="treat warnings (unknown fields, stub pages) as errors")
+    b.add_argument("--no-cache", action="store_true",
+                   help="convert every Markdown text again, ignoring .dossier-cache/")
     c = command("check", "validate the content and report every problem; write nothing")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--strict-sources", action="store_true",
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         started = time.perf_counter()
         result = build(root, output=args.output, base_url=args.base_url, strict=args.strict,
-                       drafts=args.drafts)
+                       drafts=args.drafts, use_disk_cache=not args.no_cache)
     except OutputError as exc:
         print(f"dossier: {exc}", file=sys.stderr)
         return USAGE_ERROR

@@ -1,16 +1,18 @@
 """build(): load -> validate -> link -> render -> write. The one function to read."""
 from __future__ import annotations
 
+import json
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from dossier.config import SiteConfig, load_config
 from dossier.link import link
 from dossier.load import load
 from dossier.model import Dossier
-from dossier.problems import Problems
+from dossier import __version__
+from dossier.problems import Problem, Problems
 from dossier.outputs import Output
 from dossier.render import Renderer
 from dossier.templating import theme_dirs
@@ -18,23 +20,67 @@ from dossier.validate import validate
 from dossier.write import check_outputs, write
 
 
+CACHE_DIR = ".dossier-cache"          # the one hidden folder a build may write besides its output
+
+
 @dataclass
 class BuildCache:
     """What a long-lived process (the preview server) keeps between builds, so a rebuild
-    reads, validates, converts and renders only what a change touches."""
+    reads, validates, converts and renders only what a change touches. Converted Markdown is
+    also kept on disk between runs (CACHE_DIR), unless --no-cache."""
 
     files: dict = field(default_factory=dict)        # path -> parsed file, by mtime and size
     records: dict = field(default_factory=dict)      # raw record -> typed record
     renderer: Renderer | None = None
     theme_key: tuple = ()
+    disk: Path | None = None                         # the on-disk cache file, when used
 
     def renderer_for(self, config: SiteConfig) -> Renderer:
         """The previous renderer unless the configuration or a theme file changed."""
         key = (config, tuple((p, p.stat().st_mtime_ns) for d in theme_dirs(config)
                              for p in sorted(d.rglob("*")) if p.is_file()))
         if self.renderer is None or key != self.theme_key:
+            bodies = self.renderer.bodies if self.renderer else self._read_disk()
             self.renderer, self.theme_key = Renderer(config), key
+            self.renderer.bodies = bodies
         return self.renderer
+
+    def _read_disk(self) -> dict:
+        """Converted bodies from the last run; JSON, not pickle: a dossier handed over on a
+        USB stick must not be able to run code. Anything unreadable is simply ignored."""
+        if self.disk is None or not self.disk.is_file():
+            return {}
+        try:
+            data = json.loads(self.disk.read_text(encoding="utf-8"))
+            if data.get("version") != _cache_version():
+                return {}
+            return {key: (html, [Problem(*p) for p in found])
+                    for key, (html, found) in data["bodies"].items()}
+        except (OSError, ValueError, TypeError, KeyError):
+            return {}
+
+    def save(self) -> None:
+        if self.disk is None or self.renderer is None:
+            return
+        data = {"version": _cache_version(),
+                "bodies": {key: [html, [list(astuple(p)) for p in found]]
+                           for key, (html, found) in sorted(self.renderer.bodies.items())}}
+        self.disk.parent.mkdir(exist_ok=True)
+        temporary = self.disk.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(self.disk)
+
+
+def _cache_version() -> str:
+    """Cached HTML is only valid for the code that made it."""
+    from importlib.metadata import PackageNotFoundError, version
+    parts = [__version__]
+    for package in ("markdown", "nh3", "pygments"):
+        try:
+            parts.append(version(package))
+        except PackageNotFoundError:
+            parts.append("?")
+    return "/".join(parts)
 
 
 @dataclass
@@ -54,16 +100,19 @@ class BuildResult:
 
 
 def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = None,
-          lazy: bool = False, **options) -> BuildResult:
+          lazy: bool = False, use_disk_cache: bool = False, **options) -> BuildResult:
     """Build the dossier at `root`; `options` override dossier.yaml (output, base_url, strict,
     drafts). With write_output=False (`check`, `serve`) everything runs but nothing is
     written; with lazy=True (`serve`) files of the whole dossier (search index, exports,
-    printable dossier) are made only when asked for. Content problems are collected in the
-    result, never raised."""
+    printable dossier) are made only when asked for; with use_disk_cache=True converted
+    Markdown is read from and saved to ROOT/.dossier-cache. Content problems are collected in
+    the result, never raised."""
     clock = _Clock()
     problems = Problems(root.resolve())
     config = load_config(root, problems, **options)
     cache = cache or BuildCache()
+    if use_disk_cache and cache.disk is None:
+        cache.disk = config.root / CACHE_DIR / "bodies.json"
     loaded = load(config.content_dir, problems, cache.files)
     clock.lap("load")
     articles, actors, resolutions = validate(loaded.records, config.language, problems,
@@ -90,6 +139,7 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     clock.lap("render")
     if write_output and result.ok:
         result.written = write(outputs, config.output_dir)
+        cache.save()
         clock.lap("write")
     return result
 

@@ -38,7 +38,8 @@ class Renderer:
         self.strings = Strings(self.dirs, config.language)
         self.env = environment(self.dirs, config, self.strings)
         self.markdown = Markup()
-        self._bodies: dict[tuple, tuple[str, list[Problem]]] = {}
+        # Markdown bodies by content digest (see body_key); saved between runs by BuildCache.
+        self.bodies: dict[str, tuple[str, list[Problem]]] = {}
         self._pages: dict[str, tuple[tuple, Callable[[], bytes]]] = {}
         self._fragments: dict[tuple, MarkupSafe] = {}
         self.rendered = 0                            # pages rendered by the last call
@@ -110,19 +111,26 @@ class Renderer:
     def _render_bodies(self, dossier, assets, problems) -> Bodies:
         bodies = Bodies(self.config.content_dir.resolve(), dossier, assets)
         # A body's HTML depends on its text and on where the files it links to are published.
-        where = hash((tuple(sorted(bodies.pages.items())), tuple(assets)))
+        where = hashlib.sha256("\n".join(
+            [f"{p}\t{page}" for p, page in sorted(bodies.pages.items())] +
+            [str(a) for a in assets]).encode()).hexdigest()
         cache: dict = {}
         for page, (path, text, line) in bodies.sources.items():
-            key = (path, text, line, where)
-            hit = self._bodies.get(key)
+            key = body_key(path, text, line, where)
+            hit = self.bodies.get(key)
             if hit is None:
                 found = Problems(problems.root)
                 hit = (bodies.convert(self.markdown, page, path, text, line, found), found.items)
             cache[key] = hit
             bodies.html[page] = hit[0]
             problems.items.extend(hit[1])
-        self._bodies = cache
+        self.bodies = cache
         return bodies
+
+
+def body_key(path: Path, text: str, line: int, where: str) -> str:
+    """A stable digest (the same in every process) of everything a body's HTML depends on."""
+    return hashlib.sha256(f"{path}\0{line}\0{where}\0{text}".encode()).hexdigest()
 
 
 def render(config: SiteConfig, dossier: model.Dossier, assets: list[Path],

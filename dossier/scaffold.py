@@ -87,6 +87,10 @@ def _known(root: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 EXAMPLE = {
+    ".gitignore": """\
+_site/
+.dossier-cache/
+""",
     CONFIG_FILE: """\
 title: "{title}"
 description: "A dossier of collected reporting, with its actors, UN resolutions and timeline."

@@ -128,7 +128,8 @@ def test_failed_build_keeps_previous_output_byte_identical(make_dossier):
     result = cli(root, "build")
     assert result.returncode == 1 and "previous output is unchanged" in result.stderr
     assert digest(root / "_site") == before
-    assert sorted(p.name for p in root.iterdir()) == ["_site", "content"]  # no temp folders
+    # No temporary folders left; the one hidden cache folder is the only other thing written.
+    assert sorted(p.name for p in root.iterdir()) == [".dossier-cache", "_site", "content"]
 
 
 def test_rebuild_replaces_output_and_removes_deleted_pages(make_dossier):
@@ -137,7 +138,7 @@ def test_rebuild_replaces_output_and_removes_deleted_pages(make_dossier):
     (root / "content/articles/gone.md").unlink()
     assert cli(root, "build").returncode == 0
     assert not (root / "_site/articles/gone").exists()
-    assert sorted(p.name for p in root.iterdir()) == ["_site", "content"]
+    assert sorted(p.name for p in root.iterdir()) == [".dossier-cache", "_site", "content"]
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_site(make_dossier, tmp_path):
@@ -155,3 +156,24 @@ def test_output_inside_content_is_a_config_error(make_dossier):
     result = cli(root, "build")
     assert result.returncode == 1
     assert "dossier.yaml:1: output: content/site overlaps content/" in result.stderr
+
+
+def test_markdown_cache_gives_the_same_site_and_follows_edits(make_dossier, tmp_path):
+    root = make_dossier({**GOOD, "content/articles/b.md": article(title="B", body="Premier.")})
+    assert cli(root, "build").returncode == 0                      # fills the cache
+    assert (root / ".dossier-cache/bodies.json").is_file()
+    (root / "content/articles/b.md").write_text(article(title="B", body="Second **texte**."))
+    assert cli(root, "build").returncode == 0                      # uses it
+    cached = digest(root / "_site")
+    assert "<strong>texte</strong>" in (root / "_site/articles/b/index.html").read_text()
+    assert cli(root, "build", "--no-cache", "--output", str(tmp_path / "cold")).returncode == 0
+    assert digest(tmp_path / "cold") == cached
+    (root / ".dossier-cache/bodies.json").write_text("{not json")   # damaged: ignored
+    assert cli(root, "build").returncode == 0
+    assert digest(root / "_site") == cached
+
+
+def test_check_reads_and_writes_no_cache(make_dossier):
+    root = make_dossier(GOOD)
+    assert cli(root, "check").returncode == 0
+    assert sorted(p.name for p in root.iterdir()) == ["content"]
