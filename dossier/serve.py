@@ -52,6 +52,7 @@ class Preview:
         started = time.perf_counter()
         try:
             result = build(self.root, write_output=False, cache=self.cache, lazy=True,
+                           use_disk_cache=True,
                            strict=self.strict, drafts=self.drafts)
             self.output_dir = result.config.output_dir
             self.theme_dir = result.config.root / result.config.theme
