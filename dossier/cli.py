@@ -177,8 +177,9 @@ def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int
             out = out.relative_to(Path.cwd())
         except ValueError:
             pass
-        print(f"dossier: {result.pages} pages ({result.written} files) written to {out} "
-              f"in {seconds:.2f} s; {counts}")
+        changed = result.written - result.unchanged
+        print(f"dossier: {result.pages} pages, {result.written} files ({changed} changed, "
+              f"{result.unchanged} unchanged) written to {out} in {seconds:.2f} s; {counts}")
     else:
         articles = len(result.dossier.articles) if result.dossier else 0
         print(f"dossier: {articles} articles checked, {result.pages} pages; {counts}")

@@ -89,7 +89,8 @@ class BuildResult:
     problems: Problems
     dossier: Dossier | None = None
     pages: int = 0                       # HTML pages rendered
-    written: int = 0                     # files written (0 when nothing was written)
+    written: int = 0                     # files in the output (0 when nothing was written)
+    unchanged: int = 0                   # of which identical to the previous build
     rendered: int = 0                    # pages rendered (the rest were unchanged)
     outputs: list[Output] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -138,7 +139,7 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     result.pages = sum(1 for o in outputs if o.is_page)
     clock.lap("render")
     if write_output and result.ok:
-        result.written = write(outputs, config.output_dir)
+        result.written, result.unchanged = write(outputs, config.output_dir)
         cache.save()
         clock.lap("write")
     return result

@@ -30,25 +30,43 @@ def check_outputs(outputs: list[Output], problems: Problems) -> None:
                            "rename one of them (or change its slug)")
 
 
-def write(outputs: list[Output], output_dir: Path) -> int:
-    """Write every output into a new folder, then swap it in place of `output_dir`."""
+def write(outputs: list[Output], output_dir: Path) -> tuple[int, int]:
+    """Write every output into a new folder, then swap it in place of `output_dir`.
+
+    A file whose bytes did not change is hard-linked from the previous site instead of being
+    written again: it keeps its modification time, so `rsync -u`, `aws s3 sync` and caches see
+    only what really changed. Returns (files, files unchanged)."""
     _check_replaceable(output_dir)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
+    unchanged = 0
     try:
         for out in outputs:
             target = staging / out.path
             target.parent.mkdir(parents=True, exist_ok=True)
-            if out.source is not None:
-                shutil.copyfile(out.source, target)
-            else:
-                target.write_bytes(out.content())
+            data = out.content()
+            previous = output_dir / out.path
+            if _same(previous, data):
+                try:
+                    os.link(previous, target)
+                    unchanged += 1
+                    continue
+                except OSError:           # no hard links here (some USB file systems)
+                    pass
+            target.write_bytes(data)
         os.chmod(staging, 0o755)          # mkdtemp makes it 0700; a web server must read it
         _swap(staging, output_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return len(outputs)
+    return len(outputs), unchanged
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _check_replaceable(output_dir: Path) -> None:

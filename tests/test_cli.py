@@ -177,3 +177,15 @@ def test_check_reads_and_writes_no_cache(make_dossier):
     root = make_dossier(GOOD)
     assert cli(root, "check").returncode == 0
     assert sorted(p.name for p in root.iterdir()) == ["content"]
+
+
+def test_unchanged_files_keep_their_identity_and_time(make_dossier):
+    root = make_dossier({**GOOD, "content/articles/b.md": article(title="B", body="Un.")})
+    assert cli(root, "build").returncode == 0
+    css, page = root / "_site/static/style.css", root / "_site/articles/b/index.html"
+    before_css, before_page = css.stat(), page.stat()
+    (root / "content/articles/b.md").write_text(article(title="B", body="Deux."))
+    result = cli(root, "build")
+    assert result.returncode == 0 and " unchanged) written to " in result.stdout
+    assert css.stat().st_mtime_ns == before_css.st_mtime_ns       # same file, same time
+    assert page.stat().st_ino != before_page.st_ino and "Deux." in page.read_text()
