@@ -31,7 +31,8 @@ from dossier.serve import PreviewServer  # noqa: E402
 
 def full_build(root: Path, out: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--no-cache", "--root", str(root),
+    subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--no-cache",
+                    "--root", str(root),
                     "--output", str(out)], check=True, capture_output=True)
     return time.perf_counter() - started
 
