@@ -17,10 +17,6 @@ class PartialDate:
     month: int | None = None
     day = None
 
-    @property
-    def precision(self) -> str:
-        return "year" if self.month is None else "month"
-
     def isoformat(self) -> str:
         return f"{self.year:04d}" if self.month is None else f"{self.year:04d}-{self.month:02d}"
 
@@ -40,9 +36,6 @@ def sort_key(when: When) -> tuple:
         return (when.date(), when.time().replace(tzinfo=None))
     return (when, dt.time.min)
 
-
-def precision(when: When) -> str:
-    return when.precision if isinstance(when, PartialDate) else "day"
 
 
 @dataclass(frozen=True)

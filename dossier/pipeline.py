@@ -128,9 +128,10 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     renderer = cache.renderer_for(config)
     try:
         outputs = renderer.render(dossier, loaded.assets, problems)
-        if not lazy:
+        if not lazy:                    # make every on-demand file now, errors included
             for output in outputs:
-                output.content() if output.make else None
+                if output.make:
+                    output.make()
     except Exception as exc:            # a theme bug, reported at its template line
         _template_problem(exc, problems)
         return result
@@ -146,11 +147,17 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
 
 
 def _template_problem(exc: Exception, problems: Problems) -> None:
-    """A theme bug is reported like a content error, at the template's line."""
+    """A theme bug is reported like a content error, at the template's line; an error with
+    no template in its traceback is dossier's own, and says so."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = next((f for f in reversed(frames) if f.filename.endswith(".html")),
-                 frames[-1] if frames else None)
-    path = getattr(exc, "filename", None) or (where.filename if where else "template")
+    where = next((f for f in reversed(frames) if f.filename.endswith(".html")), None)
+    path = getattr(exc, "filename", None) or (where.filename if where else None)
+    if path is None:
+        last = frames[-1] if frames else None
+        problems.error(last.filename if last else "dossier", last.lineno if last else 0,
+                       f"internal error: {type(exc).__name__}: {exc}",
+                       "please report it, with the dossier that causes it")
+        return
     line = getattr(exc, "lineno", None) or (where.lineno if where else 0)
     problems.error(path, line, f"template error: {type(exc).__name__}: {exc}",
                    "fix the theme's template")

@@ -49,7 +49,8 @@ class Renderer:
                                for o in self.statics}
         self.env.globals["asset"] = self._asset_url
         style = next((o.source for o in self.statics if o.path == urls.static("style.css")), None)
-        self.env.globals["inline_css"] = MarkupSafe(style.read_text(encoding="utf-8")) if style else ""
+        self.env.globals["inline_css"] = (MarkupSafe(style.read_text(encoding="utf-8"))
+                                          if style else "")
 
     @staticmethod
     @jinja2.pass_context

@@ -1,5 +1,7 @@
 """Building tiny dossiers: pages, cross-links, resolution of names, what a reader sees."""
 
+import re
+
 from tests.helpers import article
 from tests.sitecheck import broken_links, links, parse, text
 
@@ -186,3 +188,14 @@ def test_a_page_works_from_any_depth_with_relative_links_only(make_dossier, buil
             if not url.startswith(("http", "#", "mailto:")):
                 path = url.split("#")[0].split("?")[0]
                 assert path.endswith((".html", ".css", ".js", ".svg", ".json")), url
+
+
+def test_a_theme_bug_is_reported_at_its_template_line(make_dossier):
+    from tests.helpers import run_cli
+    root = make_dossier({"content/articles/a.md": article(tags="[x]"),
+                         "theme/templates/tag.html": "{% extends 'base.html' %}\n"
+                                                     "{% block main %}{{ nothing.x }}{% endblock %}"})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert re.search(r"theme/templates/tag\.html:2: template error: UndefinedError", result.stderr), \
+        result.stderr

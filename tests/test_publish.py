@@ -88,11 +88,13 @@ def test_data_exports(sample_site):
     articles = json.loads((sample_site / "data/articles.json").read_text())
     seed = next(a for a in articles if a["slug"] == SEED.split("/")[1])
     assert seed["source"]["name"] == "Associated Press" and "John Kirby" in seed["actors"]
-    for name in ("actors", "resolutions", "events", "claims"):
+    for name, column in (("articles", "source.name"), ("actors", "aliases"),
+                         ("resolutions", "provisions"), ("events", "sources"),
+                         ("claims", "status")):
         rows = json.loads((sample_site / f"data/{name}.json").read_text())
-        assert rows, name
-        header = (sample_site / f"data/{name}.csv").read_text().splitlines()[0]
-        assert header.split(",")[0], name
+        lines = (sample_site / f"data/{name}.csv").read_text().splitlines()
+        assert rows and len(lines) == len(rows) + 1, name           # a header, then one per record
+        assert column in lines[0].split(","), (name, lines[0])
     claims = json.loads((sample_site / "data/claims.json").read_text())
     assert {"by", "about", "status", "text", "source"} <= set(claims[0])
     timeline = json.loads((sample_site / "data/timeline.json").read_text())
