@@ -11,7 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-from dossier import __version__, scaffold
+from dossier import __version__
+from dossier.parallel import default_jobs
 from dossier.pipeline import BuildResult, build
 from dossier.write import OutputError
 
@@ -37,12 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true",
                    help="treat warnings (unknown fields, stub pages) as errors")
     b.add_argument("--no-cache", action="store_true",
-                   help="convert every Markdown text again, ignoring .dossier-cache/")
+                   help="convert and render everything again, ignoring .dossier-cache/")
+    b.add_argument("--jobs", type=_jobs, default=default_jobs(),
+                   help=f"processes to use (default: all {default_jobs()} cores; 1 builds "
+                        "in this process only)")
     c = command("check", "validate the content and report every problem; write nothing")
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--strict-sources", action="store_true",
                    help="warn about claims and events that rest on a single publisher")
     c.add_argument("--drafts", action="store_true", help="check drafts too")
+    c.add_argument("--jobs", type=_jobs, default=default_jobs(),
+                   help=f"processes to use (default: all {default_jobs()} cores)")
     s = command("serve", "preview the site, rebuilt and reloaded in the browser on every save")
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this computer only)")
@@ -79,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(root, args)
     if args.command == "new":
+        from dossier import scaffold
         path = scaffold.new_article(root, args.title, datetime.date.today())
         print(f"dossier: wrote {_shown(path)}: fill in the TODOs, then remove 'draft: true'")
         return OK
@@ -86,15 +93,55 @@ def main(argv: list[str] | None = None) -> int:
         return _import(root, args.files)
     if args.command == "check":
         return _report(build(root, write_output=False, strict=args.strict, drafts=args.drafts,
-                             strict_sources=args.strict_sources), "checked")
+                             strict_sources=args.strict_sources, jobs=args.jobs,
+                             progress=Progress(sys.stderr)), "checked")
     try:
         started = time.perf_counter()
+        progress = Progress(sys.stderr)
         result = build(root, output=args.output, base_url=args.base_url, strict=args.strict,
-                       drafts=args.drafts, use_disk_cache=not args.no_cache)
+                       drafts=args.drafts, use_disk_cache=not args.no_cache, jobs=args.jobs,
+                       progress=progress)
+        progress.done()
     except OutputError as exc:
         print(f"dossier: {exc}", file=sys.stderr)
         return USAGE_ERROR
     return _report(result, "built", time.perf_counter() - started)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of processes, 1 or more "
+                                         f"(not {text!r})")
+    return int(text)
+
+
+class Progress:
+    """How a long build goes: one line rewritten in place on a terminal, a plain line per
+    stage otherwise (logs, CI). Quiet for builds that finish before anyone would wonder."""
+
+    SHOW_AFTER = 1.0        # seconds
+
+    def __init__(self, stream):
+        self.stream, self.started = stream, time.perf_counter()
+        self.terminal = stream.isatty()
+        self.shown = ""                 # a line to clear on a terminal
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        if elapsed < self.SHOW_AFTER:
+            return
+        if self.terminal:
+            line = f"dossier: {stage} {done:,}/{total:,} ({elapsed:.0f} s)"
+            self.stream.write(f"\r{line:<60}")
+            self.stream.flush()
+            self.shown = stage
+        elif done == total:
+            print(f"dossier: {stage} {total:,} done ({elapsed:.1f} s)", file=self.stream)
+
+    def done(self) -> None:
+        if self.terminal and self.shown:
+            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.flush()
 
 
 def _shown(path: Path) -> str:
@@ -106,6 +153,7 @@ def _shown(path: Path) -> str:
 
 def _init(args) -> int:
     try:
+        from dossier import scaffold
         written = scaffold.init_dossier(args.folder, args.language, datetime.date.today())
     except FileExistsError as exc:
         print(f"dossier: {exc}", file=sys.stderr)
@@ -130,6 +178,7 @@ def _import(root: Path, files: list[str]) -> int:
             inputs.append((path.name, path.read_text(encoding="utf-8")))
         except UnicodeDecodeError:
             inputs.append((path.name, path.read_text(encoding="latin-1")))
+    from dossier import scaffold     # HTML parsing libraries: loaded only to import
     for path, draft in scaffold.import_clippings(root, inputs, datetime.date.today()):
         print(f"dossier: wrote {_shown(path)}")
         print(f"  actors proposed: {', '.join(draft.actors) or 'none'}")
@@ -178,8 +227,9 @@ def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int
         except ValueError:
             pass
         changed = result.written - result.unchanged
-        print(f"dossier: {result.pages} pages, {result.written} files ({changed} changed, "
-              f"{result.unchanged} unchanged) written to {out} in {seconds:.2f} s; {counts}")
+        print(f"dossier: {result.pages} pages ({result.rendered} rendered), {result.written} "
+              f"files ({changed} changed, {result.unchanged} unchanged) written to {out} in "
+              f"{seconds:.2f} s; {counts}")
     else:
         articles = len(result.dossier.articles) if result.dossier else 0
         print(f"dossier: {articles} articles checked, {result.pages} pages; {counts}")

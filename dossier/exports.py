@@ -67,7 +67,13 @@ def records(dossier: model.Dossier, summary_of) -> dict[str, list[dict]]:
 
 
 def as_json(rows) -> bytes:
-    return (json.dumps(rows, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    """One record per line: easy to read and to diff, and written by the C encoder (an
+    indented dump goes through json's pure-Python encoder, ~10x slower)."""
+    def dump(value) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(rows, list):
+        return ("[\n" + ",\n".join(map(dump, rows)) + "\n]\n").encode()
+    return (dump(rows) + "\n").encode()
 
 
 def as_csv(rows: list[dict]) -> bytes:
@@ -128,7 +134,11 @@ def search_index(dossier: model.Dossier, body_of, summary_of) -> bytes:
     Text to match is folded (no case, no accents) at build time; article bodies keep each
     distinct word once, which finds any word of the text at a fraction of the size."""
     def words(text: str) -> str:
-        return " ".join(sorted(set(re.findall(r"\w+", fold(text)))))
+        # Folding each distinct token, not the whole text: the same result, ~10x less work.
+        found: set[str] = set()
+        for token in set(text.split()):
+            found.update(re.findall(r"\w+", fold(token)))
+        return " ".join(sorted(found))
 
     docs = []
     for a in dossier.articles:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
+from dossier import parallel
 from dossier.frontmatter import FrontMatterError, Parsed, split
 from dossier.problems import Problems
 
@@ -29,16 +32,20 @@ def _visible(path: Path, top: Path) -> bool:
     return not any(p.startswith(".") for p in parts) and not path.name.endswith("~")
 
 
-def load(content_dir: Path, problems: Problems, cache: dict | None = None) -> Loaded:
+def load(content_dir: Path, problems: Problems, cache: dict | None = None,
+         jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> Loaded:
     """Read every content file; each unreadable one becomes a located problem.
 
-    With a `cache` (kept by the preview server between builds), a file whose size and
-    modification time are unchanged is not read again: its record and problems are reused."""
+    A file whose size and modification time are unchanged since it was put in `cache` (kept
+    by the preview server between builds) is not read again: its record and problems are
+    reused. The others are parsed over `jobs` processes."""
     loaded = Loaded()
     if not content_dir.is_dir():
         problems.error(content_dir, 0, "no content/ folder here",
                        "run in a dossier folder, pass --root DIR, or create one with 'init'")
         return loaded
+    cache = {} if cache is None else cache
+    wanted: list[tuple[Path, tuple]] = []
     for path in sorted(content_dir.rglob("*")):
         if not path.is_file() or not _visible(path, content_dir):
             continue
@@ -46,28 +53,28 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None) -> Lo
         if path.suffix.lower() != ".md":
             loaded.assets.append(path)
         elif len(rel) >= 2 and rel[0] in KINDS:
-            raw = _cached_read(rel[0], path, problems, cache)
-            if raw is not None:
-                loaded.records.append(raw)
+            stat = path.stat()
+            wanted.append((path, (rel[0], stat.st_mtime_ns, stat.st_size)))
         else:
             problems.warning(path, 1, "Markdown file outside articles/, actors/ or "
                              "resolutions/ is not built", "move it into one of those folders")
+    stale = [(path, key) for path, key in wanted if cache.get(path, (None,))[0] != key]
+    for (path, key), hit in zip(stale, parallel.run(partial(_read_one, problems.root), stale, jobs,
+                                               progress)):
+        cache[path] = (key,) + hit
+    for path, _ in wanted:
+        _, raw, found = cache[path]
+        problems.items.extend(found)
+        if raw is not None:
+            loaded.records.append(raw)
     return loaded
 
 
-def _cached_read(kind: str, path: Path, problems: Problems, cache: dict | None) -> Raw | None:
-    if cache is None:
-        parsed = read(path, problems)
-        return Raw(kind, path, parsed) if parsed is not None else None
-    stat = path.stat()
-    key = (kind, stat.st_mtime_ns, stat.st_size)
-    hit = cache.get(path)
-    if hit is None or hit[0] != key:
-        found = Problems(problems.root)
-        parsed = read(path, found)
-        hit = cache[path] = (key, Raw(kind, path, parsed) if parsed else None, found.items)
-    problems.items.extend(hit[2])
-    return hit[1]
+def _read_one(root: Path, item: tuple[Path, tuple]) -> tuple[Raw | None, list]:
+    path, (kind, _, _) = item
+    found = Problems(root)
+    parsed = read(path, found)
+    return (Raw(kind, path, parsed) if parsed is not None else None), found.items
 
 
 def read(path: Path, problems: Problems) -> Parsed | None:

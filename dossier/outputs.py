@@ -22,6 +22,7 @@ class Output:
     data: bytes | None = None
     source: Path | None = None
     make: Callable[[], bytes] | None = field(default=None, compare=False)
+    inputs: tuple | None = field(default=None, compare=False)   # a page's inputs (pages.plan)
 
     def content(self) -> bytes:
         if self.data is not None:

@@ -6,6 +6,7 @@ bytes, which is what lets the preview re-render only the pages an edit changes.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from dossier import model, urls
@@ -74,6 +75,22 @@ def plan(dossier: model.Dossier, view: "View") -> list[PageSpec]:
                               {"tag": slug, "label": label, "slugs": slugs},
                               (label, tuple(a(s) for s in slugs))))
     return specs
+
+
+def inputs_digest(value, memo: dict) -> str:
+    """A digest of a page's inputs that is the same in every process and run (reprs of
+    frozen records; no hash randomisation), memoised by identity: the same views appear in
+    thousands of pages."""
+    found = memo.get(id(value))
+    if found is not None and found[0] is value:
+        return found[1]
+    if type(value) is tuple:
+        data = "(" + ",".join(inputs_digest(item, memo) for item in value) + ")"
+    else:
+        data = repr(value)
+    digest = hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+    memo[id(value)] = (value, digest)   # keeps `value` alive, so its id is not reused
+    return digest
 
 
 class View:

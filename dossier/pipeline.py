@@ -5,19 +5,20 @@ import json
 import time
 import traceback
 from dataclasses import astuple, dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from dossier.config import SiteConfig, load_config
 from dossier.link import link
 from dossier.load import load
 from dossier.model import Dossier
-from dossier import __version__
 from dossier.problems import Problem, Problems
 from dossier.outputs import Output
-from dossier.render import Renderer
+from dossier.render import Renderer, code_version
 from dossier.templating import theme_dirs
 from dossier.validate import validate
-from dossier.write import check_outputs, write
+from dossier.write import PageCache, RenderFailed, check_outputs, make_all, write
 
 
 CACHE_DIR = ".dossier-cache"          # the one hidden folder a build may write besides its output
@@ -26,61 +27,67 @@ CACHE_DIR = ".dossier-cache"          # the one hidden folder a build may write 
 @dataclass
 class BuildCache:
     """What a long-lived process (the preview server) keeps between builds, so a rebuild
-    reads, validates, converts and renders only what a change touches. Converted Markdown is
-    also kept on disk between runs (CACHE_DIR), unless --no-cache."""
+    reads, validates, converts and renders only what a change touches. Converted Markdown and
+    the digests of the pages written are also kept on disk between runs (CACHE_DIR), unless
+    --no-cache."""
 
     files: dict = field(default_factory=dict)        # path -> parsed file, by mtime and size
     records: dict = field(default_factory=dict)      # raw record -> typed record
     renderer: Renderer | None = None
     theme_key: tuple = ()
-    disk: Path | None = None                         # the on-disk cache file, when used
+    folder: Path | None = None                       # the on-disk cache, when used
+    pages: PageCache | None = None
 
     def renderer_for(self, config: SiteConfig) -> Renderer:
         """The previous renderer unless the configuration or a theme file changed."""
         key = (config, tuple((p, p.stat().st_mtime_ns) for d in theme_dirs(config)
                              for p in sorted(d.rglob("*")) if p.is_file()))
         if self.renderer is None or key != self.theme_key:
-            bodies = self.renderer.bodies if self.renderer else self._read_disk()
+            bodies = self.renderer.bodies if self.renderer else {
+                key: (html, [Problem(*p) for p in found])
+                for key, (html, found) in self._read("bodies").items()}
             self.renderer, self.theme_key = Renderer(config), key
             self.renderer.bodies = bodies
         return self.renderer
 
-    def _read_disk(self) -> dict:
-        """Converted bodies from the last run; JSON, not pickle: a dossier handed over on a
-        USB stick must not be able to run code. Anything unreadable is simply ignored."""
-        if self.disk is None or not self.disk.is_file():
+    def page_cache(self, renderer: Renderer) -> PageCache | None:
+        if self.folder is None:
+            return None
+        saved = self._read("pages")
+        self.pages = PageCache(renderer.salt)
+        if saved.get("salt") == self.pages.salt:
+            self.pages.previous = saved.get("pages", {})
+        return self.pages
+
+    def _read(self, name: str) -> dict:
+        """JSON, not pickle: a dossier handed over on a USB stick must not be able to run
+        code. Anything unreadable or written by other code is simply ignored."""
+        path = self.folder / f"{name}.json" if self.folder else None
+        if path is None or not path.is_file():
             return {}
         try:
-            data = json.loads(self.disk.read_text(encoding="utf-8"))
-            if data.get("version") != _cache_version():
-                return {}
-            return {key: (html, [Problem(*p) for p in found])
-                    for key, (html, found) in data["bodies"].items()}
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return data[name] if data.get("version") == code_version() else {}
         except (OSError, ValueError, TypeError, KeyError):
             return {}
 
     def save(self) -> None:
-        if self.disk is None or self.renderer is None:
+        if self.folder is None or self.renderer is None:
             return
-        data = {"version": _cache_version(),
-                "bodies": {key: [html, [list(astuple(p)) for p in found]]
-                           for key, (html, found) in sorted(self.renderer.bodies.items())}}
-        self.disk.parent.mkdir(exist_ok=True)
-        temporary = self.disk.with_suffix(".tmp")
-        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        temporary.replace(self.disk)
+        if self.renderer.bodies_changed or not (self.folder / "bodies.json").is_file():
+            self._write("bodies", {key: [html, [list(astuple(p)) for p in found]]
+                                   for key, (html, found) in
+                                   sorted(self.renderer.bodies.items())})
+        if self.pages is not None:
+            self._write("pages", {"salt": self.pages.salt, "pages": self.pages.current})
 
-
-def _cache_version() -> str:
-    """Cached HTML is only valid for the code that made it."""
-    from importlib.metadata import PackageNotFoundError, version
-    parts = [__version__]
-    for package in ("markdown", "nh3", "pygments"):
-        try:
-            parts.append(version(package))
-        except PackageNotFoundError:
-            parts.append("?")
-    return "/".join(parts)
+    def _write(self, name: str, value) -> None:
+        self.folder.mkdir(exist_ok=True)
+        path = self.folder / f"{name}.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"version": code_version(), name: value},
+                                        ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)
 
 
 @dataclass
@@ -101,20 +108,23 @@ class BuildResult:
 
 
 def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = None,
-          lazy: bool = False, use_disk_cache: bool = False, **options) -> BuildResult:
+          lazy: bool = False, use_disk_cache: bool = False, jobs: int = 1,
+          progress: Callable[[str, int, int], None] | None = None, **options) -> BuildResult:
     """Build the dossier at `root`; `options` override dossier.yaml (output, base_url, strict,
     drafts). With write_output=False (`check`, `serve`) everything runs but nothing is
-    written; with lazy=True (`serve`) files of the whole dossier (search index, exports,
-    printable dossier) are made only when asked for; with use_disk_cache=True converted
-    Markdown is read from and saved to ROOT/.dossier-cache. Content problems are collected in
-    the result, never raised."""
+    written; with lazy=True (`serve`) pages are kept in memory and files of the whole dossier
+    (search index, exports, printable dossier) are made only when asked for; with
+    use_disk_cache=True converted Markdown and page digests are read from and saved to
+    ROOT/.dossier-cache. `jobs` processes share the work; `progress(stage, done, total)`
+    hears how it goes. Content problems are collected in the result, never raised."""
     clock = _Clock()
     problems = Problems(root.resolve())
     config = load_config(root, problems, **options)
     cache = cache or BuildCache()
-    if use_disk_cache and cache.disk is None:
-        cache.disk = config.root / CACHE_DIR / "bodies.json"
-    loaded = load(config.content_dir, problems, cache.files)
+    if use_disk_cache and cache.folder is None:
+        cache.folder = config.root / CACHE_DIR
+    stage = (lambda name: partial(progress, name)) if progress else (lambda name: None)
+    loaded = load(config.content_dir, problems, cache.files, jobs, stage("reading"))
     clock.lap("load")
     articles, actors, resolutions = validate(loaded.records, config.language, problems,
                                              drafts=config.drafts, cache=cache.records)
@@ -127,28 +137,38 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
         return result
     renderer = cache.renderer_for(config)
     try:
-        outputs = renderer.render(dossier, loaded.assets, problems)
-        if not lazy:                    # make every on-demand file now, errors included
-            for output in outputs:
-                if output.make:
-                    output.make()
+        outputs = renderer.render(dossier, loaded.assets, problems, keep=lazy, jobs=jobs,
+                                  progress=stage("converting"))
     except Exception as exc:            # a theme bug, reported at its template line
-        _template_problem(exc, problems)
+        problems.items += _template_problems(exc, problems.root)
         return result
     check_outputs(outputs, problems)
-    result.outputs, result.rendered = outputs, renderer.rendered
+    result.outputs = outputs
     result.pages = sum(1 for o in outputs if o.is_page)
+    result.rendered = renderer.rendered if lazy else result.pages
     clock.lap("render")
-    if write_output and result.ok:
-        result.written, result.unchanged = write(outputs, config.output_dir)
-        cache.save()
-        clock.lap("write")
+    on_error = partial(_template_problems, root=problems.root)
+    try:
+        if write_output and result.ok:
+            pages = cache.page_cache(renderer)
+            result.written, result.unchanged, reused = write(
+                outputs, config.output_dir, jobs=jobs, on_error=on_error, pages=pages,
+                progress=stage("writing"))
+            result.rendered -= reused
+            cache.save()
+            clock.lap("write")
+        elif not lazy:                  # make every file anyway, so theme bugs are reported
+            make_all(outputs, jobs, on_error, stage("rendering"))
+            clock.lap("render")
+    except RenderFailed as failed:
+        problems.items += failed.problems
     return result
 
 
-def _template_problem(exc: Exception, problems: Problems) -> None:
+def _template_problems(exc: Exception, root: Path) -> list[Problem]:
     """A theme bug is reported like a content error, at the template's line; an error with
     no template in its traceback is dossier's own, and says so."""
+    problems = Problems(root)
     frames = traceback.extract_tb(exc.__traceback__)
     where = next((f for f in reversed(frames) if f.filename.endswith(".html")), None)
     path = getattr(exc, "filename", None) or (where.filename if where else None)
@@ -157,10 +177,11 @@ def _template_problem(exc: Exception, problems: Problems) -> None:
         problems.error(last.filename if last else "dossier", last.lineno if last else 0,
                        f"internal error: {type(exc).__name__}: {exc}",
                        "please report it, with the dossier that causes it")
-        return
-    line = getattr(exc, "lineno", None) or (where.lineno if where else 0)
-    problems.error(path, line, f"template error: {type(exc).__name__}: {exc}",
-                   "fix the theme's template")
+    else:
+        line = getattr(exc, "lineno", None) or (where.lineno if where else 0)
+        problems.error(path, line, f"template error: {type(exc).__name__}: {exc}",
+                       "fix the theme's template")
+    return problems.items
 
 
 class _Clock:

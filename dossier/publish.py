@@ -21,9 +21,14 @@ def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: 
         return view.bodies.of(urls.article(article.slug))
 
     out: list[Output] = []
+    # Everything link() derives the dossier from, and the converted bodies: what any of
+    # these files can show (the configuration is in the page cache's salt).
+    whole = (tuple(dossier.articles), tuple(dossier.actors.values()),
+             tuple(dossier.resolutions.values()), tuple(view.bodies.html.items()),
+             tuple(page_paths))
 
     def add(path: str, make: Callable[[], bytes]) -> None:
-        out.append(Output(path, f"generated {path}", make=once(make)))
+        out.append(Output(path, f"generated {path}", make=once(make), inputs=whole))
 
     tables = once(lambda: exports.records(dossier, view.summary))
     for name in ("articles", "actors", "resolutions", "events", "claims"):

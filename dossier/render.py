@@ -11,17 +11,19 @@ clean one.
 from __future__ import annotations
 
 import hashlib
+from functools import partial
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
 import jinja2
 from markupsafe import Markup as MarkupSafe
 
-from dossier import feeds, model, urls
+from dossier import __version__, feeds, model, parallel, urls
 from dossier.config import SiteConfig
 from dossier.markup import Bodies, Markup
 from dossier.outputs import Output, once, static_files
-from dossier.pages import View, plan
+from dossier.pages import PageSpec, View, plan
 from dossier.problems import Problem, Problems
 from dossier.publish import publish
 from dossier.templating import Strings, environment, json_ld, theme_dirs
@@ -40,6 +42,7 @@ class Renderer:
         self.markdown = Markup()
         # Markdown bodies by content digest (see body_key); saved between runs by BuildCache.
         self.bodies: dict[str, tuple[str, list[Problem]]] = {}
+        self.bodies_changed = True
         self._pages: dict[str, tuple[tuple, Callable[[], bytes]]] = {}
         self._fragments: dict[tuple, MarkupSafe] = {}
         self.rendered = 0                            # pages rendered by the last call
@@ -59,14 +62,20 @@ class Renderer:
         version = context["asset_versions"].get(path)
         return context["url"](context, path) + (f"?v={version}" if version else "")
 
-    def render(self, dossier: model.Dossier, assets: list[Path],
-               problems: Problems) -> list[Output]:
-        """Every page of the site plus the theme's static files and content/'s other files."""
+    def render(self, dossier: model.Dossier, assets: list[Path], problems: Problems, *,
+               keep: bool = True, jobs: int = 1,
+               progress: Callable[[int, int], None] | None = None) -> list[Output]:
+        """Every page of the site plus the theme's static files and content/'s other files.
+
+        With keep=True (the preview server) pages are rendered now, or reused from the last
+        call when their inputs did not change, and kept in memory. With keep=False (`build`,
+        `check`) a page is rendered each time its bytes are asked for, by whichever process
+        writes it, and nothing is kept."""
         if not self.strings.translated:
             problems.warning(self.config.root / "dossier.yaml", 1,
                              f"no interface strings for language '{self.config.language}': "
                              "English is used", "add theme/i18n/<language>.yaml")
-        bodies = self._render_bodies(dossier, assets, problems)
+        bodies = self._render_bodies(dossier, assets, problems, jobs, progress)
         view = View(dossier, bodies)
         site = {"config": self.config, "dossier": dossier, "bodies": bodies, "view": view,
                 "t": self.strings, "asset_versions": self.asset_versions,
@@ -89,44 +98,68 @@ class Renderer:
 
         site["fragment"] = fragment
         for spec in plan(dossier, view):
-            cached = self._pages.get(spec.path)
-            if cached and cached[0] == spec.inputs:
-                make = cached[1]
+            template = self.env.get_template(spec.template)
+            make = partial(_render_page, template, site, spec)
+            if keep:
+                cached = self._pages.get(spec.path)
+                if cached and cached[0] == spec.inputs:
+                    make = cached[1]
+                else:
+                    make = once(make)
+                    self.rendered += 1
+                    if spec.path not in LAZY_PAGES:
+                        make()
+                pages[spec.path] = (spec.inputs, make)
             else:
-                template = self.env.get_template(spec.template)
-                make = once(lambda t=template, spec=spec: t.render(
-                    site, page_path=spec.path, **spec.extra).encode())
-                self.rendered += 1
-                if spec.path not in LAZY_PAGES:
-                    make()
-            pages[spec.path] = (spec.inputs, make)
-            outputs.append(Output(spec.path, f"template {spec.template}", make=make))
+                pages[spec.path] = None
+            outputs.append(Output(spec.path, f"template {spec.template}", make=make,
+                                  inputs=spec.inputs))
         self._pages, self._fragments = pages, fragments
         outputs += self.statics
-        outputs += publish(self.config, dossier, view, list(self._pages), problems)
+        outputs += publish(self.config, dossier, view, list(pages), problems)
         content = self.config.content_dir
         outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p)
                     for p in assets]
         return outputs
 
-    def _render_bodies(self, dossier, assets, problems) -> Bodies:
+    def _render_bodies(self, dossier, assets, problems, jobs: int, progress) -> Bodies:
         bodies = Bodies(self.config.content_dir.resolve(), dossier, assets)
         # A body's HTML depends on its text and on where the files it links to are published.
         where = hashlib.sha256("\n".join(
             [f"{p}\t{page}" for p, page in sorted(bodies.pages.items())] +
             [str(a) for a in assets]).encode()).hexdigest()
-        cache: dict = {}
-        for page, (path, text, line) in bodies.sources.items():
-            key = body_key(path, text, line, where)
-            hit = self.bodies.get(key)
-            if hit is None:
-                found = Problems(problems.root)
-                hit = (bodies.convert(self.markdown, page, path, text, line, found), found.items)
-            cache[key] = hit
+        keys = {page: body_key(path, text, line, where)
+                for page, (path, text, line) in bodies.sources.items()}
+        missing = [page for page, key in keys.items() if key not in self.bodies]
+
+        def convert(page: str) -> tuple[str, list[Problem]]:
+            found = Problems(problems.root)
+            return bodies.convert(self.markdown, page, *bodies.sources[page], found), found.items
+
+        cache = {keys[page]: hit for page, hit in
+                 zip(missing, parallel.run(convert, missing, jobs, progress))}
+        for page, key in keys.items():
+            hit = cache[key] = cache.get(key) or self.bodies[key]
             bodies.html[page] = hit[0]
             problems.items.extend(hit[1])
+        self.bodies_changed = bool(missing) or cache.keys() != self.bodies.keys()
         self.bodies = cache
         return bodies
+
+    @property
+    def salt(self) -> str:
+        """Everything besides its inputs that a page's bytes depend on: the code, the
+        configuration and every theme file."""
+        digest = hashlib.sha256(f"{code_version()}\0{self.config!r}".encode())
+        for folder in self.dirs:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(f"\0{path}\0".encode() + path.read_bytes())
+        return digest.hexdigest()
+
+
+def _render_page(template: jinja2.Template, site: dict, spec: PageSpec) -> bytes:
+    return template.render(site, page_path=spec.path, **spec.extra).encode()
 
 
 def body_key(path: Path, text: str, line: int, where: str) -> str:
@@ -134,7 +167,12 @@ def body_key(path: Path, text: str, line: int, where: str) -> str:
     return hashlib.sha256(f"{path}\0{line}\0{where}\0{text}".encode()).hexdigest()
 
 
-def render(config: SiteConfig, dossier: model.Dossier, assets: list[Path],
-           problems: Problems) -> list[Output]:
-    """One-off full render (the `build` and `check` commands)."""
-    return Renderer(config).render(dossier, assets, problems)
+def code_version() -> str:
+    """Cached HTML is only valid for the code that made it."""
+    parts = [__version__]
+    for package in ("markdown", "nh3", "pygments", "jinja2", "babel"):
+        try:
+            parts.append(version(package))
+        except PackageNotFoundError:
+            parts.append("?")
+    return "/".join(parts)

@@ -1,17 +1,28 @@
-"""Write the site transactionally: a fresh folder beside the output, then swapped in.
+"""Write the site safely: everything is made before anything in the output changes.
 
 A failed build never touches the previous output, and nothing is written outside the output
-folder's parent (the temporary folders live beside it and are removed).
+folder's parent (the staging folder lives beside it and is removed).
 """
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
-from dossier.problems import Problems
+from dossier import parallel
 from dossier.outputs import Output
+from dossier.pages import inputs_digest
+from dossier.problems import Problem, Problems
+
+OnError = Callable[[Exception], "list[Problem]"]   # a failed output -> its problems
+Progress = Callable[[int, int], None]              # (done, total)
+
+
+REUSED = 2                  # unchanged, and not even rendered (known from the page cache)
 
 
 class OutputError(Exception):
@@ -30,36 +41,131 @@ def check_outputs(outputs: list[Output], problems: Problems) -> None:
                            "rename one of them (or change its slug)")
 
 
-def write(outputs: list[Output], output_dir: Path) -> tuple[int, int]:
-    """Write every output into a new folder, then swap it in place of `output_dir`.
+class RenderFailed(Exception):
+    """Some outputs could not be made (a theme bug); nothing was written."""
 
-    A file whose bytes did not change is hard-linked from the previous site instead of being
-    written again: it keeps its modification time, so `rsync -u`, `aws s3 sync` and caches see
-    only what really changed. Returns (files, files unchanged)."""
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} outputs failed")
+        self.problems = problems
+
+
+@dataclass
+class PageCache:
+    """Pages of the previous build by the digest of their inputs (`Output.inputs`, with
+    `salt` standing for the theme, configuration and code): a page whose digest did not
+    change and whose file is still the one written then is linked, not rendered again."""
+
+    salt: str
+    previous: dict[str, list] = field(default_factory=dict)   # path -> [digest, size, mtime]
+    current: dict[str, list] = field(default_factory=dict)
+
+
+def make_all(outputs: list[Output], jobs: int, on_error: OnError,
+             progress: Progress | None = None) -> None:
+    """Make every output and drop the bytes (`check`): theme bugs surface, memory stays flat."""
+    failures = [r for r in parallel.run(partial(_make_one, on_error), outputs, jobs, progress)
+                if r]
+    if failures:
+        raise RenderFailed([p for found in failures for p in found])
+
+
+def _make_one(on_error: OnError, out: Output) -> list[Problem]:
+    try:
+        out.content()
+        return []
+    except Exception as exc:            # a theme bug: reported at its template line
+        return on_error(exc)
+
+
+def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
+          on_error: OnError | None = None, pages: PageCache | None = None,
+          progress: Progress | None = None) -> tuple[int, int, int]:
+    """Make every output, over `jobs` processes, and put the site in `output_dir`. Outputs are
+    made as they are written, so the whole site is never held in memory.
+
+    New and changed files are first written to a staging folder beside the output; only when
+    every output was made are they moved into place (each file replaced atomically) and files
+    of pages that no longer exist deleted. A file whose bytes did not change is not touched:
+    it keeps its modification time, so `rsync -u`, `aws s3 sync` and caches see only what
+    really changed. Returns (files, files unchanged, pages reused from `pages`)."""
     _check_replaceable(output_dir)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
-    unchanged = 0
+    previous = output_dir if (output_dir / "index.html").is_file() else None
     try:
-        for out in outputs:
-            target = staging / out.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            data = out.content()
-            previous = output_dir / out.path
-            if _same(previous, data):
-                try:
-                    os.link(previous, target)
-                    unchanged += 1
-                    continue
-                except OSError:           # no hard links here (some USB file systems)
-                    pass
-            target.write_bytes(data)
-        os.chmod(staging, 0o755)          # mkdtemp makes it 0700; a web server must read it
-        _swap(staging, output_dir)
-    except BaseException:
+        put = partial(_put, staging, previous, on_error, pages, {})
+        results = parallel.run(put, outputs, jobs, progress)
+        failures = [p for r in results if isinstance(r, list) for p in r]
+        if failures:
+            raise RenderFailed(failures)
+        if previous is None:
+            os.chmod(staging, 0o755)      # mkdtemp makes it 0700; a web server must read it
+            if output_dir.exists():
+                output_dir.rmdir()        # empty: checked above
+            staging.rename(output_dir)
+        else:
+            changed = [out.path for out, (unchanged, _) in zip(outputs, results)
+                       if not unchanged]
+            _apply(staging, output_dir, changed, {out.path for out in outputs})
+        if pages is not None:
+            pages.current = {out.path: r[1] for out, r in zip(outputs, results) if r[1]}
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return len(outputs), unchanged
+    return (len(outputs), sum(1 for unchanged, _ in results if unchanged),
+            sum(1 for out, (unchanged, _) in zip(outputs, results)
+                if unchanged == REUSED and out.is_page))
+
+
+def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None,
+         pages: PageCache | None, memo: dict, out: Output):
+    """Make one output; write it to `staging` unless the previous site has the same bytes.
+    -> (unchanged?, page cache entry or None), or a list of problems."""
+    previous = previous_dir / out.path if previous_dir else None
+    digest = None
+    if pages is not None and out.inputs is not None:
+        digest = inputs_digest((pages.salt, out.path, out.inputs), memo)
+        known = pages.previous.get(out.path)
+        if previous and known and known[0] == digest and \
+                _stat(previous) == tuple(known[1:]):
+            return REUSED, known
+    try:
+        data = out.content()
+    except Exception as exc:
+        if on_error is None:
+            raise
+        return on_error(exc)
+    if previous and _same(previous, data):
+        return True, (digest and [digest, *_stat(previous)])
+    target = staging / out.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    # Its time once moved into place is this one: rename keeps it.
+    return False, (digest and [digest, *_stat(target)])
+
+
+def _apply(staging: Path, output_dir: Path, changed: list[str], wanted: set[str]) -> None:
+    """Move new and changed files into the site; delete files no output makes any more."""
+    for path in changed:
+        target = output_dir / path
+        if target.is_dir():                # a folder became a file: rare, but possible
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / path, target)
+    for folder, dirs, files in os.walk(output_dir, topdown=False):
+        here = Path(folder)
+        for name in files:
+            if (here / name).relative_to(output_dir).as_posix() not in wanted:
+                (here / name).unlink()
+        if here != output_dir and not any(here.iterdir()):
+            here.rmdir()
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _same(path: Path, data: bytes) -> bool:
@@ -78,18 +184,3 @@ def _check_replaceable(output_dir: Path) -> None:
         raise OutputError(f"{output_dir} is not empty and does not look like a built site "
                           "(no index.html): the build replaces the whole folder, so choose "
                           "another --output or empty it first")
-
-
-def _swap(staging: Path, output_dir: Path) -> None:
-    if not output_dir.exists():
-        staging.rename(output_dir)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
-    old.rmdir()
-    output_dir.rename(old)
-    try:
-        staging.rename(output_dir)
-    except BaseException:
-        old.rename(output_dir)            # put the previous site back
-        raise
-    shutil.rmtree(old, ignore_errors=True)

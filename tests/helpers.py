@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import subprocess
 import sys
 import textwrap
@@ -28,6 +29,12 @@ def article(title="Un titre", date="2022-11-02", source="Associated Press", body
     lines = [f'title: "{title}"', f"date: {date}", f"source: {source}"]
     lines += [f"{key}: {value}" for key, value in fields.items()]
     return "---\n" + "\n".join(lines) + "\n---\n" + body + "\n"
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """Every file of a folder by its relative path -> sha256 of its bytes."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def run_cli(*args: str, cwd: Path | None = None, stdin: str | None = None

@@ -1,9 +1,8 @@
 """The real command line: every content error located, all reported, exit codes, safe output."""
-import hashlib
 
 import pytest
 
-from tests.helpers import article, run_cli
+from tests.helpers import article, digest, run_cli
 
 GOOD = {"content/articles/good.md": article(title="Bon article")}
 
@@ -12,11 +11,6 @@ def cli(root, *args):
     result = run_cli(*args, "--root", str(root))
     assert "Traceback" not in result.stderr, result.stderr
     return result
-
-
-def digest(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("name, text, expected", [

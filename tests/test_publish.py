@@ -7,7 +7,7 @@ import feedparser
 import pytest
 import xmlschema
 
-from tests.helpers import REPO, run_cli
+from tests.helpers import REPO, digest, run_cli
 from tests.sitecheck import links, parse
 
 BASE = "https://example.org/sub/dossier/"
@@ -20,11 +20,6 @@ def published(tmp_path_factory):
     result = run_cli("build", "--base-url", BASE, "--output", str(out))
     assert result.returncode == 0, result.stderr
     return out
-
-
-def digest(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_feeds_are_valid_atom_with_stable_unique_ids(published):

@@ -1,0 +1,110 @@
+"""The same articles as a Hugo site and as a Pelican site, to time those tools beside dossier.
+
+Each gets what the comparison asks for: actors and resolutions as taxonomies, an article page,
+a page per term and a chronological index. Hugo gets minimal layouts (it has no default theme);
+Pelican uses its default theme, with actors as tags and resolutions as authors (its two
+many-valued taxonomies). Bodies are the same Markdown files, byte for byte.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from dossier.frontmatter import split
+
+HUGO_CONFIG = """baseURL = "http://localhost/"
+title = "Benchmark"
+disableKinds = ["RSS", "sitemap", "robotsTXT", "404"]
+[taxonomies]
+  actor = "actors"
+  resolution = "resolutions"
+  tag = "tags"
+[markup.goldmark.renderer]
+  unsafe = true
+"""
+HUGO_LAYOUTS = {
+    "_default/baseof.html": "<!doctype html><html><head><title>{{ .Title }}</title></head>"
+                            "<body>{{ block \"main\" . }}{{ end }}</body></html>",
+    "_default/single.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1><time>{{ .Date }}</time>"
+                            "{{ range .GetTerms \"actors\" }}<a href=\"{{ .RelPermalink }}\">"
+                            "{{ .LinkTitle }}</a>{{ end }}{{ .Content }}{{ end }}",
+    "_default/list.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}"
+                          "<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> {{ .Date }}"
+                          "</li>{{ end }}</ul>{{ end }}",
+    "_default/terms.html": "{{ define \"main\" }}<ul>{{ range .Data.Terms.Alphabetical }}"
+                           "<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> "
+                           "{{ .Count }}</li>{{ end }}</ul>{{ end }}",
+    "index.html": "{{ define \"main\" }}<ul>{{ range .Site.RegularPages.ByDate.Reverse }}"
+                  "<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>"
+                  "{{ end }}",
+}
+PELICAN_CONFIG = """AUTHOR = "Benchmark"
+SITENAME = "Benchmark"
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "fr"
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+DEFAULT_PAGINATION = False
+"""
+
+
+def articles(root: Path):
+    """(slug, title, date, actors, resolutions, tags, body) of each article of a dossier."""
+    for path in sorted((root / "content/articles").glob("*.md")):
+        parsed = split(path.read_text(encoding="utf-8"))
+        data = parsed.data
+        yield (path.stem, str(data["title"]), str(data["date"]), list(data.get("actors", [])),
+               [f"S/RES/{r}" for r in data.get("resolutions", [])],
+               list(data.get("tags", [])), parsed.body)
+
+
+def hugo_site(root: Path, out: Path) -> Path:
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "content/articles").mkdir(parents=True)
+    (out / "config.toml").write_text(HUGO_CONFIG)
+    for name, text in HUGO_LAYOUTS.items():
+        (out / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / "layouts" / name).write_text(text)
+    for slug, title, date, actors, resolutions, tags, body in articles(root):
+        front = {"title": title, "date": date, "actors": actors,
+                 "resolutions": [r.replace("/", "-") for r in resolutions], "tags": tags}
+        (out / f"content/articles/{slug}.md").write_text(
+            json.dumps(front, ensure_ascii=False) + "\n\n" + body, encoding="utf-8")
+    return out
+
+
+def pelican_site(root: Path, out: Path) -> Path:
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "content").mkdir(parents=True)
+    (out / "pelicanconf.py").write_text(PELICAN_CONFIG)
+    for slug, title, date, actors, resolutions, tags, body in articles(root):
+        meta = [f"Title: {title}", f"Date: {date}", f"Slug: {slug}", "Category: articles",
+                f"Tags: {', '.join(actors + tags)}"]
+        if resolutions:
+            meta.append(f"Authors: {', '.join(resolutions)}")
+        (out / f"content/{slug}.md").write_text("\n".join(meta) + "\n\n" + body,
+                                               encoding="utf-8")
+    return out
+
+
+def hugo_command(site: Path) -> list[str]:
+    return ["hugo", "--quiet", "--source", str(site), "--destination", str(site / "public")]
+
+
+def pelican_command(site: Path) -> list[str]:
+    return ["pelican", str(site / "content"), "--quiet", "--settings",
+            str(site / "pelicanconf.py"), "--output", str(site / "output")]
+
+
+def version(command: str) -> str | None:
+    if shutil.which(command) is None:
+        return None
+    flag = "version" if command == "hugo" else "--version"
+    done = subprocess.run([command, flag], capture_output=True, text=True)
+    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else None

@@ -1,0 +1,98 @@
+"""Parallel, cached and incremental builds give the bytes of a clean serial build."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate
+from dossier import parallel
+from tests.helpers import digest, run_cli
+
+ARTICLES = 260          # enough for the work to be shared between processes
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    return generate(tmp_path_factory.mktemp("generated"), ARTICLES)
+
+
+def build(root: Path, *args: str, output: Path | None = None):
+    result = run_cli("build", "--root", str(root), *args,
+                     *(("--output", str(output)) if output else ()))
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def rendered(result) -> int:
+    return int(re.search(r"pages \((\d+) rendered\)", result.stdout)[1])
+
+
+def test_parallel_build_equals_serial_build(generated, tmp_path):
+    assert ARTICLES >= parallel.MIN_ITEMS
+    build(generated, "--jobs", "1", "--no-cache", output=tmp_path / "serial")
+    build(generated, "--jobs", "2", "--no-cache", output=tmp_path / "parallel")
+    assert digest(tmp_path / "parallel") == digest(tmp_path / "serial")
+
+
+def test_cached_builds_follow_every_edit_and_equal_clean_builds(generated, tmp_path):
+    site = tmp_path / "site"
+
+    def same_as_clean(label: str) -> None:
+        clean = tmp_path / f"clean-{label}"
+        build(generated, "--jobs", "1", "--no-cache", output=clean)
+        assert digest(site) == digest(clean), label
+
+    first = build(generated, "--jobs", "2", output=site)
+    assert rendered(first) > ARTICLES
+    warm = build(generated, "--jobs", "2", output=site)
+    assert rendered(warm) == 0                       # nothing changed: nothing rendered
+    same_as_clean("unchanged")
+
+    # An actor renamed (the old name kept as an alias, so articles still find it): every page
+    # naming the actor shows the new name, though no article changed.
+    actor = generated / "content/actors/acteur-0003.md"
+    naming = [p for p in site.rglob("*.html") if ">Acteur 0003<" in p.read_text()]
+    assert len(naming) > 10
+    original = actor.read_text(encoding="utf-8")
+    actor.write_text(original.replace("name: Acteur 0003",
+                                      "name: Acteur Renommé\nslug: acteur-0003")
+                     .replace("aliases: [", "aliases: [Acteur 0003, "), encoding="utf-8")
+    try:
+        renamed = build(generated, "--jobs", "2", output=site)
+        for page in naming:
+            assert ">Acteur Renommé<" in page.read_text(), page
+        assert 0 < rendered(renamed) < rendered(first)
+        same_as_clean("renamed")
+    finally:
+        actor.write_text(original, encoding="utf-8")
+
+    # A body edited: its page changes; a theme file edited: every page is rendered again.
+    article = generated / "content/articles/a00007.md"
+    original = article.read_text(encoding="utf-8")
+    article.write_text(original + "\nUne phrase ajoutée à la fin.\n", encoding="utf-8")
+    theme = generated / "theme/templates/_macros.html"
+    try:
+        build(generated, "--jobs", "2", output=site)
+        assert "Une phrase ajoutée" in (site / "articles/a00007/index.html").read_text()
+        same_as_clean("edited")
+        theme.parent.mkdir(parents=True)
+        packaged = Path(__file__).parents[1] / "theme/templates/_macros.html"
+        theme.write_text(packaged.read_text() + "{# a comment changes no page #}\n")
+        retheme = build(generated, "--jobs", "2", output=site)
+        assert rendered(retheme) == rendered(first)
+    finally:
+        article.write_text(original, encoding="utf-8")
+        if theme.exists():
+            theme.unlink()
+
+
+def test_long_builds_report_progress_and_end_with_one_summary(generated, tmp_path):
+    result = build(generated, "--jobs", "2", "--no-cache", output=tmp_path / "site")
+    stages = re.findall(r"^dossier: (\w+) [\d,]+ done", result.stderr, re.M)
+    assert "writing" in stages, result.stderr
+    summary = result.stdout.strip().splitlines()
+    assert len(summary) == 1
+    assert re.match(r"dossier: \d+ pages \(\d+ rendered\), \d+ files \(\d+ changed, \d+ "
+                    r"unchanged\) written to .+ in [\d.]+ s; 0 errors, 0 warnings$", summary[0])
