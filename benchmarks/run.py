@@ -1,16 +1,26 @@
-"""Performance figures for dossier (no pass/fail: numbers to compare before and after).
+"""Performance figures for dossier, beside Hugo and Pelican when they are installed.
 
-    python benchmarks/run.py [--sizes 100,1000] [--runs 5]
+    python benchmarks/run.py [--sizes 100,1000,10000] [--runs 3] [--edits 5]
 
-For the sample dossier and a generated dossier of each size: a full build (one process, timed
-from the command line, interpreter start included), and the live-preview path: save an edited
-article, then time until the server answers with the rebuilt page (median of --runs edits).
+For the sample dossier and a generated dossier of each size (benchmarks/generate.py), medians
+of --runs runs of:
+- cold: `build --no-cache` into an empty folder, interpreter start included;
+- warm: `build` again with nothing changed (the cache in .dossier-cache/ filled);
+- edit: the live-preview path: save an edited article, time until the server answers with the
+  rebuilt page (median of --edits saves);
+- memory: the peak of the build's processes' proportional set size (PSS: shared pages
+  counted once, so forked workers are not counted twice), sampled every 20 ms;
+- pages/s: HTML pages written per second of the cold build.
+When `hugo` or `pelican` is on PATH, the same articles are built with it (benchmarks/others.py)
+in the same run, cold, and the ratios printed. No pass/fail: numbers to compare.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -29,12 +39,76 @@ from benchmarks.generate import generate  # noqa: E402
 from dossier.serve import PreviewServer  # noqa: E402
 
 
-def full_build(root: Path, out: Path) -> float:
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    todo += [int(c) for c in children.read().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+
+
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run a command -> (seconds, peak memory of its process tree in MB, stdout)."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--no-cache",
-                    "--root", str(root),
-                    "--output", str(out)], check=True, capture_output=True)
-    return time.perf_counter() - started
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    peak = 0
+    reader = threading.Thread(target=lambda: setattr(process, "out", process.stdout.read()))
+    reader.start()
+    while process.poll() is None:
+        peak = max(peak, sum(_pss_kb(pid) for pid in _tree(process.pid)))
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    reader.join()
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode})")
+    return seconds, peak / 1024, process.out
+
+
+def dossier_build(root: Path, out: Path, *extra: str) -> tuple[float, float, int]:
+    seconds, memory, output = timed([sys.executable, str(REPO / "build.py"), "build",
+                                     "--root", str(root), "--output", str(out), *extra])
+    return seconds, memory, int(re.search(r"(\d+) pages", output)[1])
+
+
+def cold_and_warm(root: Path, out: Path, runs: int) -> dict:
+    cold, warm = [], []
+    for _ in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        cold.append(dossier_build(root, out, "--no-cache"))
+    dossier_build(root, out)                      # fills the cache
+    for _ in range(runs):
+        warm.append(dossier_build(root, out))
+    return {"cold": statistics.median(c[0] for c in cold),
+            "memory": max(c[1] for c in cold + warm),
+            "pages": cold[0][2],
+            "warm": statistics.median(w[0] for w in warm)}
+
+
+def other_build(tool: str, site: Path, runs: int) -> tuple[float, float, int]:
+    from benchmarks.others import hugo_command, pelican_command
+    command = hugo_command(site) if tool == "hugo" else pelican_command(site)
+    out = site / ("public" if tool == "hugo" else "output")
+    results = []
+    for _ in range(runs):
+        shutil.rmtree(out, ignore_errors=True)
+        results.append(timed(command, cwd=site))
+    pages = sum(1 for _ in out.rglob("*.html"))
+    return (statistics.median(r[0] for r in results), max(r[1] for r in results), pages)
 
 
 def edit_to_served(root: Path, article: Path, runs: int) -> tuple[float, int, int]:
@@ -73,32 +147,52 @@ def edit_to_served(root: Path, article: Path, runs: int) -> tuple[float, int, in
     return statistics.median(times), int(rendered), int(total)
 
 
-def measure(name: str, root: Path, article: Path, runs: int, work: Path) -> str:
-    cold = full_build(root, work / f"{name}-site")
-    edit, rendered, total = edit_to_served(root, article, runs)
-    return (f"| {name} | {total} | {cold:.2f} s | {edit * 1000:.0f} ms | {rendered} |")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000", help="comma-separated article counts")
-    parser.add_argument("--runs", type=int, default=5, help="edits per dossier (median)")
+    parser.add_argument("--runs", type=int, default=3, help="builds per figure (median)")
+    parser.add_argument("--edits", type=int, default=5, help="saves per dossier (median)")
     args = parser.parse_args()
+    from benchmarks.others import hugo_site, pelican_site, version
+    tools = {name: version(name) for name in ("hugo", "pelican")}
     print(f"machine: {platform.machine()}, {platform.system()}, Python "
-          f"{platform.python_version()}, {__import__('os').cpu_count()} cores\n")
-    print("| dossier | pages | full build (CLI, cold) | save → page served | pages re-rendered |")
-    print("|---|---|---|---|---|")
+          f"{platform.python_version()}, {os.cpu_count()} cores; "
+          + "; ".join(f"{k}: {v or 'not installed'}" for k, v in tools.items()) + "\n")
+    print("| dossier | pages | cold | warm | edit → served | memory (peak PSS) | pages/s |")
+    print("|---|---|---|---|---|---|---|")
+    others = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         sample = work / "sample"
         shutil.copytree(REPO / "content", sample / "content")
         shutil.copy(REPO / "dossier.yaml", sample)
-        seed = sample / "content/articles/2022-11-02-coree-du-nord-obus-russie.md"
-        print(measure("sample", sample, seed, args.runs, work), flush=True)
+        dossiers = [("sample", sample, sample /
+                     "content/articles/2022-11-02-coree-du-nord-obus-russie.md")]
         for size in (int(s) for s in args.sizes.split(",") if s):
             root = generate(work / f"g{size}", size)
-            article = root / f"content/articles/a{size // 2:05d}.md"
-            print(measure(f"generated {size}", root, article, args.runs, work), flush=True)
+            dossiers.append((f"generated {size:,}", root,
+                             root / f"content/articles/a{size // 2:05d}.md"))
+        for name, root, article in dossiers:
+            built = cold_and_warm(root, work / "site", args.runs)
+            edit, rendered, _ = edit_to_served(root, article, args.edits)
+            print(f"| {name} | {built['pages']:,} | {built['cold']:.2f} s | "
+                  f"{built['warm']:.2f} s | {edit * 1000:.0f} ms ({rendered} pages) | "
+                  f"{built['memory']:.0f} MB | {built['pages'] / built['cold']:.0f} |",
+                  flush=True)
+            if name == "sample":
+                continue
+            for tool, make in (("hugo", hugo_site), ("pelican", pelican_site)):
+                if tools[tool]:
+                    seconds, memory, pages = other_build(tool, make(root, work / tool),
+                                                         args.runs)
+                    others.append((name, tool, pages, seconds, memory, built))
+    if others:
+        print("\n| dossier | tool | pages | cold | memory | dossier cold ÷ tool | "
+              "dossier warm ÷ tool |")
+        print("|---|---|---|---|---|---|---|")
+        for name, tool, pages, seconds, memory, built in others:
+            print(f"| {name} | {tool} | {pages:,} | {seconds:.2f} s | {memory:.0f} MB | "
+                  f"{built['cold'] / seconds:.2f} | {built['warm'] / seconds:.2f} |")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ The loader is PyYAML's safe loader with three changes that matter to authors:
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -121,3 +122,33 @@ def split(text: str) -> Parsed:
         raise FrontMatterError(2, "front matter must be a mapping of 'key: value' lines")
     where.setdefault((), 1)
     return Parsed(data, where, "\n".join(lines[end + 1:]), end + 2)
+
+
+def thawed(parsed: Parsed) -> list | None:
+    """Parsed front matter as JSON-able lists, for the cache between runs; None when JSON
+    would not give it back exactly (a YAML timestamp, a number as a key…)."""
+    saved = [parsed.data, [[list(path), line] for path, line in parsed.lines.items()],
+             parsed.body_line]
+    try:
+        return saved if json.loads(json.dumps(saved)) == saved and \
+            _plain(parsed.data) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _plain(value) -> bool:
+    """Only what JSON keeps as it is: no tuples, sets, dates, bytes or non-text keys."""
+    if isinstance(value, dict):
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(map(_plain, value))
+    return value is None or type(value) in (str, int, float, bool)
+
+
+def frozen(saved: list, text: str) -> Parsed:
+    """The Parsed front matter `thawed` saved, with the body taken from the file's text."""
+    data, lines, body_line = saved
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    body = text.split("\n", body_line - 1)[-1] if text.count("\n") >= body_line - 1 else ""
+    return Parsed(data, {tuple(path): line for path, line in lines}, body, body_line)

@@ -1,13 +1,14 @@
 """Walk content/ -> raw records (front matter with line numbers + body) and asset files."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Callable
 
 from dossier import parallel
-from dossier.frontmatter import FrontMatterError, Parsed, split
+from dossier.frontmatter import FrontMatterError, Parsed, frozen, split, thawed
 from dossier.problems import Problems
 
 KINDS = ("articles", "actors", "resolutions")
@@ -33,12 +34,15 @@ def _visible(path: Path, top: Path) -> bool:
 
 
 def load(content_dir: Path, problems: Problems, cache: dict | None = None,
-         jobs: int = 1, progress: Callable[[int, int], None] | None = None) -> Loaded:
+         jobs: int = 1, progress: Callable[[int, int], None] | None = None,
+         parsed: dict | None = None) -> Loaded:
     """Read every content file; each unreadable one becomes a located problem.
 
     A file whose size and modification time are unchanged since it was put in `cache` (kept
     by the preview server between builds) is not read again: its record and problems are
-    reused. The others are parsed over `jobs` processes."""
+    reused. The others are read over `jobs` processes; a file whose text has a front matter
+    in `parsed` (by digest, kept on disk between runs) is not parsed again, and `parsed` is
+    left holding exactly the front matters of this build's files."""
     loaded = Loaded()
     if not content_dir.is_dir():
         problems.error(content_dir, 0, "no content/ folder here",
@@ -59,26 +63,37 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
             problems.warning(path, 1, "Markdown file outside articles/, actors/ or "
                              "resolutions/ is not built", "move it into one of those folders")
     stale = [(path, key) for path, key in wanted if cache.get(path, (None,))[0] != key]
-    for (path, key), hit in zip(stale, parallel.run(partial(_read_one, problems.root), stale, jobs,
-                                               progress)):
-        cache[path] = (key,) + hit
+    known = {} if parsed is None else parsed
+    read_one = partial(_read_one, problems.root, known)
+    for (path, key), (raw, found, saved) in zip(stale, parallel.run(read_one, stale, jobs,
+                                                                    progress)):
+        cache[path] = (key, raw, found, saved)
+    if parsed is not None:
+        parsed.clear()
+        parsed.update(cache[path][3] for path, _ in wanted if cache[path][3])
     for path, _ in wanted:
-        _, raw, found = cache[path]
+        _, raw, found, _ = cache[path]
         problems.items.extend(found)
         if raw is not None:
             loaded.records.append(raw)
     return loaded
 
 
-def _read_one(root: Path, item: tuple[Path, tuple]) -> tuple[Raw | None, list]:
+def _read_one(root: Path, known: dict, item: tuple[Path, tuple]):
+    """-> (record or None, its problems, (digest, saved front matter) or None)."""
     path, (kind, _, _) = item
     found = Problems(root)
-    parsed = read(path, found)
-    return (Raw(kind, path, parsed) if parsed is not None else None), found.items
+    saved: list = []
+    parsed = read(path, found, known, saved)
+    return ((Raw(kind, path, parsed) if parsed is not None else None), found.items,
+            saved[0] if saved else None)
 
 
-def read(path: Path, problems: Problems) -> Parsed | None:
-    """One Markdown file -> Parsed, or None with the problem recorded."""
+def read(path: Path, problems: Problems, known: dict | None = None,
+         saved: list | None = None) -> Parsed | None:
+    """One Markdown file -> Parsed, or None with the problem recorded. With `known` (digest
+    of a text -> its front matter as JSON-able lists), a text seen before is not parsed
+    again; the (digest, front matter) of a text parsed cleanly is appended to `saved`."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
@@ -87,8 +102,19 @@ def read(path: Path, problems: Problems) -> Parsed | None:
         problems.error(path, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
                        "re-save the file with UTF-8 encoding")
         return None
-    try:
-        return split(text.replace("\r\n", "\n"))
-    except FrontMatterError as exc:
-        problems.error(path, exc.line, exc.message, exc.hint)
-        return None
+    text = text.replace("\r\n", "\n")
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest() if saved is not None \
+        else None
+    hit = known.get(digest) if known else None
+    if hit is not None:
+        parsed = frozen(hit, text)
+    else:
+        try:
+            parsed = split(text)
+        except FrontMatterError as exc:
+            problems.error(path, exc.line, exc.message, exc.hint)
+            return None
+    entry = hit or (thawed(parsed) if digest is not None else None)
+    if entry is not None:
+        saved.append((digest, entry))
+    return parsed

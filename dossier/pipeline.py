@@ -37,6 +37,8 @@ class BuildCache:
     theme_key: tuple = ()
     folder: Path | None = None                       # the on-disk cache, when used
     pages: PageCache | None = None
+    front: dict | None = None                        # parsed front matter by text digest
+    front_saved: frozenset = frozenset()
 
     def renderer_for(self, config: SiteConfig) -> Renderer:
         """The previous renderer unless the configuration or a theme file changed."""
@@ -49,6 +51,19 @@ class BuildCache:
             self.renderer, self.theme_key = Renderer(config), key
             self.renderer.bodies = bodies
         return self.renderer
+
+    def front_matter(self) -> dict | None:
+        if self.folder is not None and self.front is None:
+            self.front = self._read("records")
+            self.front_saved = frozenset(self.front)
+        return self.front
+
+    def save_front_matter(self) -> None:
+        """Saved as soon as read (it is right whatever the build's outcome), then dropped:
+        the records hold what they need, and a long build should not carry it."""
+        if self.front is not None and self.front.keys() != self.front_saved:
+            self._write("records", self.front)
+        self.front, self.front_saved = None, frozenset()
 
     def page_cache(self, renderer: Renderer) -> PageCache | None:
         if self.folder is None:
@@ -80,6 +95,7 @@ class BuildCache:
                                    sorted(self.renderer.bodies.items())})
         if self.pages is not None:
             self._write("pages", {"salt": self.pages.salt, "pages": self.pages.current})
+
 
     def _write(self, name: str, value) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -124,7 +140,9 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     if use_disk_cache and cache.folder is None:
         cache.folder = config.root / CACHE_DIR
     stage = (lambda name: partial(progress, name)) if progress else (lambda name: None)
-    loaded = load(config.content_dir, problems, cache.files, jobs, stage("reading"))
+    loaded = load(config.content_dir, problems, cache.files, jobs, stage("reading"),
+                  cache.front_matter())
+    cache.save_front_matter()
     clock.lap("load")
     articles, actors, resolutions = validate(loaded.records, config.language, problems,
                                              drafts=config.drafts, cache=cache.records)
