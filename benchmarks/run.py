@@ -36,7 +36,6 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.generate import generate  # noqa: E402
-from dossier.serve import PreviewServer  # noqa: E402
 
 
 def _tree(pid: int) -> list[int]:
@@ -111,40 +110,55 @@ def other_build(tool: str, site: Path, runs: int) -> tuple[float, float, int]:
     return (statistics.median(r[0] for r in results), max(r[1] for r in results), pages)
 
 
-def edit_to_served(root: Path, article: Path, runs: int) -> tuple[float, int, int]:
-    """Median seconds from saving `article` to the server answering with the new text.
+def edit_to_served(root: Path, article: Path, runs: int) -> tuple[float, int]:
+    """Median seconds from saving `article` (its title edited) to the preview server
+    answering with the new text, and the pages rendered to answer.
 
-    Like a browser, the client learns that a build finished (here by polling the status
-    endpoint every 10 ms, which does not wait for builds), then asks for the page once."""
-    server = PreviewServer(root, port=0, log=lambda *a: None)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    server.ready.wait(120)
-    page = server.url + f"articles/{article.stem}/index.html"
-    status = server.url + "__dossier__/status"
-    original = article.read_text(encoding="utf-8")
-    times = []
+    The server runs as a user runs it (`build.py serve`, its own process). Like a browser,
+    the client learns that a build finished (here by polling the status endpoint every 10 ms,
+    which does not wait for builds), then asks for the page once."""
+    server = subprocess.Popen([sys.executable, "-u", str(REPO / "build.py"), "serve", "--root",
+                               str(root), "--port", "0"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
     try:
-        for run in range(runs):
-            marker = f"Benchmark edit {run}"
-            text = original.replace('title: "', f'title: "{marker} ', 1)
-            builds = server.preview.builds
-            started = time.perf_counter()
-            article.write_text(text, encoding="utf-8")
-            while True:      # a build may have caught the file half-written: wait for the next
-                while json.loads(urllib.request.urlopen(status).read())["builds"] <= builds:
-                    time.sleep(0.01)
-                builds += 1
-                if marker in urllib.request.urlopen(page).read().decode():
-                    break
-            times.append(time.perf_counter() - started)
-            time.sleep(0.3)
-        rendered, total = server.preview.last.split(" pages")[0].split(" of ")
+        for line in server.stdout:
+            if line.startswith("Serving "):
+                url = line.split(" on ")[1].split()[0]
+                break
+        else:
+            raise SystemExit("the preview server did not start")
+        threading.Thread(target=server.stdout.read, daemon=True).start()   # keep it drained
+        page = url + f"articles/{article.stem}/index.html"
+        original = article.read_text(encoding="utf-8")
+
+        def status() -> dict:
+            return json.loads(urllib.request.urlopen(url + "__dossier__/status").read())
+
+        urllib.request.urlopen(page).read()         # the browser already shows the page
+        times, rendered = [], []
+        try:
+            for run in range(runs):
+                marker = f"Benchmark edit {run}"
+                text = original.replace('title: "', f'title: "{marker} ', 1)
+                before = status()
+                builds = before["builds"]
+                started = time.perf_counter()
+                article.write_text(text, encoding="utf-8")
+                while True:   # a build may have caught the file half-written: wait for the next
+                    while status()["builds"] <= builds:
+                        time.sleep(0.01)
+                    builds += 1
+                    if marker in urllib.request.urlopen(page).read().decode():
+                        break
+                times.append(time.perf_counter() - started)
+                rendered.append(status()["rendered"] - before["rendered"])
+                time.sleep(0.3)
+        finally:
+            article.write_text(original, encoding="utf-8")
     finally:
-        article.write_text(original, encoding="utf-8")
-        server.stop()
-        thread.join(10)
-    return statistics.median(times), int(rendered), int(total)
+        server.terminate()
+        server.wait(10)
+    return statistics.median(times), int(statistics.median(rendered))
 
 
 def main() -> None:
@@ -174,9 +188,9 @@ def main() -> None:
                              root / f"content/articles/a{size // 2:05d}.md"))
         for name, root, article in dossiers:
             built = cold_and_warm(root, work / "site", args.runs)
-            edit, rendered, _ = edit_to_served(root, article, args.edits)
+            edit, rendered = edit_to_served(root, article, args.edits)
             print(f"| {name} | {built['pages']:,} | {built['cold']:.2f} s | "
-                  f"{built['warm']:.2f} s | {edit * 1000:.0f} ms ({rendered} pages) | "
+                  f"{built['warm']:.2f} s | {edit * 1000:.0f} ms ({rendered} rendered) | "
                   f"{built['memory']:.0f} MB | {built['pages'] / built['cold']:.0f} |",
                   flush=True)
             if name == "sample":

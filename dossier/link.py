@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 
 from dossier import evidence, model
 from dossier.names import fold, resolution_key, resolution_symbol, slugify
-from dossier.problems import Problems
+from dossier.problems import Problem, Problems
 
 RELATED_LIMIT = 5
 COMMON_ACTOR = 50
@@ -179,8 +180,7 @@ def link(articles: list[model.Article], actors: list[model.Actor],
             tags.setdefault(slugify(label), (label, []))[1].append(article.slug)
     for slug in [s for s in tags if not s]:
         del tags[slug]
-    order = {"article": 0, "event": 1, "deadline": 2}
-    timeline.sort(key=lambda e: (model.sort_key(e.date), order[e.kind], e.title))
+    timeline.sort(key=_timeline_order)
     actor_timeline, resolution_timeline = defaultdict(list), defaultdict(list)
     for entry in timeline:
         for slug in entry.actors:
@@ -212,6 +212,76 @@ def link(articles: list[model.Article], actors: list[model.Actor],
         actor_claims=dict(actor_claims), actor_timeline=dict(actor_timeline),
         resolution_timeline=dict(resolution_timeline),
         citations=evidence.citations(timeline, claims), by_slug=by_slug)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """One link()'s inputs and outcome, which `relink` may reuse."""
+
+    articles: list[model.Article]
+    actors: list[model.Actor]
+    resolutions: list[model.Resolution]
+    strict_sources: bool
+    dossier: model.Dossier
+    problems: list[Problem]
+
+
+def relink(last: Linked, articles: list[model.Article], actors: list[model.Actor],
+           resolutions: list[model.Resolution], strict_sources: bool
+           ) -> tuple[model.Dossier, list[Problem]] | None:
+    """The last graph with some articles' title, text or summary replaced, when nothing
+    else changed since `last` (the preview's usual save); None when a full link() is needed.
+
+    What link() makes of an article depends on its other fields only, but for the title of
+    its timeline entry, which is replaced in place when that keeps the timeline's order."""
+    if strict_sources or last.strict_sources or len(articles) != len(last.articles) or \
+            not _same(actors, last.actors) or not _same(resolutions, last.resolutions):
+        return None
+    old, changed = last.dossier, {}
+    for new, before in zip(articles, last.articles):
+        if new is before:
+            continue
+        if old.by_slug.get(before.slug) is not before or new.lines != before.lines or \
+                replace(new, title=before.title, body=before.body, body_line=before.body_line,
+                        summary=before.summary, language=before.language) != before:
+            return None
+        changed[before.slug] = new
+    if not changed:
+        return old, last.problems
+    by_slug = {**old.by_slug, **changed}
+    dossier = replace(old, articles=[by_slug[a.slug] for a in old.articles], by_slug=by_slug)
+    retitled = [s for s, new in changed.items() if new.title != old.by_slug[s].title]
+    if retitled:
+        timeline = list(old.timeline)
+        actor_timeline, resolution_timeline = dict(old.actor_timeline), \
+            dict(old.resolution_timeline)
+        where = {e.article: i for i, e in enumerate(timeline) if e.kind == "article"}
+        for slug in retitled:
+            i = where[slug]
+            before, entry = timeline[i], replace(timeline[i], title=by_slug[slug].title)
+            if i > 0 and not _timeline_order(timeline[i - 1]) < _timeline_order(entry) or \
+                    i + 1 < len(timeline) and \
+                    not _timeline_order(entry) < _timeline_order(timeline[i + 1]):
+                return None
+            timeline[i] = entry
+            for lists, keys in ((actor_timeline, entry.actors),
+                                (resolution_timeline, entry.resolutions)):
+                for key in keys:
+                    lists[key] = [entry if x is before else x for x in lists[key]]
+        dossier = replace(dossier, timeline=timeline, actor_timeline=actor_timeline,
+                          resolution_timeline=resolution_timeline)
+    return dossier, last.problems
+
+
+def _same(new: list, old: list) -> bool:
+    return len(new) == len(old) and all(a is b for a, b in zip(new, old))
+
+
+_KIND_ORDER = {"article": 0, "event": 1, "deadline": 2}
+
+
+def _timeline_order(entry: model.TimelineEntry) -> tuple:
+    return (model.sort_key(entry.date), _KIND_ORDER[entry.kind], entry.title)
 
 
 def _resolution_order(resolution: model.Resolution):

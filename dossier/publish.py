@@ -4,6 +4,7 @@ Each is made on demand (see `Output.make`): the preview server skips those nobod
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 from dossier import exports, feeds, model, urls
@@ -23,9 +24,11 @@ def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: 
     out: list[Output] = []
     # Everything link() derives the dossier from, and the converted bodies: what any of
     # these files can show (the configuration is in the page cache's salt).
-    whole = (tuple(dossier.articles), tuple(dossier.actors.values()),
-             tuple(dossier.resolutions.values()), tuple(view.bodies.html.items()),
-             tuple(page_paths))
+    @functools.cache
+    def whole() -> tuple:
+        return (tuple(dossier.articles), tuple(dossier.actors.values()),
+                tuple(dossier.resolutions.values()), tuple(view.bodies.html.items()),
+                tuple(page_paths))
 
     def add(path: str, make: Callable[[], bytes]) -> None:
         out.append(Output(path, f"generated {path}", make=once(make), inputs=whole))

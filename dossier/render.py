@@ -28,8 +28,6 @@ from dossier.problems import Problem, Problems
 from dossier.publish import publish
 from dossier.templating import Strings, environment, json_ld, theme_dirs
 
-LAZY_PAGES = {urls.PRINT}      # pages of the whole dossier: made when asked for
-
 
 class Renderer:
     """Renders a dossier with one theme and configuration; keeps caches between builds."""
@@ -43,9 +41,10 @@ class Renderer:
         # Markdown bodies by content digest (see body_key); saved between runs by BuildCache.
         self.bodies: dict[str, tuple[str, list[Problem]]] = {}
         self.bodies_changed = True
-        self._pages: dict[str, tuple[tuple, Callable[[], bytes]]] = {}
+        self._body_keys: dict[str, tuple] = {}          # page -> (text, path, line, where, key)
+        self._last: dict[str, tuple[tuple, bytes]] = {}    # page -> inputs and bytes last made
         self._fragments: dict[tuple, MarkupSafe] = {}
-        self.rendered = 0                            # pages rendered by the last call
+        self.rendered = 0                            # pages rendered and kept, in all
         # Content hashes in asset URLs let hosts cache them forever (a change changes the URL).
         self.statics = static_files(self.dirs)
         self.asset_versions = {o.path: hashlib.sha256(o.source.read_bytes()).hexdigest()[:10]
@@ -67,10 +66,13 @@ class Renderer:
                progress: Callable[[int, int], None] | None = None) -> list[Output]:
         """Every page of the site plus the theme's static files and content/'s other files.
 
-        With keep=True (the preview server) pages are rendered now, or reused from the last
-        call when their inputs did not change, and kept in memory. With keep=False (`build`,
-        `check`) a page is rendered each time its bytes are asked for, by whichever process
-        writes it, and nothing is kept."""
+        With keep=True (the preview server) a page is made when first asked for: its inputs
+        are computed then, and if they equal those of the last bytes made for it, those bytes
+        are served again; otherwise it is rendered (and `rendered` counts it). A new renderer
+        (first build, theme or configuration changed) renders one page of each template at
+        once, so a theme bug fails the build instead of a later visit. With keep=False
+        (`build`, `check`) a page is rendered each time its bytes are asked for, by whichever
+        process writes it, and nothing is kept."""
         if not self.strings.translated:
             problems.warning(self.config.root / "dossier.yaml", 1,
                              f"no interface strings for language '{self.config.language}': "
@@ -81,7 +83,7 @@ class Renderer:
                 "t": self.strings, "asset_versions": self.asset_versions,
                 "absolute": lambda path: feeds.absolute(self.config, path),
                 "json_ld": json_ld}
-        outputs, pages, self.rendered = [], {}, 0
+        outputs: list[Output] = []
         fragments, previous = {}, self._fragments
 
         @jinja2.pass_context
@@ -97,39 +99,56 @@ class Renderer:
             return html
 
         site["fragment"] = fragment
-        for spec in plan(dossier, view):
-            template = self.env.get_template(spec.template)
+        tried: set[str] = set()
+        first = not self._last
+        specs = plan(dossier, view)
+        templates: dict[str, jinja2.Template] = {}
+        for spec in specs:
+            template = templates.get(spec.template) or templates.setdefault(
+                spec.template, self.env.get_template(spec.template))  # syntax errors fail now
             make = partial(_render_page, template, site, spec)
             if keep:
-                cached = self._pages.get(spec.path)
-                if cached and cached[0] == spec.inputs:
-                    make = cached[1]
-                else:
-                    make = once(make)
-                    self.rendered += 1
-                    if spec.path not in LAZY_PAGES:
-                        make()
-                pages[spec.path] = (spec.inputs, make)
-            else:
-                pages[spec.path] = None
+                make = once(partial(self._reuse_or_render, spec, make))
+                if first and spec.template not in tried:
+                    tried.add(spec.template)   # a theme bug shows now, not on a visit
+                    make()
             outputs.append(Output(spec.path, f"template {spec.template}", make=make,
                                   inputs=spec.inputs))
-        self._pages, self._fragments = pages, fragments
+        self._fragments = fragments
         outputs += self.statics
-        outputs += publish(self.config, dossier, view, list(pages), problems)
+        outputs += publish(self.config, dossier, view, [s.path for s in specs], problems)
         content = self.config.content_dir
         outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p)
                     for p in assets]
         return outputs
 
+    def _reuse_or_render(self, spec: PageSpec, render: Callable[[], bytes]) -> bytes:
+        """The bytes last rendered for this page if its inputs did not change, else new ones."""
+        inputs = spec.inputs()
+        last = self._last.get(spec.path)
+        if last is not None and last[0] == inputs:
+            return last[1]
+        data = render()
+        self._last[spec.path] = (inputs, data)
+        self.rendered += 1
+        return data
+
     def _render_bodies(self, dossier, assets, problems, jobs: int, progress) -> Bodies:
         bodies = Bodies(self.config.content_dir.resolve(), dossier, assets)
         # A body's HTML depends on its text and on where the files it links to are published.
         where = hashlib.sha256("\n".join(
-            [f"{p}\t{page}" for p, page in sorted(bodies.pages.items())] +
+            sorted(f"{p}\t{page}" for p, page in bodies.pages.items()) +
             [str(a) for a in assets]).encode()).hexdigest()
-        keys = {page: body_key(path, text, line, where)
-                for page, (path, text, line) in bodies.sources.items()}
+        keys, memo = {}, {}
+        for page, (path, text, line) in bodies.sources.items():
+            # Digesting every text on every preview save costs more than the rest of a save.
+            known = self._body_keys.get(page)
+            if known and known[0] is text and known[1:3] == (path, line) and known[3] == where:
+                keys[page] = known[4]
+            else:
+                keys[page] = body_key(path, text, line, where)
+            memo[page] = (text, path, line, where, keys[page])
+        self._body_keys = memo
         missing = [page for page, key in keys.items() if key not in self.bodies]
 
         def convert(page: str) -> tuple[str, list[Problem]]:

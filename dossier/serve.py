@@ -9,6 +9,7 @@ single reload. A failed build keeps serving the last good site, with its errors 
 from __future__ import annotations
 
 import asyncio
+import gc
 import html
 import json
 import mimetypes
@@ -24,11 +25,12 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
 from dossier import watch
-from dossier.pipeline import BuildCache, build
+from dossier.pipeline import BuildCache, build, template_problems
 from dossier.problems import ERROR, Problem
 from dossier.outputs import Output
 
 WAIT_FOR_BUILD_S = 30
+UNFREEZE_EVERY = 20       # builds (each build freezes what it keeps: see pipeline.build)
 
 
 class Preview:
@@ -46,13 +48,16 @@ class Preview:
         self._idle = threading.Event()
         self._idle.set()
 
-    def rebuild(self) -> bool:
-        """Build now; True if the new site is being served."""
+    def rebuild(self, changed: set[Path] | None = None) -> bool:
+        """Build now (`changed`: the only files changed since the last build, when known);
+        True if the new site is being served."""
         self._idle.clear()
         started = time.perf_counter()
+        if self.builds % UNFREEZE_EVERY == UNFREEZE_EVERY - 1:
+            gc.unfreeze()               # let the collector free what frozen builds left behind
         try:
             result = build(self.root, write_output=False, cache=self.cache, lazy=True,
-                           use_disk_cache=True,
+                           use_disk_cache=True, changed=changed,
                            strict=self.strict, drafts=self.drafts)
             self.output_dir = result.config.output_dir
             self.theme_dir = result.config.root / result.config.theme
@@ -63,7 +68,7 @@ class Preview:
                 self.problems = [p for p in result.problems.sorted()
                                  if p.severity == ERROR or self.strict]
             seconds = time.perf_counter() - started
-            self.last = (f"{result.rendered} of {result.pages} pages rendered in {seconds:.2f} s"
+            self.last = (f"{result.pages} pages ready in {seconds:.2f} s"
                          if result.ok else f"build failed in {seconds:.2f} s")
             return result.ok
         except Exception as exc:                   # a bug in dossier must not end the preview
@@ -91,7 +96,13 @@ class Preview:
             missing = self.site.get("404.html")
             body = missing.content() if missing else b"<!doctype html><title>Not found</title>"
             return 404, "text/html; charset=utf-8", body, None
-        body = out.content()
+        try:
+            body = out.content()
+        except Exception as exc:         # a theme bug only this page's data meets
+            problems = template_problems(exc, self.root)
+            return 500, "text/html; charset=utf-8", (
+                "<!doctype html><html><head><title>Page failed</title></head><body>"
+                f"{overlay_html(problems)}</body></html>").encode(), None
         kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind in ("application/javascript", "image/svg+xml"):
             kind += "; charset=utf-8"
@@ -181,7 +192,9 @@ class PreviewServer:
         class Status(web.RequestHandler):
             def get(self):
                 self.set_header("Content-Type", "application/json")
+                renderer = preview.cache.renderer
                 self.write(json.dumps({"builds": preview.builds, "last": preview.last,
+                                       "rendered": renderer.rendered if renderer else 0,
                                        "errors": [str(p) for p in preview.problems]}))
 
         self._app = web.Application([
@@ -214,13 +227,15 @@ class PreviewServer:
                 # Saves made between the first build and the watch being in place.
                 caught_up = True
                 if watch.snapshot(preview.root, preview.theme_dir) != self._built_from:
-                    self._rebuild(["(changed during start-up)"])
+                    self._rebuild(None)
+                    continue
             if changed:
-                self._rebuild(sorted(Path(p).name for p in changed))
+                self._rebuild({Path(p) for p in changed})
 
-    def _rebuild(self, names: list[str]) -> None:
+    def _rebuild(self, changed: set[Path] | None) -> None:
+        names = sorted(p.name for p in changed) if changed else ["(changed during start-up)"]
         self.log(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''}")
-        self.preview.rebuild()
+        self.preview.rebuild(changed)
         self._report()
         self._loop.call_soon_threadsafe(self._send_reload)
 

@@ -123,7 +123,7 @@ def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None,
     previous = previous_dir / out.path if previous_dir else None
     digest = None
     if pages is not None and out.inputs is not None:
-        digest = inputs_digest((pages.salt, out.path, out.inputs), memo)
+        digest = inputs_digest((pages.salt, out.path, out.inputs()), memo)
         known = pages.previous.get(out.path)
         if previous and known and known[0] == digest and \
                 _stat(previous) == tuple(known[1:]):
