@@ -102,9 +102,14 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
                              "resolutions/ is not built", "move it into one of those folders")
     stale = [(path, key) for path, key in wanted if cache.get(path, (None,))[0] != key]
     known = {} if parsed is None else parsed
+    if jobs > 1 and len(known) < len(stale) // 2:
+        # YAML is parsed over the workers, which send back only the parsed front matter: the
+        # whole records (bodies included) would cost more to send than to read here.
+        for saved in parallel.run(partial(_parse_only, known), stale, jobs, progress):
+            if saved is not None:
+                known[saved[0]] = saved[1]
     read_one = partial(_read_one, problems.root, known)
-    for (path, key), (raw, found, saved) in zip(stale, parallel.run(read_one, stale, jobs,
-                                                                    progress)):
+    for (path, key), (raw, found, saved) in zip(stale, map(read_one, stale)):
         cache[path] = (key, raw, found, saved)
     if parsed is not None:
         parsed.clear()
@@ -115,6 +120,12 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
         if raw is not None:
             loaded.records.append(raw)
     return loaded
+
+
+def _parse_only(known: dict, item: tuple[Path, tuple]) -> tuple[str, list] | None:
+    saved: list = []
+    read(item[0], Problems(None), known, saved)
+    return saved[0] if saved else None
 
 
 def _read_one(root: Path, known: dict, item: tuple[Path, tuple]):

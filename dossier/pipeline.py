@@ -150,6 +150,7 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     loaded = load(config.content_dir, problems, cache.files, jobs, stage("reading"),
                   cache.front_matter(), changed)
     cache.save_front_matter()
+    gc.freeze()                          # see below, after link()
     clock.lap("load")
     articles, actors, resolutions = validate(loaded.records, config.language, problems,
                                              drafts=config.drafts, cache=cache.records)
