@@ -102,7 +102,7 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
                              "resolutions/ is not built", "move it into one of those folders")
     stale = [(path, key) for path, key in wanted if cache.get(path, (None,))[0] != key]
     known = {} if parsed is None else parsed
-    if jobs > 1 and len(known) < len(stale) // 2:
+    if jobs > 1 and len(stale) >= parallel.MIN_ITEMS and len(known) < len(stale) // 2:
         # YAML is parsed over the workers, which send back only the parsed front matter: the
         # whole records (bodies included) would cost more to send than to read here.
         for saved in parallel.run(partial(_parse_only, known), stale, jobs, progress):
@@ -124,7 +124,7 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
 
 def _parse_only(known: dict, item: tuple[Path, tuple]) -> tuple[str, list] | None:
     saved: list = []
-    read(item[0], Problems(None), known, saved)
+    read(item[0], Problems(), known, saved)     # problems: reported by the second pass
     return saved[0] if saved else None
 
 
