@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from dossier import urls
 
@@ -22,6 +22,8 @@ class Output:
     data: bytes | None = None
     source: Path | None = None
     make: Callable[[], bytes] | None = field(default=None, compare=False)
+    # The same bytes in pieces, for writing a large page without holding it whole.
+    chunks: Callable[[], Iterator[bytes]] | None = field(default=None, compare=False)
     # What a page shows (pages.plan), computed when called; None for files without.
     inputs: Callable[[], tuple] | None = field(default=None, compare=False)
 

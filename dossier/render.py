@@ -14,7 +14,7 @@ import hashlib
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import jinja2
 from markupsafe import Markup as MarkupSafe
@@ -113,7 +113,8 @@ class Renderer:
                     tried.add(spec.template)   # a theme bug shows now, not on a visit
                     make()
             outputs.append(Output(spec.path, f"template {spec.template}", make=make,
-                                  inputs=spec.inputs))
+                                  inputs=spec.inputs, chunks=None if keep else partial(
+                                      _stream_page, template, site, spec)))
         self._fragments = fragments
         outputs += self.statics
         outputs += publish(self.config, dossier, view, [s.path for s in specs], problems)
@@ -175,6 +176,11 @@ class Renderer:
                 if path.is_file():
                     digest.update(f"\0{path}\0".encode() + path.read_bytes())
         return digest.hexdigest()
+
+
+def _stream_page(template: jinja2.Template, site: dict, spec: PageSpec) -> Iterator[bytes]:
+    for text in template.generate(site, page_path=spec.path, **spec.extra):
+        yield text.encode()
 
 
 def _render_page(template: jinja2.Template, site: dict, spec: PageSpec) -> bytes:

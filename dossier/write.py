@@ -5,6 +5,7 @@ folder's parent (the staging folder lives beside it and is removed).
 """
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import tempfile
@@ -71,7 +72,11 @@ def make_all(outputs: list[Output], jobs: int, on_error: OnError,
 
 def _make_one(on_error: OnError, out: Output) -> list[Problem]:
     try:
-        out.content()
+        if out.chunks is not None:
+            for _ in out.chunks():
+                pass
+        else:
+            out.content()
         return []
     except Exception as exc:            # a theme bug: reported at its template line
         return on_error(exc)
@@ -128,17 +133,26 @@ def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None,
         if previous and known and known[0] == digest and \
                 _stat(previous) == tuple(known[1:]):
             return REUSED, known
+    target = staging / out.path
     try:
-        data = out.content()
+        if out.chunks is not None:      # written as rendered, then compared
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as file:
+                for chunk in out.chunks():
+                    file.write(chunk)
+            if previous and _same_file(previous, target):
+                target.unlink()
+                return True, (digest and [digest, *_stat(previous)])
+        else:
+            data = out.content()
+            if previous and _same(previous, data):
+                return True, (digest and [digest, *_stat(previous)])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
     except Exception as exc:
         if on_error is None:
             raise
         return on_error(exc)
-    if previous and _same(previous, data):
-        return True, (digest and [digest, *_stat(previous)])
-    target = staging / out.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
     # Its time once moved into place is this one: rename keeps it.
     return False, (digest and [digest, *_stat(target)])
 
@@ -166,6 +180,13 @@ def _stat(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return stat.st_size, stat.st_mtime_ns
+
+
+def _same_file(previous: Path, new: Path) -> bool:
+    try:
+        return filecmp.cmp(previous, new, shallow=False)
+    except OSError:
+        return False
 
 
 def _same(path: Path, data: bytes) -> bool:
