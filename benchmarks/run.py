@@ -9,7 +9,8 @@ of --runs runs of:
 - edit: the live-preview path: save an edited article, time until the server answers with the
   rebuilt page (median of --edits saves);
 - memory: the peak of the build's processes' proportional set size (PSS: shared pages
-  counted once, so forked workers are not counted twice), sampled every 20 ms;
+  counted once, so forked workers are not counted twice), sampled every 0.25 s (reading
+  it makes the kernel walk every page: sampling more often slowed the builds measured);
 - pages/s: HTML pages written per second of the cold build.
 When `hugo` or `pelican` is on PATH, the same articles are built with it (benchmarks/others.py)
 in the same run, cold, and the ratios printed. No pass/fail: numbers to compare.
@@ -65,17 +66,22 @@ def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, st
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
-    peak = 0
-    reader = threading.Thread(target=lambda: setattr(process, "out", process.stdout.read()))
-    reader.start()
-    while process.poll() is None:
-        peak = max(peak, sum(_pss_kb(pid) for pid in _tree(process.pid)))
-        time.sleep(0.02)
+    peak, done = [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.25):
+            peak[0] = max(peak[0], sum(_pss_kb(pid) for pid in _tree(process.pid)))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out = process.stdout.read()
+    process.wait()
     seconds = time.perf_counter() - started
-    reader.join()
+    done.set()
+    sampler.join()
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode})")
-    return seconds, peak / 1024, process.out
+    return seconds, peak[0] / 1024, out
 
 
 def dossier_build(root: Path, out: Path, *extra: str) -> tuple[float, float, int]:

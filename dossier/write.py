@@ -54,7 +54,7 @@ class RenderFailed(Exception):
 class PageCache:
     """Pages of the previous build by the digest of their inputs (`Output.inputs`, with
     `salt` standing for the theme, configuration and code): a page whose digest did not
-    change and whose file is still the one written then is linked, not rendered again."""
+    change and whose file is still the one written then is left as it is, not rendered."""
 
     salt: str
     previous: dict[str, list] = field(default_factory=dict)   # path -> [digest, size, mtime]
