@@ -18,6 +18,7 @@ in the same run, cold, and the ratios printed. No pass/fail: numbers to compare.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -29,7 +30,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -118,11 +118,11 @@ def other_build(tool: str, site: Path, runs: int) -> tuple[float, float, int]:
 
 def edit_to_served(root: Path, article: Path, runs: int) -> tuple[float, int]:
     """Median seconds from saving `article` (its title edited) to the preview server
-    answering with the new text, and the pages rendered to answer.
+    answering with the new page, and the pages rendered to answer.
 
-    The server runs as a user runs it (`build.py serve`, its own process). Like a browser,
-    the client learns that a build finished (here by polling the status endpoint every 10 ms,
-    which does not wait for builds), then asks for the page once."""
+    The server runs as a user runs it (`build.py serve`, its own process), and the client
+    does what the page's livereload.js does: it waits for the `reload` message on the
+    LiveReload websocket, then asks for the page again."""
     server = subprocess.Popen([sys.executable, "-u", str(REPO / "build.py"), "serve", "--root",
                                str(root), "--port", "0"], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
@@ -134,37 +134,48 @@ def edit_to_served(root: Path, article: Path, runs: int) -> tuple[float, int]:
         else:
             raise SystemExit("the preview server did not start")
         threading.Thread(target=server.stdout.read, daemon=True).start()   # keep it drained
-        page = url + f"articles/{article.stem}/index.html"
         original = article.read_text(encoding="utf-8")
-
-        def status() -> dict:
-            return json.loads(urllib.request.urlopen(url + "__dossier__/status").read())
-
-        urllib.request.urlopen(page).read()         # the browser already shows the page
-        times, rendered = [], []
         try:
-            for run in range(runs):
-                marker = f"Benchmark edit {run}"
-                text = original.replace('title: "', f'title: "{marker} ', 1)
-                before = status()
-                builds = before["builds"]
-                started = time.perf_counter()
-                article.write_text(text, encoding="utf-8")
-                while True:   # a build may have caught the file half-written: wait for the next
-                    while status()["builds"] <= builds:
-                        time.sleep(0.01)
-                    builds += 1
-                    if marker in urllib.request.urlopen(page).read().decode():
-                        break
-                times.append(time.perf_counter() - started)
-                rendered.append(status()["rendered"] - before["rendered"])
-                time.sleep(0.3)
+            return asyncio.run(_edits(url, article, original, runs))
         finally:
             article.write_text(original, encoding="utf-8")
     finally:
         server.terminate()
         server.wait(10)
-    return statistics.median(times), int(statistics.median(rendered))
+
+
+async def _edits(url: str, article: Path, original: str, runs: int) -> tuple[float, int]:
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.websocket import websocket_connect
+    page = url + f"articles/{article.stem}/index.html"
+    client = AsyncHTTPClient()
+
+    async def rendered() -> int:
+        return json.loads((await client.fetch(url + "__dossier__/status")).body)["rendered"]
+
+    socket = await websocket_connect(url.replace("http://", "ws://", 1) + "livereload")
+    await socket.write_message(json.dumps({"command": "hello", "protocols": [
+        "http://livereload.com/protocols/official-7"]}))
+    await socket.read_message()
+    await socket.write_message(json.dumps({"command": "info", "url": page}))
+    await client.fetch(page)                        # the browser shows the page
+    times, renders = [], []
+    for run in range(runs):
+        marker = f"Benchmark edit {run}"
+        before = await rendered()
+        started = time.perf_counter()
+        article.write_text(original.replace('title: "', f'title: "{marker} ', 1),
+                           encoding="utf-8")
+        while True:        # a build may have caught the file half-written: wait for the next
+            message = json.loads(await socket.read_message())
+            if message.get("command") == "reload" and \
+                    marker in (await client.fetch(page)).body.decode():
+                break
+        times.append(time.perf_counter() - started)
+        renders.append(await rendered() - before)
+        await asyncio.sleep(0.3)
+    socket.close()
+    return statistics.median(times), int(statistics.median(renders))
 
 
 def main() -> None:

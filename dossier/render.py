@@ -11,6 +11,7 @@ clean one.
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -22,7 +23,7 @@ from markupsafe import Markup as MarkupSafe
 from dossier import __version__, feeds, model, parallel, urls
 from dossier.config import SiteConfig
 from dossier.markup import Bodies, Markup
-from dossier.outputs import Output, once, static_files
+from dossier.outputs import Output, static_files
 from dossier.pages import PageSpec, View, plan
 from dossier.problems import Problem, Problems
 from dossier.publish import publish
@@ -42,6 +43,8 @@ class Renderer:
         self.bodies: dict[str, tuple[str, list[Problem]]] = {}
         self.bodies_changed = True
         self._body_keys: dict[str, tuple] = {}          # page -> (text, path, line, where, key)
+        self._layout: list[str] = []                     # where each file is published,
+        self._where = ""                                 # and its digest
         self._last: dict[str, tuple[tuple, bytes]] = {}    # page -> inputs and bytes last made
         self._fragments: dict[tuple, MarkupSafe] = {}
         self.rendered = 0                            # pages rendered and kept, in all
@@ -103,18 +106,22 @@ class Renderer:
         first = not self._last
         specs = plan(dossier, view)
         templates: dict[str, jinja2.Template] = {}
+        made: dict[str, bytes] = {}      # this build's pages, as they are asked for
         for spec in specs:
-            template = templates.get(spec.template) or templates.setdefault(
-                spec.template, self.env.get_template(spec.template))  # syntax errors fail now
+            template = templates.get(spec.template)
+            if template is None:            # a syntax error fails the build here
+                template = templates[spec.template] = self.env.get_template(spec.template)
             make = partial(_render_page, template, site, spec)
             if keep:
-                make = once(partial(self._reuse_or_render, spec, make))
+                make = partial(self._reuse_or_render, made, spec, make)
                 if first and spec.template not in tried:
                     tried.add(spec.template)   # a theme bug shows now, not on a visit
                     make()
-            outputs.append(Output(spec.path, f"template {spec.template}", make=make,
-                                  inputs=spec.inputs, chunks=None if keep else partial(
-                                      _stream_page, template, site, spec)))
+                outputs.append(Output(spec.path, f"template {spec.template}", make=make))
+            else:
+                outputs.append(Output(spec.path, f"template {spec.template}", make=make,
+                                      inputs=spec.inputs,
+                                      chunks=partial(_stream_page, template, site, spec)))
         self._fragments = fragments
         outputs += self.statics
         outputs += publish(self.config, dossier, view, [s.path for s in specs], problems)
@@ -123,28 +130,38 @@ class Renderer:
                     for p in assets]
         return outputs
 
-    def _reuse_or_render(self, spec: PageSpec, render: Callable[[], bytes]) -> bytes:
-        """The bytes last rendered for this page if its inputs did not change, else new ones."""
-        inputs = spec.inputs()
-        last = self._last.get(spec.path)
-        if last is not None and last[0] == inputs:
-            return last[1]
-        data = render()
-        self._last[spec.path] = (inputs, data)
-        self.rendered += 1
-        return data
+    def _reuse_or_render(self, made: dict, spec: PageSpec, render: Callable[[], bytes]
+                         ) -> bytes:
+        """This build's bytes for the page: those last rendered for it if its inputs did not
+        change, else new ones."""
+        with _MAKING:
+            data = made.get(spec.path)
+            if data is None:
+                inputs = spec.inputs()
+                last = self._last.get(spec.path)
+                if last is not None and last[0] == inputs:
+                    data = last[1]
+                else:
+                    data = render()
+                    self._last[spec.path] = (inputs, data)
+                    self.rendered += 1
+                made[spec.path] = data
+            return data
 
     def _render_bodies(self, dossier, assets, problems, jobs: int, progress) -> Bodies:
         bodies = Bodies(self.config.content_dir.resolve(), dossier, assets)
         # A body's HTML depends on its text and on where the files it links to are published.
-        where = hashlib.sha256("\n".join(
-            sorted(f"{p}\t{page}" for p, page in bodies.pages.items()) +
-            [str(a) for a in assets]).encode()).hexdigest()
+        layout = [f"{p}\t{page}" for p, page in bodies.pages.items()] + list(map(str, assets))
+        if layout != self._layout:
+            self._layout = layout
+            self._where = hashlib.sha256("\n".join(sorted(layout)).encode()).hexdigest()
+        where = self._where
         keys, memo = {}, {}
         for page, (path, text, line) in bodies.sources.items():
             # Digesting every text on every preview save costs more than the rest of a save.
             known = self._body_keys.get(page)
-            if known and known[0] is text and known[1:3] == (path, line) and known[3] == where:
+            if known and known[0] is text and known[1] is path and known[2] == line and \
+                    known[3] == where:
                 keys[page] = known[4]
             else:
                 keys[page] = body_key(path, text, line, where)
@@ -176,6 +193,9 @@ class Renderer:
                 if path.is_file():
                     digest.update(f"\0{path}\0".encode() + path.read_bytes())
         return digest.hexdigest()
+
+
+_MAKING = threading.Lock()       # a page asked for twice at once is made once
 
 
 def _stream_page(template: jinja2.Template, site: dict, spec: PageSpec) -> Iterator[bytes]:
