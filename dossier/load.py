@@ -93,7 +93,7 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
     cache = {} if cache is None else cache
     wanted: list[tuple[Path, tuple]] = []
     for rel, path, stat in _scan(content_dir, cache, changed):
-        if not path.name.lower().endswith(".md"):
+        if not rel[-1].lower().endswith(".md"):
             loaded.assets.append(path)
         elif len(rel) >= 2 and rel[0] in KINDS:
             wanted.append((path, (rel[0], stat.st_mtime_ns, stat.st_size)))
