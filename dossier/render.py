@@ -107,21 +107,22 @@ class Renderer:
         specs = plan(dossier, view)
         templates: dict[str, jinja2.Template] = {}
         made: dict[str, bytes] = {}      # this build's pages, as they are asked for
+        origins: dict[str, str] = {}
         for spec in specs:
             template = templates.get(spec.template)
             if template is None:            # a syntax error fails the build here
                 template = templates[spec.template] = self.env.get_template(spec.template)
-            make = partial(_render_page, template, site, spec)
+                origins[spec.template] = f"template {spec.template}"
             if keep:
-                make = partial(self._reuse_or_render, made, spec, make)
+                make = partial(self._reuse_or_render, made, spec, template, site)
                 if first and spec.template not in tried:
                     tried.add(spec.template)   # a theme bug shows now, not on a visit
                     make()
-                outputs.append(Output(spec.path, f"template {spec.template}", make=make))
+                outputs.append(Output(spec.path, origins[spec.template], None, None, make))
             else:
-                outputs.append(Output(spec.path, f"template {spec.template}", make=make,
-                                      inputs=spec.inputs,
-                                      chunks=partial(_stream_page, template, site, spec)))
+                outputs.append(Output(spec.path, origins[spec.template], make=partial(
+                    _render_page, template, site, spec), inputs=spec.inputs, chunks=partial(
+                    _stream_page, template, site, spec)))
         self._fragments = fragments
         outputs += self.statics
         outputs += publish(self.config, dossier, view, [s.path for s in specs], problems)
@@ -130,8 +131,8 @@ class Renderer:
                     for p in assets]
         return outputs
 
-    def _reuse_or_render(self, made: dict, spec: PageSpec, render: Callable[[], bytes]
-                         ) -> bytes:
+    def _reuse_or_render(self, made: dict, spec: PageSpec, template: jinja2.Template,
+                         site: dict) -> bytes:
         """This build's bytes for the page: those last rendered for it if its inputs did not
         change, else new ones."""
         with _MAKING:
@@ -142,7 +143,7 @@ class Renderer:
                 if last is not None and last[0] == inputs:
                     data = last[1]
                 else:
-                    data = render()
+                    data = _render_page(template, site, spec)
                     self._last[spec.path] = (inputs, data)
                     self.rendered += 1
                 made[spec.path] = data
