@@ -28,9 +28,9 @@ CACHE_DIR = ".dossier-cache"          # the one hidden folder a build may write 
 @dataclass
 class BuildCache:
     """What a long-lived process (the preview server) keeps between builds, so a rebuild
-    reads, validates, converts and renders only what a change touches. Converted Markdown and
-    the digests of the pages written are also kept on disk between runs (CACHE_DIR), unless
-    --no-cache."""
+    reads, validates, converts and renders only what a change touches. Parsed front matter,
+    converted Markdown and the digests of the pages written are also kept on disk between
+    runs (CACHE_DIR) by `build`, unless --no-cache."""
 
     files: dict = field(default_factory=dict)        # path -> parsed file, by mtime and size
     records: dict = field(default_factory=dict)      # raw record -> typed record
@@ -62,10 +62,10 @@ class BuildCache:
             self.front_saved = frozenset(self.front)
         return self.front
 
-    def save_front_matter(self) -> None:
-        """Saved as soon as read (it is right whatever the build's outcome), then dropped:
-        the records hold what they need, and a long build should not carry it."""
-        if self.front is not None and self.front.keys() != self.front_saved:
+    def save_front_matter(self, write: bool) -> None:
+        """Saved (by a build that writes) as soon as read, since it is right whatever the
+        build's outcome, then dropped: the records hold what they need."""
+        if write and self.front is not None and self.front.keys() != self.front_saved:
             self._write("records", self.front)
         self.front, self.front_saved = None, frozenset()
 
@@ -99,7 +99,6 @@ class BuildCache:
                                    sorted(self.renderer.bodies.items())})
         if self.pages is not None:
             self._write("pages", {"salt": self.pages.salt, "pages": self.pages.current})
-
 
     def _write(self, name: str, value) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -135,8 +134,8 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     drafts). With write_output=False (`check`, `serve`) everything runs but nothing is
     written; with lazy=True (`serve`) pages are kept in memory and files of the whole dossier
     (search index, exports, printable dossier) are made only when asked for; with
-    use_disk_cache=True converted Markdown and page digests are read from and saved to
-    ROOT/.dossier-cache. `jobs` processes share the work; `progress(stage, done, total)`
+    use_disk_cache=True parsed front matter, converted Markdown and page digests are read from
+    ROOT/.dossier-cache (and saved there when the build writes). `jobs` processes share the work; `progress(stage, done, total)`
     hears how it goes; `changed` (from the preview's watcher) names the only files that may
     have changed since the last build with this `cache`. Content problems are collected in
     the result, never raised."""
@@ -149,7 +148,7 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     stage = (lambda name: partial(progress, name)) if progress else (lambda name: None)
     loaded = load(config.content_dir, problems, cache.files, jobs, stage("reading"),
                   cache.front_matter(), changed)
-    cache.save_front_matter()
+    cache.save_front_matter(write_output)
     gc.freeze()                          # see below, after link()
     clock.lap("load")
     articles, actors, resolutions = validate(loaded.records, config.language, problems,

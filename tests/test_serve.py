@@ -71,6 +71,7 @@ def test_serves_the_site_with_the_reload_script(server):
     assert get(server, "livereload.js")[0] == 200
     assert get(server, "no/such/page.html")[0] == 404
     assert server.url.startswith("http://127.0.0.1:")
+    assert not (server.preview.root / ".dossier-cache").exists()     # the preview writes nothing
 
 
 def rendered_after_visiting_every_page(server) -> int:
