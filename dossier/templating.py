@@ -3,6 +3,7 @@ templates use (relative URLs, localised dates, links, pictures)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import re
@@ -99,14 +100,18 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         href = urls.relative(context["page_path"], urls.resolution(slug))
         return Markup(f'<a href="{href}">{escape(symbol)}</a>')
 
+    @functools.lru_cache(maxsize=1 << 14)     # the same days, thousands of times per build
+    def formatted(day: dt.date, style: str) -> str:
+        return format_date(day, style, locale=locale)
+
     def date(value, style: str = "long") -> str:
         if value is None:
             return ""
         if isinstance(value, model.PartialDate):
             return month(value)
         if isinstance(value, dt.datetime):
-            return f"{format_date(value.date(), style, locale=locale)}, {value:%H:%M}"
-        return format_date(value, style, locale=locale)
+            return f"{formatted(value.date(), style)}, {value:%H:%M}"
+        return formatted(value, style)
 
     def time(value) -> Markup:
         return Markup(f'<time datetime="{value.isoformat()}">{escape(date(value))}</time>')
@@ -120,7 +125,7 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
     def month(value) -> str:
         if value.month is None:
             return str(value.year)
-        return format_date(dt.date(value.year, value.month, 1), "LLLL y", locale=locale)
+        return formatted(dt.date(value.year, value.month, 1), "LLLL y")
 
     def reported_gap(happened, reported) -> str:
         """'reported the same day' / 'reported 3 months later', from the start of the period."""
