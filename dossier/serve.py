@@ -25,6 +25,7 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 
 from dossier import watch
+from dossier.parallel import default_jobs
 from dossier.pipeline import BuildCache, build, template_problems
 from dossier.problems import ERROR, Problem
 from dossier.outputs import Output
@@ -55,9 +56,12 @@ class Preview:
         started = time.perf_counter()
         if self.builds % UNFREEZE_EVERY == UNFREEZE_EVERY - 1:
             gc.unfreeze()               # let the collector free what frozen builds left behind
+        # Only the first build, made before the server starts its threads, may fork workers
+        # (forking a process that runs threads can copy a lock some thread holds).
+        jobs = default_jobs() if threading.active_count() == 1 else 1
         try:
             result = build(self.root, write_output=False, cache=self.cache, lazy=True,
-                           use_disk_cache=True, changed=changed,
+                           use_disk_cache=True, changed=changed, jobs=jobs,
                            strict=self.strict, drafts=self.drafts)
             self.output_dir = result.config.output_dir
             self.theme_dir = result.config.root / result.config.theme
