@@ -108,7 +108,8 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
         for saved in parallel.run(partial(_parse_only, known), stale, jobs, progress):
             if saved is not None:
                 known[saved[0]] = saved[1]
-    read_one = partial(_read_one, problems.root, known)
+    # Digests are worth computing only when front matter is looked up or kept by digest.
+    read_one = partial(_read_one, problems.root, known, parsed is not None or bool(known))
     for (path, key), (raw, found, saved) in zip(stale, map(read_one, stale)):
         cache[path] = (key, raw, found, saved)
     if parsed is not None:
@@ -128,11 +129,11 @@ def _parse_only(known: dict, item: tuple[Path, tuple]) -> tuple[str, list] | Non
     return saved[0] if saved else None
 
 
-def _read_one(root: Path, known: dict, item: tuple[Path, tuple]):
+def _read_one(root: Path, known: dict, remember: bool, item: tuple[Path, tuple]):
     """-> (record or None, its problems, (digest, saved front matter) or None)."""
     path, (kind, _, _) = item
     found = Problems(root)
-    saved: list = []
+    saved: list | None = [] if remember else None
     parsed = read(path, found, known, saved)
     return ((Raw(kind, path, parsed) if parsed is not None else None), found.items,
             saved[0] if saved else None)

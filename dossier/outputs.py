@@ -39,7 +39,8 @@ class Output:
         return self.path.endswith(".html") and self.source is None
 
 
-_MAKING = threading.RLock()     # one for all: a lock per page costs more than it saves
+# One for all outputs and preview pages: a lock per page costs more than it saves.
+MAKING = threading.RLock()
 
 
 def once(function: Callable[[], bytes]) -> Callable[[], bytes]:
@@ -54,7 +55,7 @@ class _Once:
         self.function, self.made = function, None
 
     def __call__(self) -> bytes:
-        with _MAKING:
+        with MAKING:
             if self.made is None:
                 self.made = self.function()
             return self.made

@@ -11,7 +11,6 @@ clean one.
 from __future__ import annotations
 
 import hashlib
-import threading
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -23,7 +22,7 @@ from markupsafe import Markup as MarkupSafe
 from dossier import __version__, feeds, model, parallel, urls
 from dossier.config import SiteConfig
 from dossier.markup import Bodies, Markup
-from dossier.outputs import Output, static_files
+from dossier.outputs import MAKING, Output, static_files
 from dossier.pages import PageSpec, View, plan
 from dossier.problems import Problem, Problems
 from dossier.publish import publish
@@ -135,7 +134,7 @@ class Renderer:
                          site: dict) -> bytes:
         """This build's bytes for the page: those last rendered for it if its inputs did not
         change, else new ones."""
-        with _MAKING:
+        with MAKING:   # a page asked for twice at once is made once
             data = made.get(spec.path)
             if data is None:
                 inputs = spec.inputs()
@@ -194,9 +193,6 @@ class Renderer:
                 if path.is_file():
                     digest.update(f"\0{path}\0".encode() + path.read_bytes())
         return digest.hexdigest()
-
-
-_MAKING = threading.Lock()       # a page asked for twice at once is made once
 
 
 def _stream_page(template: jinja2.Template, site: dict, spec: PageSpec) -> Iterator[bytes]:
