@@ -10,6 +10,7 @@ import html
 import io
 import json
 import re
+from typing import Iterator
 
 from dossier import model, urls
 from dossier.names import fold
@@ -135,8 +136,9 @@ def _token_words(token: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(token)))
 
 
-def search_index(dossier: model.Dossier, body_of, summary_of) -> bytes:
-    """A classic script (not JSON: fetch() is blocked on file://) defining the search data.
+def search_index(dossier: model.Dossier, body_of, summary_of) -> Iterator[bytes]:
+    """A classic script (not JSON: fetch() is blocked on file://) defining the search data,
+    in pieces: at 10,000 articles the whole index would be ~100 MB as Python objects.
 
     Text to match is folded (no case, no accents) at build time; article bodies keep each
     distinct word once, which finds any word of the text at a fraction of the size."""
@@ -144,20 +146,25 @@ def search_index(dossier: model.Dossier, body_of, summary_of) -> bytes:
         # Folding each distinct token, not the whole text: the same result, ~10x less work.
         return " ".join(sorted(set().union(*map(_token_words, set(text.split())))))
 
-    docs = []
-    for a in dossier.articles:
-        names = [dossier.actors[s] for s in dossier.article_actors[a.slug]]
-        docs.append({"k": "article", "u": urls.article(a.slug), "t": a.title,
-                     "d": a.date.isoformat()[:10], "s": summary_of(a.slug),
-                     "m": fold(" ".join([a.title, summary_of(a.slug), *a.tags,
-                                         *(n for x in names for n in (x.name, *x.aliases))])),
-                     "b": words(html.unescape(_TAGS.sub(" ", body_of(a))))})
-    for slug, actor in dossier.actors.items():
-        docs.append({"k": "actor", "u": urls.actor(slug), "t": actor.name, "s": actor.summary,
-                     "m": fold(" ".join([actor.name, *actor.aliases, actor.summary]))})
-    for slug, r in dossier.resolutions.items():
-        docs.append({"k": "resolution", "u": urls.resolution(slug), "t": r.symbol,
-                     "s": r.title or r.summary,
-                     "m": fold(" ".join([r.symbol, r.key, r.title, r.summary]))})
-    data = json.dumps(docs, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return ("window.dossierSearch=" + data.replace("</", "<\\/") + ";\n").encode()
+    def docs() -> Iterator[dict]:
+        for a in dossier.articles:
+            names = [dossier.actors[s] for s in dossier.article_actors[a.slug]]
+            yield {"k": "article", "u": urls.article(a.slug), "t": a.title,
+                   "d": a.date.isoformat()[:10], "s": summary_of(a.slug),
+                   "m": fold(" ".join([a.title, summary_of(a.slug), *a.tags,
+                                       *(n for x in names for n in (x.name, *x.aliases))])),
+                   "b": words(html.unescape(_TAGS.sub(" ", body_of(a))))}
+        for slug, actor in dossier.actors.items():
+            yield {"k": "actor", "u": urls.actor(slug), "t": actor.name, "s": actor.summary,
+                   "m": fold(" ".join([actor.name, *actor.aliases, actor.summary]))}
+        for slug, r in dossier.resolutions.items():
+            yield {"k": "resolution", "u": urls.resolution(slug), "t": r.symbol,
+                   "s": r.title or r.summary,
+                   "m": fold(" ".join([r.symbol, r.key, r.title, r.summary]))}
+
+    separator = "window.dossierSearch=["
+    for doc in docs():
+        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        yield (separator + data.replace("</", "<\\/")).encode()
+        separator = ","
+    yield (("" if separator == "," else separator) + "];\n").encode()

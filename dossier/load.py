@@ -111,7 +111,8 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
     # Digests are worth computing only when front matter is looked up or kept by digest.
     read_one = partial(_read_one, problems.root, known, parsed is not None or bool(known))
     for (path, key), (raw, found, saved) in zip(stale, map(read_one, stale)):
-        cache[path] = (key, raw, found, saved)
+        # The JSON form of front matter is kept only to be saved (`parsed`).
+        cache[path] = (key, raw, found, saved if parsed is not None else None)
     if parsed is not None:
         parsed.clear()
         parsed.update(cache[path][3] for path, _ in wanted if cache[path][3])

@@ -92,6 +92,48 @@ def plain_summary(body_html: str, limit: int = 280) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+class Texts:
+    """Many strings kept as one UTF-8 buffer, by key.
+
+    Converted bodies are the bulk of a dossier in memory. Python keeps a str with one
+    character beyond Latin-1 (’ « …) at 2 bytes per character: UTF-8 halves that for
+    European text. And forked workers only read the buffer, so they share it with the
+    parent, where a str each would be copied page by page into every worker that touches
+    it (touching an object writes its reference count)."""
+
+    def __init__(self):
+        self._buffer = bytearray()
+        self._spans: dict[str, tuple[int, int]] = {}
+
+    def __setitem__(self, key: str, text: str) -> None:
+        data = text.encode()
+        start = len(self._buffer)
+        self._buffer += data
+        self._spans[key] = (start, start + len(data))
+
+    def __getitem__(self, key: str) -> str:
+        start, end = self._spans[key]
+        return self._buffer[start:end].decode()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._spans
+
+    def keys(self):
+        return self._spans.keys()
+
+    def keep(self, keys) -> None:
+        """Forget every other key; the buffer is compacted once it is mostly forgotten."""
+        kept = {key: self._spans[key] for key in keys}
+        used = sum(end - start for start, end in kept.values())
+        if used * 2 >= len(self._buffer):
+            self._spans = kept
+            return
+        old, self._buffer, self._spans = self._buffer, bytearray(), {}
+        for key, (start, end) in kept.items():
+            self._spans[key] = (len(self._buffer), len(self._buffer) + end - start)
+            self._buffer += old[start:end]
+
+
 class Bodies:
     """Markdown bodies of one build, with content links checked and rewritten."""
 
@@ -108,14 +150,26 @@ class Bodies:
         for res in dossier.resolutions.values():
             if res.path:
                 self._add(urls.resolution(res.slug), res.path, res.text, res.text_line)
-        self.html: dict[str, str] = {}
+        # Filled by the renderer: page path -> digest of all its HTML depends on, the HTML by
+        # digest, and the text of its first paragraph.
+        self.keys: dict[str, str] = {}
+        self.html: Texts | dict[str, str] = Texts()
+        self.summaries: dict[str, str] = {}
 
     def _add(self, page: str, path: Path, text: str, line: int) -> None:
         self.pages[path] = page          # paths under the resolved content/ folder
         self.sources[page] = (path, text, line)
 
     def of(self, page: str) -> str:
-        return self.html.get(page, "")
+        key = self.keys.get(page)
+        return self.html[key] if key is not None else ""
+
+    def key(self, page: str) -> str | None:
+        """Stands for the page's body HTML in a page's inputs: equal keys, equal HTML."""
+        return self.keys.get(page)
+
+    def summary(self, page: str) -> str:
+        return self.summaries.get(page, "")
 
     def convert(self, markdown: Markup, page: str, path: Path, text: str, first_line: int,
                 problems: Problems) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 Date = dt.date  # a date, or a datetime (a subclass) with its UTC offset
@@ -87,7 +87,8 @@ class Article:
     title: str
     date: Date
     source: Source
-    body: str
+    # The Markdown: pages show its HTML, known by a digest of this text (Bodies.key).
+    body: str = field(repr=False, compare=False)
     body_line: int
     language: str
     summary: str = ""
@@ -190,3 +191,9 @@ class LinkedClaim:
     about: tuple[str, ...] = ()
     support: tuple[str, ...] = ()                    # distinct publishers reporting the claim
     provisions: tuple[tuple[str, str], ...] = ()     # (resolution slug, provision id)
+
+
+def without_sources(dossier: Dossier) -> Dossier:
+    """The graph with its articles' Markdown text and line numbers left out, for pages."""
+    slim = {a.slug: replace(a, body="", lines={}) for a in dossier.articles}
+    return replace(dossier, articles=[slim[a.slug] for a in dossier.articles], by_slug=slim)

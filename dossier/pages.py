@@ -12,7 +12,7 @@ from functools import partial
 from typing import Callable, NamedTuple
 
 from dossier import model, urls
-from dossier.markup import Bodies, plain_summary
+from dossier.markup import Bodies
 
 
 class PageSpec(NamedTuple):       # a tuple: made 10,000 times per preview save
@@ -47,7 +47,7 @@ def plan(dossier: model.Dossier, view: "View") -> list[PageSpec]:
             (s, lbl, len(v)) for s, (lbl, v) in dossier.tags.items())),
         PageSpec(urls.NOT_FOUND, "404.html", {}, tuple),
         PageSpec(urls.PRINT, "print.html", {}, lambda: everything() + (
-            tuple(view.bodies.of(urls.article(x.slug)) for x in dossier.articles),
+            tuple(view.bodies.key(urls.article(x.slug)) for x in dossier.articles),
             tuple(map(view.claim, dossier.claims)), tuple(dossier.resolutions.values()),
             tuple(dossier.actors.values()))),
     ]
@@ -74,7 +74,7 @@ def plan(dossier: model.Dossier, view: "View") -> list[PageSpec]:
 
 def _article_inputs(dossier, view, article, newer, older) -> tuple:
     a, slug = view.article, article.slug
-    return (article, view.bodies.of(urls.article(slug)),
+    return (article, view.bodies.key(urls.article(slug)),
             tuple(view.actor(s) for s in dossier.article_actors[slug]),
             tuple(view.resolution(s) for s in dossier.article_resolutions[slug]),
             tuple(view.claim(c) for c in dossier.article_claims.get(slug, ())),
@@ -85,7 +85,7 @@ def _article_inputs(dossier, view, article, newer, older) -> tuple:
 def _actor_inputs(dossier, view, actor) -> tuple:
     slug = actor.slug
     by, about = dossier.actor_claims.get(slug, ((), ()))
-    return (actor, view.bodies.of(urls.actor(slug)),
+    return (actor, view.bodies.key(urls.actor(slug)),
             tuple(view.actor(s) + (n,) for s, n in dossier.co_actors.get(slug, ())),
             tuple(map(view.claim, by)), tuple(map(view.claim, about)),
             tuple(view.entry(x) for x in dossier.actor_timeline.get(slug, ())))
@@ -93,7 +93,7 @@ def _actor_inputs(dossier, view, actor) -> tuple:
 
 def _resolution_inputs(dossier, view, resolution) -> tuple:
     slug, e = resolution.slug, view.entry
-    return (resolution, view.bodies.of(urls.resolution(slug)),
+    return (resolution, view.bodies.key(urls.resolution(slug)),
             tuple(view.article(s) for s in dossier.resolution_articles.get(slug, ())),
             tuple((pid, view.claim(x) if isinstance(x, model.LinkedClaim) else e(x))
                   for pid, x in dossier.citations.get(slug, ())),
@@ -125,17 +125,12 @@ class View:
 
     def __init__(self, dossier: model.Dossier, bodies: "Bodies"):
         self.dossier, self.bodies = dossier, bodies
-        self._summaries: dict[str, str] = {}
         # Each view is asked for thousands of times per build (every page that lists it).
         for name in ("article", "actor", "resolution", "entry", "claim"):
             setattr(self, name, _memo(getattr(self, name)))
 
     def summary(self, slug: str) -> str:
-        if slug not in self._summaries:
-            article = self.dossier.by_slug[slug]
-            self._summaries[slug] = article.summary or plain_summary(
-                self.bodies.of(urls.article(slug)))
-        return self._summaries[slug]
+        return self.dossier.by_slug[slug].summary or self.bodies.summary(urls.article(slug))
 
     def article(self, slug: str) -> tuple:
         x = self.dossier.by_slug[slug]

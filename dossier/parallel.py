@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 MIN_ITEMS = 200            # below this, forking costs more than it saves
 CHUNK = 32                 # items per task: small enough to balance uneven pages
+# Chunks a worker runs before a fresh fork replaces it. A worker copies every memory page
+# of the parent it touches (reading an object writes its reference count) and keeps
+# caches (the page fragments and views): renewing it gives that memory back (without it a
+# worker grew by ~250 MB over 10,000 pages), for the price of a fork and of rebuilding those
+# caches every thousand items (~3 % more CPU at 10,000 articles).
+RENEW = 32
 
 _task: tuple[Callable, Sequence] | None = None
 
@@ -22,30 +28,32 @@ def default_jobs() -> int:
 
 
 def run(function: Callable, items: Sequence, jobs: int,
-        progress: Callable[[int, int], None] | None = None) -> list:
-    """[function(item) for item in items], over `jobs` processes when worth it;
-    `progress(done, total)` is called as chunks finish."""
+        progress: Callable[[int, int], None] | None = None) -> Iterator:
+    """function(item) for each item, in order, over `jobs` processes when worth it;
+    `progress(done, total)` is called as chunks finish. Results are yielded as they come, so
+    the caller need not hold them all (10,000 converted bodies are 100 MB)."""
     starts = range(0, len(items), CHUNK)
     if jobs <= 1 or len(items) < MIN_ITEMS or \
             "fork" not in multiprocessing.get_all_start_methods():
         chunks = ([function(x) for x in items[i:i + CHUNK]] for i in starts)
-        return _gather(chunks, len(items), progress)
+        yield from _gather(chunks, len(items), progress)
+        return
     global _task
     _task = (function, items)          # inherited by the forked workers
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return _gather(pool.imap(_run_chunk, starts), len(items), progress)
+        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=RENEW) as pool:
+            yield from _gather(pool.imap(_run_chunk, starts), len(items), progress)
     finally:
         _task = None
 
 
-def _gather(parts, total: int, progress) -> list:
-    results: list = []
+def _gather(parts, total: int, progress) -> Iterator:
+    done = 0
     for part in parts:
-        results += part
+        yield from part
+        done += len(part)
         if progress:
-            progress(len(results), total)
-    return results
+            progress(done, total)
 
 
 def _run_chunk(start: int) -> list:

@@ -1,6 +1,7 @@
 """build(): load -> validate -> link -> render -> write. The one function to read."""
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import time
@@ -13,9 +14,10 @@ from typing import Callable
 from dossier.config import SiteConfig, load_config
 from dossier.link import Linked, link, relink
 from dossier.load import load
-from dossier.model import Dossier
+from dossier.model import Dossier, without_sources
 from dossier.problems import Problem, Problems
 from dossier.outputs import Output
+from dossier.markup import Texts
 from dossier.render import Renderer, code_version
 from dossier.templating import theme_dirs
 from dossier.validate import validate
@@ -47,12 +49,28 @@ class BuildCache:
         key = (config, tuple((p, p.stat().st_mtime_ns) for d in theme_dirs(config)
                              for p in sorted(d.rglob("*")) if p.is_file()))
         if self.renderer is None or key != self.theme_key:
-            bodies = self.renderer.bodies if self.renderer else {
-                key: (html, [Problem(*p) for p in found])
-                for key, (html, found) in self._read("bodies").items()}
-            self.renderer, self.theme_key = Renderer(config), key
-            self.renderer.bodies = bodies
+            old, self.renderer, self.theme_key = self.renderer, Renderer(config), key
+            if old is not None:
+                self.renderer.html, self.renderer.bodies = old.html, old.bodies
+            else:
+                self._read_bodies(self.renderer)
         return self.renderer
+
+    def _read_bodies(self, renderer: Renderer) -> None:
+        """JSON lines, a body each: only one is ever held as a str (see markup.Texts)."""
+        path = self.folder / "bodies.jsonl" if self.folder else None
+        if path is None or not path.is_file():
+            return
+        try:
+            with open(path, encoding="utf-8") as file:
+                if json.loads(next(file, "null")) != {"version": code_version()}:
+                    return
+                for line in file:
+                    key, html, summary, found = json.loads(line)
+                    renderer.html[key] = html
+                    renderer.bodies[key] = (summary, [Problem(*p) for p in found])
+        except (OSError, ValueError, TypeError):       # damaged or written by other code
+            renderer.html, renderer.bodies = Texts(), {}
 
     def front_matter(self) -> dict | None:
         """Parsed front matter of the last run, for a first build (later builds of a long-lived
@@ -93,10 +111,17 @@ class BuildCache:
     def save(self) -> None:
         if self.folder is None or self.renderer is None:
             return
-        if self.renderer.bodies_changed or not (self.folder / "bodies.json").is_file():
-            self._write("bodies", {key: [html, [list(astuple(p)) for p in found]]
-                                   for key, (html, found) in
-                                   sorted(self.renderer.bodies.items())})
+        path = self.folder / "bodies.jsonl"
+        if self.renderer.bodies_changed or not path.is_file():
+            self.folder.mkdir(exist_ok=True)
+            html, temporary = self.renderer.html, path.with_suffix(".tmp")
+            with open(temporary, "w", encoding="utf-8") as file:
+                file.write(json.dumps({"version": code_version()}) + "\n")
+                for key, (summary, found) in sorted(self.renderer.bodies.items()):
+                    file.write(json.dumps([key, html[key], summary,
+                                           [list(astuple(p)) for p in found]],
+                                          ensure_ascii=False) + "\n")
+            temporary.replace(path)
         if self.pages is not None:
             self._write("pages", {"salt": self.pages.salt, "pages": self.pages.current})
 
@@ -164,7 +189,9 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
         dossier = link(articles, actors, resolutions, problems,
                        strict_sources=config.strict_sources)
         found = problems.items[start:]
-    cache.linked = Linked(articles, actors, resolutions, config.strict_sources, dossier, found)
+    if lazy:                             # the preview's next save may reuse this graph
+        cache.linked = Linked(articles, actors, resolutions, config.strict_sources, dossier,
+                              found)
     # The records and the graph live as long as the build: taking them out of the cyclic
     # garbage collector's sight spares it traversing millions of objects again and again
     # (seconds at 10,000 articles) and keeps forked workers from copying the pages it
@@ -176,8 +203,17 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
         return result
     renderer = cache.renderer_for(config)
     try:
-        outputs = renderer.render(dossier, loaded.assets, problems, keep=lazy, jobs=jobs,
+        bodies = renderer.convert(dossier, loaded.assets, problems, keep=lazy, jobs=jobs,
                                   progress=stage("converting"))
+        if not lazy:
+            # One build: once bodies are converted, Markdown text and line numbers are of no
+            # more use (140 MB at 10,000 articles), and every process would hold them.
+            del loaded.records[:], articles, actors, resolutions
+            cache.files.clear()
+            cache.records.clear()
+            dossier = result.dossier = without_sources(dossier)
+            _give_back_memory()
+        outputs = renderer.render(dossier, bodies, loaded.assets, problems, keep=lazy)
     except Exception as exc:            # a theme bug, reported at its template line
         problems.items += template_problems(exc, problems.root)
         return result
@@ -221,6 +257,15 @@ def template_problems(exc: Exception, root: Path) -> list[Problem]:
         problems.error(path, line, f"template error: {type(exc).__name__}: {exc}",
                        "fix the theme's template")
     return problems.items
+
+
+def _give_back_memory() -> None:
+    """Return freed memory to the system now. The C allocator keeps freed blocks for reuse;
+    forked workers would then inherit the idle pages in every process's count."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)      # glibc (Linux); elsewhere, nothing to do
+    except (AttributeError, OSError):
+        pass
 
 
 class _Clock:

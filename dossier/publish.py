@@ -5,6 +5,7 @@ Each is made on demand (see `Output.make`): the preview server skips those nobod
 from __future__ import annotations
 
 import functools
+from functools import partial
 from typing import Callable
 
 from dossier import exports, feeds, model, urls
@@ -15,8 +16,10 @@ from dossier.problems import Problems
 
 
 def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: list[str],
-        problems: Problems) -> list[Output]:
-    """Feeds, sitemap, robots.txt, data exports and the search index."""
+            problems: Problems, keep: bool = False) -> list[Output]:
+    """Feeds, sitemap, robots.txt, data exports and the search index; with `keep` (the
+    preview server) each is kept once made, else made each time it is asked for (a build
+    asks once, and keeping tens of megabytes in the worker that wrote them helps nobody)."""
 
     def body_of(article):
         return view.bodies.of(urls.article(article.slug))
@@ -27,11 +30,12 @@ def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: 
     @functools.cache
     def whole() -> tuple:
         return (tuple(dossier.articles), tuple(dossier.actors.values()),
-                tuple(dossier.resolutions.values()), tuple(view.bodies.html.items()),
+                tuple(dossier.resolutions.values()), tuple(view.bodies.keys.items()),
                 tuple(page_paths))
 
-    def add(path: str, make: Callable[[], bytes]) -> None:
-        out.append(Output(path, f"generated {path}", make=once(make), inputs=whole))
+    def add(path: str, make: Callable[[], bytes], chunks=None) -> None:
+        out.append(Output(path, f"generated {path}", make=once(make) if keep else make,
+                          chunks=None if keep else chunks, inputs=whole))
 
     tables = once(lambda: exports.records(dossier, view.summary))
     for name in ("articles", "actors", "resolutions", "events", "claims"):
@@ -39,7 +43,8 @@ def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: 
         add(f"data/{name}.csv", lambda name=name: exports.as_csv(tables()[name]))
     add("data/timeline.json", lambda: exports.as_json(exports.timelinejs(
         config, dossier, view.summary)))
-    add("search-index.js", lambda: exports.search_index(dossier, body_of, view.summary))
+    index = partial(exports.search_index, dossier, body_of, view.summary)
+    add("search-index.js", lambda: b"".join(index()), chunks=index)
     if not config.base_url:
         problems.note(config.root / "dossier.yaml", 0, "feeds, sitemap.xml and robots.txt "
                       "are skipped: they need absolute URLs",

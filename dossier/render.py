@@ -21,7 +21,7 @@ from markupsafe import Markup as MarkupSafe
 
 from dossier import __version__, feeds, model, parallel, urls
 from dossier.config import SiteConfig
-from dossier.markup import Bodies, Markup
+from dossier.markup import Bodies, Markup, Texts, plain_summary
 from dossier.outputs import MAKING, Output, static_files
 from dossier.pages import PageSpec, View, plan
 from dossier.problems import Problem, Problems
@@ -38,7 +38,9 @@ class Renderer:
         self.strings = Strings(self.dirs, config.language)
         self.env = environment(self.dirs, config, self.strings)
         self.markdown = Markup()
-        # Markdown bodies by content digest (see body_key); saved between runs by BuildCache.
+        # Markdown bodies by content digest (see body_key): their HTML, and the summary and
+        # problems found converting them. Saved between runs by BuildCache.
+        self.html = Texts()
         self.bodies: dict[str, tuple[str, list[Problem]]] = {}
         self.bodies_changed = True
         self._body_keys: dict[str, tuple] = {}          # page -> (text, path, line, where, key)
@@ -63,10 +65,10 @@ class Renderer:
         version = context["asset_versions"].get(path)
         return context["url"](context, path) + (f"?v={version}" if version else "")
 
-    def render(self, dossier: model.Dossier, assets: list[Path], problems: Problems, *,
-               keep: bool = True, jobs: int = 1,
-               progress: Callable[[int, int], None] | None = None) -> list[Output]:
-        """Every page of the site plus the theme's static files and content/'s other files.
+    def render(self, dossier: model.Dossier, bodies: Bodies, assets: list[Path],
+               problems: Problems, *, keep: bool = True) -> list[Output]:
+        """Every page of the site plus the theme's static files and content/'s other files,
+        with the `bodies` that `convert` made.
 
         With keep=True (the preview server) a page is made when first asked for: its inputs
         are computed then, and if they equal those of the last bytes made for it, those bytes
@@ -79,7 +81,6 @@ class Renderer:
             problems.warning(self.config.root / "dossier.yaml", 1,
                              f"no interface strings for language '{self.config.language}': "
                              "English is used", "add theme/i18n/<language>.yaml")
-        bodies = self._render_bodies(dossier, assets, problems, jobs, progress)
         view = View(dossier, bodies)
         site = {"config": self.config, "dossier": dossier, "bodies": bodies, "view": view,
                 "t": self.strings, "asset_versions": self.asset_versions,
@@ -124,7 +125,8 @@ class Renderer:
                     _stream_page, template, site, spec)))
         self._fragments = fragments
         outputs += self.statics
-        outputs += publish(self.config, dossier, view, [s.path for s in specs], problems)
+        outputs += publish(self.config, dossier, view, [s.path for s in specs], problems,
+                           keep)
         content = self.config.content_dir
         outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p)
                     for p in assets]
@@ -148,7 +150,13 @@ class Renderer:
                 made[spec.path] = data
             return data
 
-    def _render_bodies(self, dossier, assets, problems, jobs: int, progress) -> Bodies:
+    def convert(self, dossier: model.Dossier, assets: list[Path], problems: Problems, *,
+                keep: bool = True, jobs: int = 1,
+                progress: Callable[[int, int], None] | None = None) -> Bodies:
+        """Every Markdown body as HTML (over `jobs` processes), but those converted before
+        from the same text for the same layout of files. With keep=False (one build, not the
+        preview server) nothing is remembered for a next build, and the bodies do not keep
+        their Markdown."""
         bodies = Bodies(self.config.content_dir.resolve(), dossier, assets)
         # A body's HTML depends on its text and on where the files it links to are published.
         layout = [f"{p}\t{page}" for p, page in bodies.pages.items()] + list(map(str, assets))
@@ -166,21 +174,29 @@ class Renderer:
             else:
                 keys[page] = body_key(path, text, line, where)
             memo[page] = (text, path, line, where, keys[page])
-        self._body_keys = memo
+        self._body_keys = memo if keep else {}
         missing = [page for page, key in keys.items() if key not in self.bodies]
 
-        def convert(page: str) -> tuple[str, list[Problem]]:
+        def convert(page: str) -> tuple[str, str, list[Problem]]:
             found = Problems(problems.root)
-            return bodies.convert(self.markdown, page, *bodies.sources[page], found), found.items
+            html = bodies.convert(self.markdown, page, *bodies.sources[page], found)
+            return html, plain_summary(html), found.items
 
-        cache = {keys[page]: hit for page, hit in
-                 zip(missing, parallel.run(convert, missing, jobs, progress))}
+        converted = {}
+        for page, (html, summary, found) in zip(missing, parallel.run(convert, missing, jobs,
+                                                                        progress)):
+            self.html[keys[page]] = html
+            converted[keys[page]] = (summary, found)
         for page, key in keys.items():
-            hit = cache[key] = cache.get(key) or self.bodies[key]
-            bodies.html[page] = hit[0]
-            problems.items.extend(hit[1])
-        self.bodies_changed = bool(missing) or cache.keys() != self.bodies.keys()
-        self.bodies = cache
+            summary, found = converted[key] = converted.get(key) or self.bodies[key]
+            bodies.summaries[page] = summary
+            problems.items.extend(found)
+        bodies.keys, bodies.html = keys, self.html
+        if not keep:
+            bodies.sources = {}
+        self.bodies_changed = bool(missing) or converted.keys() != self.bodies.keys()
+        self.bodies = converted
+        self.html.keep(converted)
         return bodies
 
     @property

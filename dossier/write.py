@@ -99,7 +99,7 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
     previous = output_dir if (output_dir / "index.html").is_file() else None
     try:
         put = partial(_put, staging, previous, on_error, pages, {})
-        results = parallel.run(put, outputs, jobs, progress)
+        results = list(parallel.run(put, outputs, jobs, progress))
         failures = [p for r in results if isinstance(r, list) for p in r]
         if failures:
             raise RenderFailed(failures)

@@ -155,14 +155,14 @@ def test_output_inside_content_is_a_config_error(make_dossier):
 def test_markdown_cache_gives_the_same_site_and_follows_edits(make_dossier, tmp_path):
     root = make_dossier({**GOOD, "content/articles/b.md": article(title="B", body="Premier.")})
     assert cli(root, "build").returncode == 0                      # fills the cache
-    assert (root / ".dossier-cache/bodies.json").is_file()
+    assert (root / ".dossier-cache/bodies.jsonl").is_file()
     (root / "content/articles/b.md").write_text(article(title="B", body="Second **texte**."))
     assert cli(root, "build").returncode == 0                      # uses it
     cached = digest(root / "_site")
     assert "<strong>texte</strong>" in (root / "_site/articles/b/index.html").read_text()
     assert cli(root, "build", "--no-cache", "--output", str(tmp_path / "cold")).returncode == 0
     assert digest(tmp_path / "cold") == cached
-    (root / ".dossier-cache/bodies.json").write_text("{not json")   # damaged: ignored
+    (root / ".dossier-cache/bodies.jsonl").write_text("{not json")   # damaged: ignored
     assert cli(root, "build").returncode == 0
     assert digest(root / "_site") == cached
 
