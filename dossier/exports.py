@@ -10,7 +10,7 @@ import html
 import io
 import json
 import re
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from dossier import model, urls
 from dossier.names import fold
@@ -28,65 +28,88 @@ def _source(source: model.Source | None) -> dict | None:
             "retrieved": _date(source.retrieved)}
 
 
-def records(dossier: model.Dossier, summary_of) -> dict[str, list[dict]]:
-    """The dossier as plain tables: articles, actors, resolutions, events, claims."""
+TABLES = ("articles", "actors", "resolutions", "events", "claims")
+
+
+def rows(dossier: model.Dossier, summary_of, table: str) -> Iterator[dict]:
+    """The dossier as plain tables (TABLES), one row at a time."""
     names = {slug: actor.name for slug, actor in dossier.actors.items()}
     symbols = {slug: r.symbol for slug, r in dossier.resolutions.items()}
-    articles = [{
-        "slug": a.slug, "title": a.title, "date": _date(a.date), "language": a.language,
-        "summary": summary_of(a.slug), "source": _source(a.source),
-        "actors": [names[s] for s in dossier.article_actors[a.slug]],
-        "resolutions": [symbols[s] for s in dossier.article_resolutions[a.slug]],
-        "tags": list(a.tags), "url": urls.article(a.slug),
-    } for a in dossier.articles]
-    actors = [{
-        "slug": slug, "name": a.name, "aliases": list(a.aliases), "kind": a.kind or None,
-        "country": a.country or None, "summary": a.summary or None,
-        "articles": len(dossier.actor_articles.get(slug, ())), "url": urls.actor(slug),
-    } for slug, a in dossier.actors.items()]
-    resolutions = [{
-        "slug": slug, "symbol": r.symbol, "body": r.body or None, "adopted": _date(r.adopted),
-        "title": r.title or None, "url": r.url or None, "summary": r.summary or None,
-        "provisions": [{"text": p.text, "deadline": _date(p.deadline)} for p in r.provisions],
-        "articles": len(dossier.resolution_articles.get(slug, ())), "page": urls.resolution(slug),
-    } for slug, r in dossier.resolutions.items()]
-    events = [{
-        "date": e.date.isoformat(), "title": e.title, "text": e.text or None,
-        "actors": [names[s] for s in e.actors], "resolutions": [symbols[s] for s in e.resolutions],
-        "articles": [e.article, *e.also], "reported": _date(e.reported),
-        "sources": list(e.support),
-        "provisions": [f"{symbols[s]}#{p}" for s, p in e.provisions],
-    } for e in dossier.timeline if e.kind == "event"]
-    claims = [{
+    if table == "articles":
+        return ({
+            "slug": a.slug, "title": a.title, "date": _date(a.date), "language": a.language,
+            "summary": summary_of(a.slug), "source": _source(a.source),
+            "actors": [names[s] for s in dossier.article_actors[a.slug]],
+            "resolutions": [symbols[s] for s in dossier.article_resolutions[a.slug]],
+            "tags": list(a.tags), "url": urls.article(a.slug),
+        } for a in dossier.articles)
+    if table == "actors":
+        return ({
+            "slug": slug, "name": a.name, "aliases": list(a.aliases), "kind": a.kind or None,
+            "country": a.country or None, "summary": a.summary or None,
+            "articles": len(dossier.actor_articles.get(slug, ())), "url": urls.actor(slug),
+        } for slug, a in dossier.actors.items())
+    if table == "resolutions":
+        return ({
+            "slug": slug, "symbol": r.symbol, "body": r.body or None,
+            "adopted": _date(r.adopted), "title": r.title or None, "url": r.url or None,
+            "summary": r.summary or None,
+            "provisions": [{"text": p.text, "deadline": _date(p.deadline)}
+                           for p in r.provisions],
+            "articles": len(dossier.resolution_articles.get(slug, ())),
+            "page": urls.resolution(slug),
+        } for slug, r in dossier.resolutions.items())
+    if table == "events":
+        return ({
+            "date": e.date.isoformat(), "title": e.title, "text": e.text or None,
+            "actors": [names[s] for s in e.actors],
+            "resolutions": [symbols[s] for s in e.resolutions],
+            "articles": [e.article, *e.also], "reported": _date(e.reported),
+            "sources": list(e.support),
+            "provisions": [f"{symbols[s]}#{p}" for s, p in e.provisions],
+        } for e in dossier.timeline if e.kind == "event")
+    assert table == "claims", table
+    return ({
         "by": names[c.by], "about": [names[s] for s in c.about], "status": c.claim.status,
         "text": c.claim.text, "date": _date(c.claim.date), "article": c.article,
         "source": _source(c.claim.source or dossier.by_slug[c.article].source),
         "sources": list(c.support),
         "provisions": [f"{symbols[s]}#{p}" for s, p in c.provisions],
-    } for c in dossier.claims]
-    return {"articles": articles, "actors": actors, "resolutions": resolutions,
-            "events": events, "claims": claims}
+    } for c in dossier.claims)
 
 
-def as_json(rows) -> bytes:
-    """One record per line: easy to read and to diff, and written by the C encoder (an
-    indented dump goes through json's pure-Python encoder, ~10x slower)."""
+def as_json(rows) -> Iterator[bytes]:
+    """A list of records, one per line: easy to read and to diff, written by the C encoder
+    (an indented dump goes through json's pure-Python encoder, ~10x slower), in pieces. A
+    mapping is one line."""
     def dump(value) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(rows, list):
-        return ("[\n" + ",\n".join(map(dump, rows)) + "\n]\n").encode()
-    return (dump(rows) + "\n").encode()
+    if isinstance(rows, dict):
+        yield (dump(rows) + "\n").encode()
+        return
+    separator = "[\n"
+    for row in rows:
+        yield (separator + dump(row)).encode()
+        separator = ",\n"
+    if separator == "[\n":             # no rows
+        yield b"[\n"
+    yield b"\n]\n"
 
 
-def as_csv(rows: list[dict]) -> bytes:
-    """One row per record; lists joined with '; ', nested mappings flattened as key.sub."""
-    flat = [_flatten(row) for row in rows]
-    columns = sorted({key for row in flat for key in row})
+def as_csv(rows: Callable[[], Iterable[dict]]) -> Iterator[bytes]:
+    """One row per record; lists joined with '; ', nested mappings flattened as key.sub.
+    `rows` is called twice, to know every column before writing any row."""
+    columns = sorted({key for row in rows() for key in _flatten(row)})
     out = io.StringIO()
     writer = csv.DictWriter(out, columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(flat)
-    return out.getvalue().encode()
+    for row in rows():
+        writer.writerow(_flatten(row))
+        if out.tell() > 1 << 16:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode()
 
 
 def _flatten(row: dict, prefix: str = "") -> dict:

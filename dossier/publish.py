@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from functools import partial
-from typing import Callable
+from typing import Callable, Iterator
 
 from dossier import exports, feeds, model, urls
 from dossier.config import SiteConfig
@@ -37,14 +37,17 @@ def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: 
         out.append(Output(path, f"generated {path}", make=once(make) if keep else make,
                           chunks=None if keep else chunks, inputs=whole))
 
-    tables = once(lambda: exports.records(dossier, view.summary))
-    for name in ("articles", "actors", "resolutions", "events", "claims"):
-        add(f"data/{name}.json", lambda name=name: exports.as_json(tables()[name]))
-        add(f"data/{name}.csv", lambda name=name: exports.as_csv(tables()[name]))
-    add("data/timeline.json", lambda: exports.as_json(exports.timelinejs(
+    def add_streamed(path: str, chunks: Callable[[], Iterator[bytes]]) -> None:
+        add(path, lambda: b"".join(chunks()), chunks=chunks)
+
+    for name in exports.TABLES:
+        rows = partial(exports.rows, dossier, view.summary, name)
+        add_streamed(f"data/{name}.json", lambda rows=rows: exports.as_json(rows()))
+        add_streamed(f"data/{name}.csv", partial(exports.as_csv, rows))
+    add_streamed("data/timeline.json", lambda: exports.as_json(exports.timelinejs(
         config, dossier, view.summary)))
-    index = partial(exports.search_index, dossier, body_of, view.summary)
-    add("search-index.js", lambda: b"".join(index()), chunks=index)
+    add_streamed("search-index.js", partial(exports.search_index, dossier, body_of,
+                                            view.summary))
     if not config.base_url:
         problems.note(config.root / "dossier.yaml", 0, "feeds, sitemap.xml and robots.txt "
                       "are skipped: they need absolute URLs",
