@@ -29,9 +29,11 @@ def default_jobs() -> int:
 
 def run(function: Callable, items: Sequence, jobs: int,
         progress: Callable[[int, int], None] | None = None) -> Iterator:
-    """function(item) for each item, in order, over `jobs` processes when worth it;
-    `progress(done, total)` is called as chunks finish. Results are yielded as they come, so
-    the caller need not hold them all (10,000 converted bodies are 100 MB)."""
+    """function(item) for each item, in order, over `jobs` processes when worth it: this one
+    and `jobs - 1` forked workers (every process holds a copy of what it touches, so the
+    parent works too rather than wait). `progress(done, total)` is called as chunks finish.
+    Results are yielded as they come, so the caller need not hold them all (10,000
+    converted bodies are 100 MB)."""
     starts = range(0, len(items), CHUNK)
     if jobs <= 1 or len(items) < MIN_ITEMS or \
             "fork" not in multiprocessing.get_all_start_methods():
@@ -39,12 +41,39 @@ def run(function: Callable, items: Sequence, jobs: int,
         yield from _gather(chunks, len(items), progress)
         return
     global _task
-    _task = (function, items)          # inherited by the forked workers
+    context = multiprocessing.get_context("fork")
+    claimed = context.Value("i", 0)     # chunks handed out, to workers or to this process
+    _task = (function, items, claimed)  # inherited by the forked workers
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=RENEW) as pool:
-            yield from _gather(pool.imap(_run_chunk, starts), len(items), progress)
+        with context.Pool(jobs - 1, maxtasksperchild=RENEW) as pool:
+            # One task per chunk, but each task takes the next chunk nobody has claimed.
+            finished = pool.imap_unordered(_run_next, starts)
+            yield from _gather(_in_order(finished, len(starts)), len(items), progress)
     finally:
         _task = None
+
+
+def _in_order(finished, count: int) -> Iterator[list]:
+    """Chunk results in order: this process runs unclaimed chunks too, and takes the
+    workers' results whenever it is between two."""
+    ready: dict[int, list] = {}
+    received = 0
+    for index in range(count):
+        while index not in ready:
+            mine = _run_next(None)
+            if mine is not None:
+                ready[mine[0]] = mine[1]
+            while received < count:
+                try:     # wait only when there is nothing left to do here
+                    theirs = finished.next(timeout=None if mine is None else 0)
+                except multiprocessing.TimeoutError:
+                    break
+                received += 1
+                if theirs is not None:
+                    ready[theirs[0]] = theirs[1]
+                if mine is None:
+                    break
+        yield ready.pop(index)
 
 
 def _gather(parts, total: int, progress) -> Iterator:
@@ -56,6 +85,13 @@ def _gather(parts, total: int, progress) -> Iterator:
             progress(done, total)
 
 
-def _run_chunk(start: int) -> list:
-    function, items = _task
-    return [function(item) for item in items[start:start + CHUNK]]
+def _run_next(_) -> tuple[int, list] | None:
+    """Claim the next chunk and run it: (chunk number, results), or None if none is left."""
+    function, items, claimed = _task
+    with claimed.get_lock():
+        index = claimed.value
+        claimed.value += 1
+    start = index * CHUNK
+    if start >= len(items):
+        return None
+    return index, [function(item) for item in items[start:start + CHUNK]]
