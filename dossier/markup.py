@@ -44,11 +44,16 @@ class Markup:
     """One configured Markdown converter, reused for every body of a build."""
 
     def __init__(self):
-        self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+        self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs={
+            **EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], "marker": ""}})
+        # Looking for the [TOC] marker walks the whole tree: only done where it is written.
+        self._md_with_toc = markdown.Markdown(extensions=EXTENSIONS,
+                                              extension_configs=EXTENSION_CONFIGS)
 
     def render(self, text: str, resolve: Resolver) -> str:
         """Markdown text -> sanitised HTML with relative links resolved through `resolve`."""
-        raw = self._md.reset().convert(text)
+        md = self._md_with_toc if "[TOC]" in text else self._md
+        raw = md.reset().convert(text)
 
         def attribute_filter(tag: str, attr: str, value: str):
             if (tag, attr) in (("a", "href"), ("img", "src")):

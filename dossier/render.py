@@ -29,6 +29,11 @@ from dossier.publish import publish
 from dossier.templating import Strings, environment, json_ld, theme_dirs
 
 
+# Pages that grow with the dossier (tens of megabytes at 10,000 articles) are written piece by
+# piece; the others are rendered whole, which costs less than writing 200 pieces a page.
+GROWING = {"print.html", "timeline.html", "actor.html", "resolution.html", "tag.html"}
+
+
 class Renderer:
     """Renders a dossier with one theme and configuration; keeps caches between builds."""
 
@@ -122,11 +127,14 @@ class Renderer:
             else:
                 outputs.append(Output(spec.path, origins[spec.template], make=partial(
                     _render_page, template, site, spec), inputs=spec.inputs, chunks=partial(
-                    _stream_page, template, site, spec)))
+                    _stream_page, template, site, spec) if spec.template in GROWING else None))
         self._fragments = fragments
+        # Files about the whole dossier first: they are the longest to make (seconds each at
+        # 10,000 articles), and a process left making them at the end of a parallel build
+        # would keep the others waiting.
+        outputs[:0] = publish(self.config, dossier, view, [s.path for s in specs], problems,
+                              keep)
         outputs += self.statics
-        outputs += publish(self.config, dossier, view, [s.path for s in specs], problems,
-                           keep)
         content = self.config.content_dir
         outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p)
                     for p in assets]

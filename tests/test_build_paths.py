@@ -72,13 +72,13 @@ def test_cached_builds_follow_every_edit_and_equal_clean_builds(generated, tmp_p
     article = generated / "content/articles/a00007.md"
     original = article.read_text(encoding="utf-8")
     article.write_text(original + "\nUne phrase ajoutée à la fin.\n", encoding="utf-8")
-    theme = generated / "theme/templates/_macros.html"
+    theme = generated / "theme/templates/_article_list.html"
     try:
         build(generated, "--jobs", "2", output=site)
         assert "Une phrase ajoutée" in (site / "articles/a00007/index.html").read_text()
         same_as_clean("edited")
         theme.parent.mkdir(parents=True)
-        packaged = Path(__file__).parents[1] / "theme/templates/_macros.html"
+        packaged = Path(__file__).parents[1] / "theme/templates/_article_list.html"
         theme.write_text(packaged.read_text() + "{# a comment changes no page #}\n")
         retheme = build(generated, "--jobs", "2", output=site)
         assert rendered(retheme) == rendered(first)

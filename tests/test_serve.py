@@ -98,6 +98,19 @@ def test_a_save_rebuilds_and_reloads_once(server):
     assert rendered_after_visiting_every_page(server) == 3
 
 
+def test_a_long_editing_session_keeps_every_body_right(server):
+    """Converted bodies share one buffer, compacted once it mostly holds replaced texts: many
+    saves of one article neither lose nor mix up any body."""
+    path = server.preview.root / "content/articles/b.md"
+    for version in range(4):
+        path.write_text(article(title="Bravo", date="2022-02-01", actors="[Iran, Russie]",
+                                body=f"Version {version}.\n\n" + "Mot répété. " * 2000))
+        wait_until(lambda: f"Version {version}." in get(server, "articles/b/index.html")[1])
+        page = get(server, "articles/b/index.html")[1]
+        assert page.count("Mot répété.") == 2000
+        assert "Premier texte." in get(server, "articles/a/index.html")[1]
+
+
 def test_a_burst_of_saves_gives_one_build_and_one_reload(server):
     before, reloads = server.preview.builds, server.reloads
     root = server.preview.root
