@@ -99,12 +99,11 @@ class Renderer:
             """A partial template whose output depends only on `inputs` and the page's depth:
             rendered once, reused on every page and in later builds."""
             key = (name, inputs, context["page_path"].count("/"))
-            html = fragments.get(key) or previous.get(key)
-            if html is None:
-                html = MarkupSafe(self.env.get_template(name).render(
-                    context.get_all(), **values))
-            fragments[key] = html
-            return html
+            data = fragments.get(key) or previous.get(key)
+            if data is None:     # kept as UTF-8: tens of thousands at 10,000 articles
+                data = self.env.get_template(name).render(context.get_all(), **values).encode()
+            fragments[key] = data
+            return MarkupSafe(data.decode())
 
         site["fragment"] = fragment
         tried: set[str] = set()
