@@ -142,17 +142,19 @@ class Texts:
 class Bodies:
     """Markdown bodies of one build, with content links checked and rewritten."""
 
-    def __init__(self, content: Path, dossier: model.Dossier, assets: list[Path]):
+    def __init__(self, content: Path, articles: list[model.Article],
+                 actors: list[model.Actor], resolutions: list[model.Resolution],
+                 assets: list[Path]):
         self.content = content
         self.assets = set(assets)
         self.pages: dict[Path, str] = {}                      # source file -> page path
         self.sources: dict[str, tuple[Path, str, int]] = {}   # page path -> Markdown
-        for article in dossier.articles:
+        for article in articles:
             self._add(urls.article(article.slug), article.path, article.body, article.body_line)
-        for actor in dossier.actors.values():
+        for actor in actors:
             if actor.path:
                 self._add(urls.actor(actor.slug), actor.path, actor.body, actor.body_line)
-        for res in dossier.resolutions.values():
+        for res in resolutions:
             if res.path:
                 self._add(urls.resolution(res.slug), res.path, res.text, res.text_line)
         # Filled by the renderer: page path -> digest of all its HTML depends on, the HTML by

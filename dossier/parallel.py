@@ -79,10 +79,10 @@ def _in_order(finished, count: int) -> Iterator[list]:
 def _gather(parts, total: int, progress) -> Iterator:
     done = 0
     for part in parts:
-        yield from part
         done += len(part)
-        if progress:
+        if progress:      # before the results: a caller may stop once it has the last one
             progress(done, total)
+        yield from part
 
 
 def _run_next(_) -> tuple[int, list] | None:

@@ -179,6 +179,12 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     articles, actors, resolutions = validate(loaded.records, config.language, problems,
                                              drafts=config.drafts, cache=cache.records)
     clock.lap("validate")
+    renderer = finish_bodies = None
+    if not problems.errors:          # Markdown is converted over the workers during link()
+        renderer = cache.renderer_for(config)
+        finish_bodies = renderer.convert(articles, actors, resolutions, loaded.assets,
+                                         problems, keep=lazy, jobs=jobs,
+                                         progress=stage("converting"))
     relinked = relink(cache.linked, articles, actors, resolutions,
                       config.strict_sources) if cache.linked else None
     if relinked:
@@ -201,10 +207,8 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     result = BuildResult(config, problems, dossier, timings=clock.laps)
     if problems.errors:                  # rendering broken records would only add noise
         return result
-    renderer = cache.renderer_for(config)
     try:
-        bodies = renderer.convert(dossier, loaded.assets, problems, keep=lazy, jobs=jobs,
-                                  progress=stage("converting"))
+        bodies = finish_bodies()
         if not lazy:
             # One build: once bodies are converted, Markdown text and line numbers are of no
             # more use (140 MB at 10,000 articles), and every process would hold them.

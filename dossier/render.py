@@ -157,14 +157,18 @@ class Renderer:
                 made[spec.path] = data
             return data
 
-    def convert(self, dossier: model.Dossier, assets: list[Path], problems: Problems, *,
-                keep: bool = True, jobs: int = 1,
-                progress: Callable[[int, int], None] | None = None) -> Bodies:
-        """Every Markdown body as HTML (over `jobs` processes), but those converted before
-        from the same text for the same layout of files. With keep=False (one build, not the
-        preview server) nothing is remembered for a next build, and the bodies do not keep
-        their Markdown."""
-        bodies = Bodies(self.config.content_dir.resolve(), dossier, assets)
+    def convert(self, articles: list[model.Article], actors: list[model.Actor],
+                resolutions: list[model.Resolution], assets: list[Path], problems: Problems,
+                *, keep: bool = True, jobs: int = 1,
+                progress: Callable[[int, int], None] | None = None) -> Callable[[], Bodies]:
+        """Start converting every Markdown body to HTML, over `jobs` processes, and return
+        the function that finishes and gives the bodies: the caller links the graph
+        meanwhile (the workers need only the records). Bodies converted before from the
+        same text for the same layout of files are reused. With keep=False (one build, not
+        the preview server) nothing is remembered for a next build, and the bodies do not
+        keep their Markdown."""
+        bodies = Bodies(self.config.content_dir.resolve(), articles, actors, resolutions,
+                        assets)
         # A body's HTML depends on its text and on where the files it links to are published.
         layout = [f"{p}\t{page}" for p, page in bodies.pages.items()] + list(map(str, assets))
         if layout != self._layout:
@@ -189,22 +193,40 @@ class Renderer:
             html = bodies.convert(self.markdown, page, *bodies.sources[page], found)
             return html, plain_summary(html), found.items
 
-        converted = {}
-        for page, (html, summary, found) in zip(missing, parallel.run(convert, missing, jobs,
-                                                                        progress)):
+        converted: dict[str, tuple[str, list[Problem]]] = {}
+        results = parallel.run(convert, missing, jobs, progress)
+
+        def take(page: str, result: tuple[str, str, list[Problem]]) -> None:
+            html, summary, found = result
             self.html[keys[page]] = html
             converted[keys[page]] = (summary, found)
-        for page, key in keys.items():
-            summary, found = converted[key] = converted.get(key) or self.bodies[key]
-            bodies.summaries[page] = summary
-            problems.items.extend(found)
-        bodies.keys, bodies.html = keys, self.html
-        if not keep:
-            bodies.sources = {}
-        self.bodies_changed = bool(missing) or converted.keys() != self.bodies.keys()
-        self.bodies = converted
-        self.html.keep(converted)
-        return bodies
+
+        pending, failed = iter(missing), None
+        try:
+            if missing:                 # the first result starts the workers
+                take(next(pending), next(results))
+        except Exception as exc:        # raised where the caller handles failures
+            failed = exc
+
+        def finish() -> Bodies:
+            if failed is not None:
+                raise failed
+            for page, result in zip(pending, results):
+                take(page, result)
+            results.close()             # the workers' pool, once every result is in
+            for page, key in keys.items():
+                summary, found = converted[key] = converted.get(key) or self.bodies[key]
+                bodies.summaries[page] = summary
+                problems.items.extend(found)
+            bodies.keys, bodies.html = keys, self.html
+            if not keep:
+                bodies.sources = {}
+            self.bodies_changed = bool(missing) or converted.keys() != self.bodies.keys()
+            self.bodies = converted
+            self.html.keep(converted)
+            return bodies
+
+        return finish
 
     @property
     def salt(self) -> str:

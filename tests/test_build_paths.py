@@ -96,3 +96,14 @@ def test_long_builds_report_progress_and_end_with_one_summary(generated, tmp_pat
     assert len(summary) == 1
     assert re.match(r"dossier: \d+ pages \(\d+ rendered\), \d+ files \(\d+ changed, \d+ "
                     r"unchanged\) written to .+ in [\d.]+ s; 0 errors, 0 warnings$", summary[0])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_reaches_the_total_when_the_last_result_is_taken(jobs):
+    items = list(range(parallel.MIN_ITEMS + 50))
+    heard = []
+    results = [r for _, r in zip(items, parallel.run(str, items, jobs,
+                                                     lambda *p: heard.append(p)))]
+    assert results == [str(i) for i in items]
+    assert heard[-1] == (len(items), len(items))
+
