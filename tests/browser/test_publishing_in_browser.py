@@ -41,6 +41,23 @@ def test_search_finds_accent_insensitively_from_file_url(page, sample_site):
     assert page.problems == []
 
 
+def test_search_answers_what_was_typed_while_its_index_was_loading(page, sample_site,
+                                                                     serve_under):
+    """The index (megabytes for a large dossier) loads when the box gets focus: a reader
+    typing at once must still get results."""
+    base = serve_under(sample_site, "/")
+    held = []
+    page.route("**/search-index.js", lambda route: held.append(route))   # kept on its way
+    page.goto(base + "timeline/index.html")
+    results = search(page, "DPRK")
+    page.wait_for_timeout(200)
+    assert len(held) == 1 and results.count() == 0
+    held[0].continue_()
+    results.first.wait_for()
+    assert "Corée du Nord" in results.all_inner_texts()
+    assert page.problems == []
+
+
 @pytest.mark.parametrize("sub_path", ["/", "/sub/path/"])
 def test_search_works_when_served(page, sample_site, serve_under, sub_path):
     base = serve_under(sample_site, sub_path)

@@ -8,7 +8,7 @@
   var results = document.getElementById("search-results");
   var root = document.body.getAttribute("data-root") || "";
   var labels = JSON.parse(form.getAttribute("data-labels") || "{}");
-  var loading = false;
+  var loading = false, pending = null;
   form.hidden = false;
 
   function fold(text) {
@@ -16,13 +16,16 @@
       .replace(/[\u2019\u2018]/g, "'");
   }
 
+  // What was typed while the index loads (megabytes for a large dossier) is searched once
+  // it is there: the last request waits, earlier ones are dropped.
   function load(then) {
     if (window.dossierSearch) return then();
+    pending = then;
     if (loading) return;
     loading = true;
     var script = document.createElement("script");
     script.src = form.getAttribute("data-index");
-    script.onload = function () { loading = false; then(); };
+    script.onload = function () { loading = false; pending(); };
     document.head.appendChild(script);
   }
 
