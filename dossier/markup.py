@@ -160,7 +160,7 @@ class Bodies:
         # Filled by the renderer: page path -> digest of all its HTML depends on, the HTML by
         # digest, and the text of its first paragraph.
         self.keys: dict[str, str] = {}
-        self.html: Texts | dict[str, str] = Texts()
+        self.html = Texts()
         self.summaries: dict[str, str] = {}
 
     def _add(self, page: str, path: Path, text: str, line: int) -> None:
