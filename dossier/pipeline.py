@@ -122,6 +122,8 @@ class BuildCache:
                                            [list(astuple(p)) for p in found]],
                                           ensure_ascii=False) + "\n")
             temporary.replace(path)
+            # Written by earlier versions as one JSON document: as large, and never read now.
+            (self.folder / "bodies.json").unlink(missing_ok=True)
         if self.pages is not None:
             self._write("pages", {"salt": self.pages.salt, "pages": self.pages.current})
 

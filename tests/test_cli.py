@@ -153,9 +153,11 @@ def test_output_inside_content_is_a_config_error(make_dossier):
 
 
 def test_markdown_cache_gives_the_same_site_and_follows_edits(make_dossier, tmp_path):
-    root = make_dossier({**GOOD, "content/articles/b.md": article(title="B", body="Premier.")})
+    root = make_dossier({**GOOD, "content/articles/b.md": article(title="B", body="Premier."),
+                         ".dossier-cache/bodies.json": "{}"})     # an earlier version's
     assert cli(root, "build").returncode == 0                      # fills the cache
     assert (root / ".dossier-cache/bodies.jsonl").is_file()
+    assert not (root / ".dossier-cache/bodies.json").exists()
     (root / "content/articles/b.md").write_text(article(title="B", body="Second **texte**."))
     assert cli(root, "build").returncode == 0                      # uses it
     cached = digest(root / "_site")
