@@ -13,7 +13,8 @@ of --runs runs of:
   it makes the kernel walk every page: sampling more often slowed the builds measured);
 - pages/s: HTML pages written per second of the cold build.
 When `hugo` or `pelican` is on PATH, the same articles are built with it (benchmarks/others.py)
-in the same run, cold, and the ratios printed. No pass/fail: numbers to compare.
+in the same run, cold, taking turns with dossier's builds, and the ratios printed. No
+pass/fail: numbers to compare.
 """
 from __future__ import annotations
 
@@ -90,30 +91,40 @@ def dossier_build(root: Path, out: Path, *extra: str) -> tuple[float, float, int
     return seconds, memory, int(re.search(r"(\d+) pages", output)[1])
 
 
-def cold_and_warm(root: Path, out: Path, runs: int) -> dict:
-    cold, warm = [], []
+def interleaved(root: Path, work: Path, runs: int, others: dict) -> dict:
+    """Medians of `runs` rounds, each one dossier cold build, one warm build and one cold
+    build by each other tool (`others`: name -> site folder), one after the other.
+
+    Taking turns makes the ratios fair on a machine whose speed drifts (a shared VM's can
+    change by 2x within minutes): a slow spell slows every tool's run of a round, instead of
+    all of one tool's runs."""
+    from benchmarks.others import hugo_command, pelican_command
+    cold_out, warm_out = work / "site-cold", work / "site-warm"
+    shutil.rmtree(root / ".dossier-cache", ignore_errors=True)
+    shutil.rmtree(warm_out, ignore_errors=True)
+    dossier_build(root, warm_out)                 # fills the cache
+    figures: dict[str, list] = {"cold": [], "warm": [], **{tool: [] for tool in others}}
     for _ in range(runs):
-        shutil.rmtree(out, ignore_errors=True)
-        cold.append(dossier_build(root, out, "--no-cache"))
-    dossier_build(root, out)                      # fills the cache
-    for _ in range(runs):
-        warm.append(dossier_build(root, out))
+        shutil.rmtree(cold_out, ignore_errors=True)
+        figures["cold"].append(dossier_build(root, cold_out, "--no-cache"))
+        figures["warm"].append(dossier_build(root, warm_out))
+        for tool, site in others.items():
+            command = hugo_command(site) if tool == "hugo" else pelican_command(site)
+            shutil.rmtree(_other_output(tool, site), ignore_errors=True)
+            figures[tool].append(timed(command, cwd=site))
+    cold, warm = figures["cold"], figures["warm"]
     return {"cold": statistics.median(c[0] for c in cold),
             "memory": max(c[1] for c in cold + warm),
             "pages": cold[0][2],
-            "warm": statistics.median(w[0] for w in warm)}
+            "warm": statistics.median(w[0] for w in warm),
+            "others": {tool: (statistics.median(r[0] for r in figures[tool]),
+                              max(r[1] for r in figures[tool]),
+                              sum(1 for _ in _other_output(tool, site).rglob("*.html")))
+                       for tool, site in others.items()}}
 
 
-def other_build(tool: str, site: Path, runs: int) -> tuple[float, float, int]:
-    from benchmarks.others import hugo_command, pelican_command
-    command = hugo_command(site) if tool == "hugo" else pelican_command(site)
-    out = site / ("public" if tool == "hugo" else "output")
-    results = []
-    for _ in range(runs):
-        shutil.rmtree(out, ignore_errors=True)
-        results.append(timed(command, cwd=site))
-    pages = sum(1 for _ in out.rglob("*.html"))
-    return (statistics.median(r[0] for r in results), max(r[1] for r in results), pages)
+def _other_output(tool: str, site: Path) -> Path:
+    return site / ("public" if tool == "hugo" else "output")
 
 
 def edit_to_served(root: Path, article: Path, runs: int) -> tuple[float, int]:
@@ -204,19 +215,18 @@ def main() -> None:
             dossiers.append((f"generated {size:,}", root,
                              root / f"content/articles/a{size // 2:05d}.md"))
         for name, root, article in dossiers:
-            built = cold_and_warm(root, work / "site", args.runs)
+            sites = {} if name == "sample" else {
+                tool: make(root, work / tool)
+                for tool, make in (("hugo", hugo_site), ("pelican", pelican_site))
+                if tools[tool]}
+            built = interleaved(root, work, args.runs, sites)
             edit, rendered = edit_to_served(root, article, args.edits)
             print(f"| {name} | {built['pages']:,} | {built['cold']:.2f} s | "
                   f"{built['warm']:.2f} s | {edit * 1000:.0f} ms ({rendered} rendered) | "
                   f"{built['memory']:.0f} MB | {built['pages'] / built['cold']:.0f} |",
                   flush=True)
-            if name == "sample":
-                continue
-            for tool, make in (("hugo", hugo_site), ("pelican", pelican_site)):
-                if tools[tool]:
-                    seconds, memory, pages = other_build(tool, make(root, work / tool),
-                                                         args.runs)
-                    others.append((name, tool, pages, seconds, memory, built))
+            others += [(name, tool, pages, seconds, memory, built)
+                       for tool, (seconds, memory, pages) in built["others"].items()]
     if others:
         print("\n| dossier | tool | pages | cold | memory | dossier cold ÷ tool | "
               "dossier warm ÷ tool |")
