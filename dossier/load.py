@@ -91,6 +91,11 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
                        "run in a dossier folder, pass --root DIR, or create one with 'init'")
         return loaded
     cache = {} if cache is None else cache
+    if changed is not None and parsed is None:
+        patched = _patch(cache, content_dir, changed, problems)
+        if patched is not None:
+            return patched
+    start = len(problems.items)
     wanted: list[tuple[Path, tuple]] = []
     for rel, path, stat in _scan(content_dir, cache, changed):
         if not rel[-1].lower().endswith(".md"):
@@ -121,7 +126,41 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
         problems.items.extend(found)
         if raw is not None:
             loaded.records.append(raw)
+    # What a save that changes only some records' text may patch (see _patch).
+    cache["last"] = (content_dir, loaded, problems.items[start:],
+                     {raw.path: i for i, raw in enumerate(loaded.records)},
+                     {path: key for path, key in wanted})
     return loaded
+
+
+def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problems
+           ) -> Loaded | None:
+    """The last load with the `changed` files read again, when they are records of it that
+    still parse, with the same problems as before (the preview's usual save); None when a
+    full load is needed. Saves going over every file of a large dossier on each save."""
+    last = cache.get("last")
+    if last is None or last[0] != content_dir or not all(path in last[3] for path in changed):
+        return None
+    content_dir, loaded, found, index, keys = last
+    records = list(loaded.records)
+    for path in changed:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        key = (keys[path][0], stat.st_mtime_ns, stat.st_size)
+        if cache[path][0] == key:
+            continue
+        raw, found_here, saved = _read_one(problems.root, {}, False, (path, key))
+        if raw is None or found_here != cache[path][2]:
+            return None
+        cache[path] = (key, raw, found_here, saved)
+        keys[path] = key
+        records[index[path]] = raw
+    patched = Loaded(records, loaded.assets)
+    cache["last"] = (content_dir, patched, found, index, keys)
+    problems.items.extend(found)
+    return patched
 
 
 def _parse_only(known: dict, item: tuple[Path, tuple]) -> tuple[str, list] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from itertools import chain
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
@@ -144,28 +145,42 @@ class Bodies:
 
     def __init__(self, content: Path, articles: list[model.Article],
                  actors: list[model.Actor], resolutions: list[model.Resolution],
-                 assets: list[Path]):
+                 assets: list[Path], last: "Bodies | None" = None):
         self.content = content
-        self.assets = set(assets)
-        self.pages: dict[Path, str] = {}                      # source file -> page path
-        self.sources: dict[str, tuple[Path, str, int]] = {}   # page path -> Markdown
-        for article in articles:
-            self._add(urls.article(article.slug), article.path, article.body, article.body_line)
-        for actor in actors:
-            if actor.path:
-                self._add(urls.actor(actor.slug), actor.path, actor.body, actor.body_line)
-        for res in resolutions:
-            if res.path:
-                self._add(urls.resolution(res.slug), res.path, res.text, res.text_line)
+        self.records = (articles, actors, resolutions, assets)
+        # Pages whose Markdown changed since `last`, when the preview's save changed only
+        # texts: `last`'s maps are then copied and patched instead of made again.
+        self.changed = self._patch(last) if last is not None else None
+        if self.changed is None:
+            self.assets = set(assets)
+            self.pages: dict[Path, str] = {}                      # source file -> page path
+            self.sources: dict[str, tuple[Path, str, int]] = {}   # page path -> Markdown
+            for source in map(_source, chain(articles, actors, resolutions)):
+                if source is not None:
+                    self.pages[source[1]] = source[0]   # paths under the resolved content/
+                    self.sources[source[0]] = source[1:]
         # Filled by the renderer: page path -> digest of all its HTML depends on, the HTML by
         # digest, and the text of its first paragraph.
         self.keys: dict[str, str] = {}
         self.html = Texts()
         self.summaries: dict[str, str] = {}
 
-    def _add(self, page: str, path: Path, text: str, line: int) -> None:
-        self.pages[path] = page          # paths under the resolved content/ folder
-        self.sources[page] = (path, text, line)
+    def _patch(self, last: "Bodies") -> list[str] | None:
+        new, old = self.records, last.records
+        if new[3] != old[3] or any(len(n) != len(o) for n, o in zip(new[:3], old[:3])):
+            return None
+        self.assets, self.pages, self.sources = last.assets, last.pages, dict(last.sources)
+        changed = []
+        for records, before in zip(new[:3], old[:3]):
+            for record, was in zip(records, before):
+                if record is was:
+                    continue
+                source, old_source = _source(record), _source(was)
+                if source is None or old_source is None or source[:2] != old_source[:2]:
+                    return None                       # moved, renamed or made a stub
+                self.sources[source[0]] = source[1:]
+                changed.append(source[0])
+        return changed
 
     def of(self, page: str) -> str:
         key = self.keys.get(page)
@@ -197,6 +212,17 @@ class Bodies:
             return None
 
         return markdown.render(text, resolve)
+
+
+def _source(record) -> tuple[str, Path, str, int] | None:
+    """(page, file, Markdown, first line) of a record's text; None for a stub."""
+    if isinstance(record, model.Article):
+        return urls.article(record.slug), record.path, record.body, record.body_line
+    if record.path is None:
+        return None
+    if isinstance(record, model.Actor):
+        return urls.actor(record.slug), record.path, record.body, record.body_line
+    return urls.resolution(record.slug), record.path, record.text, record.text_line
 
 
 def _line_of(text: str, needle: str) -> int:

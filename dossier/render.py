@@ -48,7 +48,7 @@ class Renderer:
         self.html = Texts()
         self.bodies: dict[str, tuple[str, list[Problem]]] = {}
         self.bodies_changed = True
-        self._body_keys: dict[str, tuple] = {}          # page -> (text, path, line, where, key)
+        self._last_bodies: Bodies | None = None          # the preview's last, to patch
         self._layout: list[str] = []                     # where each file is published,
         self._where = ""                                 # and its digest
         self._last: dict[str, tuple[tuple, bytes]] = {}    # page -> inputs and bytes last made
@@ -167,26 +167,17 @@ class Renderer:
         same text for the same layout of files are reused. With keep=False (one build, not
         the preview server) nothing is remembered for a next build, and the bodies do not
         keep their Markdown."""
+        last = self._last_bodies if keep else None
         bodies = Bodies(self.config.content_dir.resolve(), articles, actors, resolutions,
-                        assets)
-        # A body's HTML depends on its text and on where the files it links to are published.
-        layout = [f"{p}\t{page}" for p, page in bodies.pages.items()] + list(map(str, assets))
-        if layout != self._layout:
-            self._layout = layout
-            self._where = hashlib.sha256("\n".join(sorted(layout)).encode()).hexdigest()
-        where = self._where
-        keys, memo = {}, {}
-        for page, (path, text, line) in bodies.sources.items():
-            # Digesting every text on every preview save costs more than the rest of a save.
-            known = self._body_keys.get(page)
-            if known and known[0] is text and known[1] is path and known[2] == line and \
-                    known[3] == where:
-                keys[page] = known[4]
-            else:
-                keys[page] = body_key(path, text, line, where)
-            memo[page] = (text, path, line, where, keys[page])
-        self._body_keys = memo if keep else {}
-        missing = [page for page, key in keys.items() if key not in self.bodies]
+                        assets, last)
+        if bodies.changed is not None:        # a save that changed texts only
+            keys = dict(last.keys)
+            for page in bodies.changed:
+                keys[page] = body_key(*bodies.sources[page], self._where)
+            missing = [page for page in bodies.changed if keys[page] not in self.bodies]
+        else:
+            keys = self._keys(bodies, last)
+            missing = [page for page, key in keys.items() if key not in self.bodies]
 
         def convert(page: str) -> tuple[str, str, list[Problem]]:
             found = Problems(problems.root)
@@ -214,19 +205,51 @@ class Renderer:
             for page, result in zip(pending, results):
                 take(page, result)
             results.close()             # the workers' pool, once every result is in
-            for page, key in keys.items():
-                summary, found = converted[key] = converted.get(key) or self.bodies[key]
-                bodies.summaries[page] = summary
-                problems.items.extend(found)
+            if bodies.changed is not None:
+                kept = {**self.bodies, **converted}
+                for page in bodies.changed:      # texts these pages no longer have
+                    if last.keys[page] != keys[page]:
+                        kept.pop(last.keys[page], None)
+                bodies.summaries = dict(last.summaries)
+                for page in bodies.changed:
+                    bodies.summaries[page] = kept[keys[page]][0]
+            else:
+                kept = {}
+                for page, key in keys.items():
+                    summary, _ = kept[key] = converted.get(key) or self.bodies[key]
+                    bodies.summaries[page] = summary
+            for key in keys.values():
+                problems.items.extend(kept[key][1])
             bodies.keys, bodies.html = keys, self.html
-            if not keep:
+            if keep:
+                self._last_bodies = bodies
+            else:
                 bodies.sources = {}
-            self.bodies_changed = bool(missing) or converted.keys() != self.bodies.keys()
-            self.bodies = converted
-            self.html.keep(converted)
+            self.bodies_changed = bool(missing) or kept.keys() != self.bodies.keys()
+            self.bodies = kept
+            self.html.keep(kept)
             return bodies
 
         return finish
+
+    def _keys(self, bodies: Bodies, last: Bodies | None) -> dict[str, str]:
+        """body_key of every page; the same as `last`'s for a text that is the same object
+        (digesting every text on every preview save would cost more than the rest of it)."""
+        # A body's HTML depends on its text and on where the files it links to are published.
+        layout = [f"{p}\t{page}" for p, page in bodies.pages.items()] + \
+            list(map(str, bodies.records[3]))
+        if layout != self._layout:
+            self._layout, last = layout, None
+            self._where = hashlib.sha256("\n".join(sorted(layout)).encode()).hexdigest()
+        keys, before = {}, last.sources if last is not None else {}
+        for page, source in bodies.sources.items():
+            known = before.get(page)
+            if known is not None and known[1] is source[1] and known[0] is source[0] and \
+                    known[2] == source[2]:
+                keys[page] = last.keys[page]
+            else:
+                keys[page] = body_key(*source, self._where)
+        return keys
 
     @property
     def salt(self) -> str:
