@@ -165,13 +165,20 @@ def _apply(staging: Path, output_dir: Path, changed: list[str], wanted: set[str]
             shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / path, target)
-    for folder, dirs, files in os.walk(output_dir, topdown=False):
-        here = Path(folder)
+    # With strings, not Path objects: a site has a folder per page (10,000s of them).
+    top, removed = str(output_dir), set()
+    for folder, dirs, files in os.walk(top, topdown=False):
+        prefix = folder[len(top) + 1:].replace(os.sep, "/") + "/" if folder != top else ""
+        kept = False
         for name in files:
-            if (here / name).relative_to(output_dir).as_posix() not in wanted:
-                (here / name).unlink()
-        if here != output_dir and not any(here.iterdir()):
-            here.rmdir()
+            if prefix + name in wanted:
+                kept = True
+            else:
+                os.unlink(os.path.join(folder, name))
+        if folder != top and not kept and \
+                all(os.path.join(folder, d) in removed for d in dirs):
+            os.rmdir(folder)
+            removed.add(folder)
 
 
 def _stat(path: Path) -> tuple[int, int] | None:

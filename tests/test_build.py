@@ -148,6 +148,26 @@ def test_site_theme_overrides_templates_file_by_file(make_dossier, build_site):
     assert "A" in text(site / "articles/a/index.html")
 
 
+def test_compiled_templates_follow_template_edits_and_need_no_writable_cache(
+        make_dossier, build_site, tmp_path, monkeypatch):
+    """Compiled templates are kept in the user's cache folder (XDG_CACHE_HOME) between
+    builds: an edited template is compiled again, and a cache folder that cannot be made
+    only costs time."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = make_dossier({
+        "content/articles/a.md": article(title="A"),
+        "theme/templates/404.html": "{% extends 'base.html' %}{% block main %}First{% endblock %}",
+    })
+    assert "First" in text(build_site(root) / "404.html")
+    assert list((tmp_path / "cache/dossier/templates").iterdir())
+    (root / "theme/templates/404.html").write_text(
+        "{% extends 'base.html' %}{% block main %}Second{% endblock %}")
+    assert "Second" in text(build_site(root) / "404.html")
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    assert "Second" in text(build_site(root) / "404.html")
+
+
 def test_drafts_are_left_out_unless_asked(make_dossier, build_site):
     root = make_dossier({"content/articles/a.md": article(title="Brouillon", draft="true")})
     assert not (build_site(root) / "articles/a").exists()
