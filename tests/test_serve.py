@@ -237,9 +237,12 @@ def test_serve_prints_its_url_and_stops_cleanly_on_ctrl_c(make_dossier):
     import sys
 
     root = make_dossier(FILES)
+    # As from a terminal: a test run started in the background (`pytest &`) ignores Ctrl-C,
+    # and a child would inherit that.
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--port", "0",
                                 "--root", str(root)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = ""
         deadline = time.monotonic() + 30
