@@ -223,8 +223,8 @@ class Renderer:
             bodies.keys, bodies.html = keys, self.html
             if keep:
                 self._last_bodies = bodies
-            else:
-                bodies.sources = {}
+            else:    # the records' Markdown and line maps are freed once converted
+                bodies.sources, bodies.records = {}, ()
             self.bodies_changed = bool(missing) or kept.keys() != self.bodies.keys()
             self.bodies = kept
             self.html.keep(kept)
