@@ -107,9 +107,10 @@ class Texts:
     parent, where a str each would be copied page by page into every worker that touches
     it (touching an object writes its reference count)."""
 
-    def __init__(self):
-        self._buffer = bytearray()
-        self._spans: dict[str, tuple[int, int]] = {}
+    def __init__(self, buffer: bytearray | None = None,
+                 spans: dict[str, tuple[int, int]] | None = None):
+        self._buffer = bytearray() if buffer is None else buffer
+        self._spans: dict[str, tuple[int, int]] = {} if spans is None else spans
 
     def __setitem__(self, key: str, text: str) -> None:
         data = text.encode()
@@ -120,6 +121,11 @@ class Texts:
     def __getitem__(self, key: str) -> str:
         start, end = self._spans[key]
         return self._buffer[start:end].decode()
+
+    def raw(self, key: str) -> memoryview:
+        """The UTF-8 bytes of a text, as they are stored."""
+        start, end = self._spans[key]
+        return memoryview(self._buffer)[start:end]
 
     def __contains__(self, key: object) -> bool:
         return key in self._spans

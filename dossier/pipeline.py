@@ -4,6 +4,8 @@ from __future__ import annotations
 import ctypes
 import gc
 import json
+import os
+import secrets
 import time
 import traceback
 from dataclasses import astuple, dataclass, field
@@ -57,20 +59,32 @@ class BuildCache:
         return self.renderer
 
     def _read_bodies(self, renderer: Renderer) -> None:
-        """JSON lines, a body each: only one is ever held as a str (see markup.Texts)."""
-        path = self.folder / "bodies.jsonl" if self.folder else None
-        if path is None or not path.is_file():
+        """bodies.jsonl: a line per body (key, summary, problems, bytes of HTML);
+        bodies.html: an id line, then every body's HTML one after the other, read in one
+        piece into `renderer.html` (see markup.Texts): no HTML goes through a JSON decoder.
+        The id, in both, tells a pair written together from a write cut short."""
+        if self.folder is None:
             return
         try:
-            with open(path, encoding="utf-8") as file:
-                if json.loads(next(file, "null")) != {"version": code_version()}:
+            with open(self.folder / "bodies.jsonl", encoding="utf-8") as index, \
+                    open(self.folder / "bodies.html", "rb") as html:
+                header = json.loads(next(index, "null"))
+                written = html.readline().rstrip(b"\n").decode()
+                if header != {"version": code_version(), "id": written}:
                     return
-                for line in file:
-                    key, html, summary, found = json.loads(line)
-                    renderer.html[key] = html
-                    renderer.bodies[key] = (summary, [Problem(*p) for p in found])
-        except (OSError, ValueError, TypeError):       # damaged or written by other code
-            renderer.html, renderer.bodies = Texts(), {}
+                # Read into its final buffer: bytes then a copy would hold it twice.
+                buffer = bytearray(os.fstat(html.fileno()).st_size - html.tell())
+                html.readinto(buffer)
+                spans, bodies, start = {}, {}, 0
+                for line in index:
+                    key, summary, found, size = json.loads(line)
+                    spans[key] = (start, start + size)
+                    bodies[key] = (summary, [Problem(*p) for p in found])
+                    start += size
+            if start == len(buffer):
+                renderer.html, renderer.bodies = Texts(buffer, spans), bodies
+        except (OSError, ValueError, TypeError):       # missing, damaged or other code's
+            pass
 
     def front_matter(self) -> dict | None:
         """Parsed front matter of the last run, for a first build (later builds of a long-lived
@@ -111,17 +125,21 @@ class BuildCache:
     def save(self) -> None:
         if self.folder is None or self.renderer is None:
             return
-        path = self.folder / "bodies.jsonl"
-        if self.renderer.bodies_changed or not path.is_file():
+        index, html = self.folder / "bodies.jsonl", self.folder / "bodies.html"
+        if self.renderer.bodies_changed or not index.is_file() or not html.is_file():
             self.folder.mkdir(exist_ok=True)
-            html, temporary = self.renderer.html, path.with_suffix(".tmp")
-            with open(temporary, "w", encoding="utf-8") as file:
-                file.write(json.dumps({"version": code_version()}) + "\n")
+            texts, written = self.renderer.html, secrets.token_hex(16)
+            temporary = {path: path.with_name(path.name + ".tmp") for path in (index, html)}
+            with open(temporary[index], "w", encoding="utf-8") as lines, \
+                    open(temporary[html], "wb") as data:
+                lines.write(json.dumps({"version": code_version(), "id": written}) + "\n")
+                data.write(written.encode() + b"\n")
                 for key, (summary, found) in sorted(self.renderer.bodies.items()):
-                    file.write(json.dumps([key, html[key], summary,
-                                           [list(astuple(p)) for p in found]],
-                                          ensure_ascii=False) + "\n")
-            temporary.replace(path)
+                    size = data.write(texts.raw(key))
+                    lines.write(json.dumps([key, summary, [list(astuple(p)) for p in found],
+                                            size], ensure_ascii=False) + "\n")
+            for path, written_to in temporary.items():
+                written_to.replace(path)
             # Written by earlier versions as one JSON document: as large, and never read now.
             (self.folder / "bodies.json").unlink(missing_ok=True)
         if self.pages is not None:

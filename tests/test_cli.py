@@ -167,6 +167,16 @@ def test_markdown_cache_gives_the_same_site_and_follows_edits(make_dossier, tmp_
     (root / ".dossier-cache/bodies.jsonl").write_text("{not json")   # damaged: ignored
     assert cli(root, "build").returncode == 0
     assert digest(root / "_site") == cached
+    # Converted HTML and its index not written together (a write cut short): not used.
+    (root / "content/articles/b.md").write_text(article(title="B", body="Alpha."))
+    assert cli(root, "build").returncode == 0
+    alpha = (root / ".dossier-cache/bodies.html").read_bytes()
+    (root / "content/articles/b.md").write_text(article(title="B", body="Gamma."))
+    assert cli(root, "build").returncode == 0
+    (root / ".dossier-cache/bodies.html").write_bytes(alpha)      # as long, but Alpha's
+    assert cli(root, "build", "--output", str(tmp_path / "other")).returncode == 0
+    page = (tmp_path / "other/articles/b/index.html").read_text()
+    assert "<p>Gamma.</p>" in page and "Alpha." not in page
 
 
 def test_check_reads_and_writes_no_cache(make_dossier):
