@@ -41,20 +41,41 @@ ATTRIBUTES = {"*": {"class", "id", "lang", "dir", "title"},
 SCHEMES = {"http", "https", "mailto"}
 
 
+# Extensions that change nothing in a text without their syntax, each with a test that is
+# true of every text using it (and of some others). A text is converted by a converter with
+# only the extensions it may use: each costs 3-10 % of every conversion, even unused.
+OPTIONAL = {
+    "tables": lambda text: "|" in text,
+    "footnotes": lambda text: "[^" in text,
+    "fenced_code": lambda text: "```" in text or "~~~" in text,
+    "attr_list": lambda text: "{" in text,
+    "abbr": lambda text: "*[" in text,
+    "def_list": re.compile(r"^[ \t]*:", re.MULTILINE).search,
+    # Looking for the [TOC] marker walks the whole tree: only done where it is written.
+    "[TOC]": lambda text: "[TOC]" in text,
+}
+
+
 class Markup:
-    """One configured Markdown converter, reused for every body of a build."""
+    """Configured Markdown converters, reused for every body of a build."""
 
     def __init__(self):
-        self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs={
-            **EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], "marker": ""}})
-        # Looking for the [TOC] marker walks the whole tree: only done where it is written.
-        self._md_with_toc = markdown.Markdown(extensions=EXTENSIONS,
-                                              extension_configs=EXTENSION_CONFIGS)
+        self._converters: dict[tuple[str, ...], markdown.Markdown] = {}
+
+    def _converter(self, text: str) -> markdown.Markdown:
+        used = tuple(name for name, may_use in OPTIONAL.items() if may_use(text))
+        md = self._converters.get(used)
+        if md is None:
+            extensions = [e for e in EXTENSIONS if e not in OPTIONAL or e in used]
+            configs = {**EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], **(
+                {} if "[TOC]" in used else {"marker": ""})}}
+            md = self._converters[used] = markdown.Markdown(extensions=extensions,
+                                                            extension_configs=configs)
+        return md
 
     def render(self, text: str, resolve: Resolver) -> str:
         """Markdown text -> sanitised HTML with relative links resolved through `resolve`."""
-        md = self._md_with_toc if "[TOC]" in text else self._md
-        raw = md.reset().convert(text)
+        raw = self._converter(text).reset().convert(text)
 
         def attribute_filter(tag: str, attr: str, value: str):
             if (tag, attr) in (("a", "href"), ("img", "src")):

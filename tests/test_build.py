@@ -200,6 +200,32 @@ def test_markdown_extensions_and_highlighting(make_dossier, build_site):
     assert broken_links(site) == []
 
 
+def test_each_text_gets_exactly_the_html_of_every_extension_enabled():
+    """Texts are converted without the extensions whose syntax they lack (faster): any mix
+    of the syntaxes gives the HTML that the converter with every extension gives."""
+    import itertools
+
+    import markdown
+
+    from dossier.markup import EXTENSION_CONFIGS, EXTENSIONS, Markup
+    pieces = ["# Titre\n\nTexte *em* **fort** `code`.", "| a | b |\n|---|---|\n| 1 | 2 |",
+              "Note[^1].\n\n[^1]: La note.", "```python\nprint('x')\n```", "~~~\ncode\n~~~",
+              "Para {: .cls }\n\n## Titre {#ici}", "*[ONU]: Nations unies\n\nL'ONU dit.",
+              "Terme\n:   Définition", "[TOC]\n\n## A\n\n## B", "    code indenté",
+              "1. un\n2. deux\n\n- a\n- b", "Heure : 10:30 | barre"]
+    markup = Markup()
+    everything = {toc: markdown.Markdown(extensions=EXTENSIONS, extension_configs={
+        **EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], "marker": toc}})
+        for toc in ("[TOC]", "")}
+    for count in (1, 2):
+        for mix in itertools.permutations(pieces, count):
+            text = "\n\n".join(mix)
+            expected = everything["[TOC]" if "[TOC]" in text else ""]
+            assert markup._converter(text).reset().convert(text) == \
+                expected.reset().convert(text), text
+    assert len(markup._converters) > 10             # texts did get different converters
+
+
 def test_a_page_works_from_any_depth_with_relative_links_only(make_dossier, build_site):
     site = build_site(crosslinked(make_dossier))
     for page in site.rglob("*.html"):
