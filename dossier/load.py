@@ -127,9 +127,7 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
         if raw is not None:
             loaded.records.append(raw)
     # What a save that changes only some records' text may patch (see _patch).
-    cache["last"] = (content_dir, loaded, problems.items[start:],
-                     {raw.path: i for i, raw in enumerate(loaded.records)},
-                     {path: key for path, key in wanted})
+    cache["last"] = (content_dir, loaded, problems.items[start:], None)
     return loaded
 
 
@@ -139,26 +137,30 @@ def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problem
     still parse, with the same problems as before (the preview's usual save); None when a
     full load is needed. Saves going over every file of a large dossier on each save."""
     last = cache.get("last")
-    if last is None or last[0] != content_dir or not all(path in last[3] for path in changed):
+    if last is None or last[0] != content_dir:
         return None
-    content_dir, loaded, found, index, keys = last
+    content_dir, loaded, found, index = last
+    if index is None:      # made once the preview patches: a one-shot build never needs it
+        index = {raw.path: i for i, raw in enumerate(loaded.records)}
+    if not all(path in index for path in changed):
+        return None
     records = list(loaded.records)
     for path in changed:
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        key = (keys[path][0], stat.st_mtime_ns, stat.st_size)
+        kind = cache[path][0][0]          # (kind, mtime, size), kept by load()
+        key = (kind, stat.st_mtime_ns, stat.st_size)
         if cache[path][0] == key:
             continue
         raw, found_here, saved = _read_one(problems.root, {}, False, (path, key))
         if raw is None or found_here != cache[path][2]:
             return None
         cache[path] = (key, raw, found_here, saved)
-        keys[path] = key
         records[index[path]] = raw
     patched = Loaded(records, loaded.assets)
-    cache["last"] = (content_dir, patched, found, index, keys)
+    cache["last"] = (content_dir, patched, found, index)
     problems.items.extend(found)
     return patched
 

@@ -1,7 +1,11 @@
 """Building tiny dossiers: pages, cross-links, resolution of names, what a reader sees."""
 
+import itertools
 import re
 
+import markdown
+
+from dossier.markup import EXTENSION_CONFIGS, EXTENSIONS, Markup
 from tests.helpers import article
 from tests.sitecheck import broken_links, links, parse, text
 
@@ -203,11 +207,6 @@ def test_markdown_extensions_and_highlighting(make_dossier, build_site):
 def test_each_text_gets_exactly_the_html_of_every_extension_enabled():
     """Texts are converted without the extensions whose syntax they lack (faster): any mix
     of the syntaxes gives the HTML that the converter with every extension gives."""
-    import itertools
-
-    import markdown
-
-    from dossier.markup import EXTENSION_CONFIGS, EXTENSIONS, Markup
     pieces = ["# Titre\n\nTexte *em* **fort** `code`.", "| a | b |\n|---|---|\n| 1 | 2 |",
               "Note[^1].\n\n[^1]: La note.", "```python\nprint('x')\n```", "~~~\ncode\n~~~",
               "Para {: .cls }\n\n## Titre {#ici}", "*[ONU]: Nations unies\n\nL'ONU dit.",
