@@ -224,15 +224,16 @@ class PreviewServer:
 
     def _watch(self) -> None:
         preview = self.preview
-        caught_up = False
         for changed in watch.batches(preview.root, preview.output_dir, preview.theme_dir,
-                                     self._stop_watching, self._watching):
-            if not caught_up:
-                # Saves made between the first build and the watch being in place.
-                caught_up = True
+                                     self._stop_watching):
+            if not self._watching.is_set():
+                # Saves made between the first build and the watch being in place. Caught up
+                # before the server says it is ready: a check made while the first saves it
+                # watches are being written would build them half-written, then again.
                 if watch.snapshot(preview.root, preview.theme_dir) != self._built_from:
                     self._rebuild(None)
-                    continue
+                    changed = set()          # that build saw them
+                self._watching.set()
             if changed:
                 self._rebuild({Path(p) for p in changed})
 

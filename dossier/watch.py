@@ -39,17 +39,14 @@ class DossierFilter(watchfiles.DefaultFilter):
         return False
 
 
-def batches(root: Path, output: Path, theme: Path, stop: threading.Event,
-            watching: threading.Event | None = None) -> Iterator[set]:
+def batches(root: Path, output: Path, theme: Path, stop: threading.Event) -> Iterator[set]:
     """Sets of changed paths, one per burst of saves, until `stop` is set; an empty set now
-    and then when nothing changed. `watching` is set once the watch is in place (changes made
-    before that are the caller's to catch up on)."""
+    and then when nothing changed. The first set comes once the watch is in place: changes
+    made before that are the caller's to catch up on."""
     for changes in watchfiles.watch(root, watch_filter=DossierFilter(root, output, theme),
                                     step=QUIET_MS, debounce=MAX_BATCH_MS, stop_event=stop,
                                     rust_timeout=100, yield_on_timeout=True,
                                     raise_interrupt=False):
-        if watching is not None:
-            watching.set()
         yield {path for _, path in changes}
 
 

@@ -122,6 +122,34 @@ def test_a_burst_of_saves_gives_one_build_and_one_reload(server):
     assert "Burst 11" in get(server, "index.html")[1]
 
 
+def test_a_save_before_the_watch_is_in_place_is_built_before_serving(make_dossier,
+                                                                     monkeypatch):
+    """A file saved after the first build but before the watcher watches is caught up, and
+    the server says it is ready only then (once, not again when the next saves come)."""
+    from dossier import watch
+    root = make_dossier(FILES)
+    real = watch.batches
+
+    def late(*args):
+        (root / "content/articles/a.md").write_text(article(title="Entre-temps"))
+        yield from real(*args)
+
+    def slow_snapshot(*args):               # the catch-up takes a while: ready waits for it
+        time.sleep(0.5)
+        return real_snapshot(*args)
+
+    real_snapshot = watch.snapshot
+    monkeypatch.setattr(watch, "batches", late)
+    monkeypatch.setattr(watch, "snapshot", slow_snapshot)
+    with preview_server(root) as server:
+        assert server.preview.builds == 2               # the first build, then the catch-up
+        assert "Entre-temps" in get(server, "index.html")[1]
+        (root / "content/articles/b.md").write_text(article(title="Ensuite"))
+        wait_for_build(server, 3)
+        assert settle(server, 0.5) == 3
+        assert "Ensuite" in get(server, "index.html")[1]
+
+
 def test_create_delete_and_rename(server):
     root, builds = server.preview.root, server.preview.builds
     (root / "content/articles/new.md").write_text(article(title="Nouveau", date="2023-05-05"))
