@@ -205,9 +205,15 @@ def test_markdown_extensions_and_highlighting(make_dossier, build_site):
 
 
 def test_each_text_gets_exactly_the_html_of_every_extension_enabled():
-    """Texts are converted without the extensions whose syntax they lack (faster): any mix
-    of the syntaxes gives the HTML that the converter with every extension gives."""
-    pieces = ["# Titre\n\nTexte *em* **fort** `code`.", "| a | b |\n|---|---|\n| 1 | 2 |",
+    """Texts are converted without the extensions and inline patterns whose syntax they
+    lack (faster): any mix of the syntaxes gives the HTML that the converter with every
+    extension gives."""
+    pieces = ["# Titre\n\nTexte *em* **fort** `code`.", "_souligné_ __fort__ \\*pas\\* 2 * 3",
+              "[lien](https://example.org) [réf][r] [r]\n\n[r]: https://example.org",
+              "![image](a.png) ![réf][i] ![i]\n\n[i]: b.png", "Image !\x02[alt](a.png)",
+              "<https://example.org> <nom@example.org> <b>gras</b> &amp; &#233; <!-- x -->",
+              "fin  \nligne", "tab\t\nligne", "fin  \r\nligne", "dernière  ",
+              "| a | b |\n|---|---|\n| 1 | 2 |",
               "Note[^1].\n\n[^1]: La note.", "```python\nprint('x')\n```", "~~~\ncode\n~~~",
               "Para {: .cls }\n\n## Titre {#ici}", "*[ONU]: Nations unies\n\nL'ONU dit.",
               "Terme\n:   Définition", "[TOC]\n\n## A\n\n## B", "    code indenté",
