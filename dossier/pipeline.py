@@ -105,9 +105,10 @@ class BuildCache:
         if self.folder is None:
             return None
         saved = self._read("pages")
-        self.pages = PageCache(renderer.salt)
+        self.pages = PageCache(renderer.salt, everything=renderer.everything)
         if saved.get("salt") == self.pages.salt:
             self.pages.previous = saved.get("pages", {})
+            self.pages.previous_whole = saved.get("whole")
         return self.pages
 
     def _read(self, name: str) -> dict:
@@ -143,7 +144,8 @@ class BuildCache:
             # Written by earlier versions as one JSON document: as large, and never read now.
             (self.folder / "bodies.json").unlink(missing_ok=True)
         if self.pages is not None:
-            self._write("pages", {"salt": self.pages.salt, "pages": self.pages.current})
+            self._write("pages", {"salt": self.pages.salt, "whole": self.pages.whole,
+                                  "pages": self.pages.current})
 
     def _write(self, name: str, value) -> None:
         self.folder.mkdir(exist_ok=True)

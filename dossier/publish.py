@@ -4,7 +4,6 @@ Each is made on demand (see `Output.make`): the preview server skips those nobod
 """
 from __future__ import annotations
 
-import functools
 from functools import partial
 from typing import Callable, Iterator
 
@@ -16,22 +15,17 @@ from dossier.problems import Problems
 
 
 def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: list[str],
-            problems: Problems, keep: bool = False) -> list[Output]:
-    """Feeds, sitemap, robots.txt, data exports and the search index; with `keep` (the
-    preview server) each is kept once made, else made each time it is asked for (a build
-    asks once, and keeping tens of megabytes in the worker that wrote them helps nobody)."""
+            problems: Problems, whole: Callable[[], tuple], keep: bool = False
+            ) -> list[Output]:
+    """Feeds, sitemap, robots.txt, data exports and the search index, each with `whole` for
+    inputs (all that any of them can show); with `keep` (the preview server) each is kept
+    once made, else made each time it is asked for (a build asks once, and keeping tens of
+    megabytes in the worker that wrote them helps nobody)."""
 
     def body_of(article):
         return view.bodies.of(urls.article(article.slug))
 
     out: list[Output] = []
-    # Everything link() derives the dossier from, and the converted bodies: what any of
-    # these files can show (the configuration is in the page cache's salt).
-    @functools.cache
-    def whole() -> tuple:
-        return (tuple(dossier.articles), tuple(dossier.actors.values()),
-                tuple(dossier.resolutions.values()), tuple(view.bodies.keys.items()),
-                tuple(page_paths))
 
     def add(path: str, make: Callable[[], bytes], chunks=None) -> None:
         out.append(Output(path, f"generated {path}", make=once(make) if keep else make,

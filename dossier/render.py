@@ -10,6 +10,7 @@ clean one.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
@@ -54,6 +55,7 @@ class Renderer:
         self._last: dict[str, tuple[tuple, bytes]] = {}    # page -> inputs and bytes last made
         self._fragments: dict[tuple, MarkupSafe] = {}
         self.rendered = 0                            # pages rendered and kept, in all
+        self.everything: Callable[[], tuple] = tuple     # the last render's (see render)
         # Content hashes in asset URLs let hosts cache them forever (a change changes the URL).
         self.statics = static_files(self.dirs)
         self.asset_versions = {o.path: hashlib.sha256(o.source.read_bytes()).hexdigest()[:10]
@@ -128,10 +130,20 @@ class Renderer:
                     _render_page, template, site, spec), inputs=spec.inputs, chunks=partial(
                     _stream_page, template, site, spec) if spec.template in GROWING else None))
         self._fragments = fragments
+        page_paths = [s.path for s in specs]
+
+        @functools.cache
+        def everything() -> tuple:
+            """All that any file of the site can show: what link() derives the dossier from,
+            the converted bodies, the pages (configuration and theme: see `salt`)."""
+            return (tuple(dossier.articles), tuple(dossier.actors.values()),
+                    tuple(dossier.resolutions.values()), tuple(bodies.keys.items()),
+                    tuple(page_paths))
+        self.everything = everything
         # Files about the whole dossier first: they are the longest to make (seconds each at
         # 10,000 articles), and a process left making them at the end of a parallel build
         # would keep the others waiting.
-        outputs[:0] = publish(self.config, dossier, view, [s.path for s in specs], problems,
+        outputs[:0] = publish(self.config, dossier, view, page_paths, problems, everything,
                               keep)
         outputs += self.statics
         content = self.config.content_dir

@@ -54,11 +54,18 @@ class RenderFailed(Exception):
 class PageCache:
     """Pages of the previous build by the digest of their inputs (`Output.inputs`, with
     `salt` standing for the theme, configuration and code): a page whose digest did not
-    change and whose file is still the one written then is left as it is, not rendered."""
+    change and whose file is still the one written then is left as it is, not rendered.
+
+    When the digest of `everything` (all that any page can show) is the previous build's,
+    no page's inputs changed: files still as written then are kept without digesting each
+    page's inputs (~1.5 s of a 10,000-article build that changes nothing)."""
 
     salt: str
     previous: dict[str, list] = field(default_factory=dict)   # path -> [digest, size, mtime]
     current: dict[str, list] = field(default_factory=dict)
+    everything: Callable[[], tuple] = tuple
+    previous_whole: str | None = None                         # digests of `everything`
+    whole: str | None = None
 
 
 def make_all(outputs: list[Output], jobs: int, on_error: OnError,
@@ -98,8 +105,24 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
     previous = output_dir if (output_dir / "index.html").is_file() else None
     try:
-        put = partial(_put, staging, previous, on_error, pages, {})
-        results = list(parallel.run(put, outputs, jobs, progress))
+        memo: dict = {}
+        results: list = [None] * len(outputs)
+        if pages is not None:
+            pages.whole = inputs_digest((pages.salt, pages.everything()), memo)
+            if previous is not None and pages.whole == pages.previous_whole:
+                for i, out in enumerate(outputs):    # a stat each: not worth a worker
+                    known = pages.previous.get(out.path) if out.inputs else None
+                    if known and _stat(previous / out.path) == tuple(known[1:]):
+                        results[i] = (REUSED, known)
+        todo = [i for i, result in enumerate(results) if result is None]
+        done = len(outputs) - len(todo)
+        if progress and done:
+            progress(done, len(outputs))
+        put = partial(_put, staging, previous, on_error, pages, memo)
+        for i, result in zip(todo, parallel.run(
+                put, [outputs[i] for i in todo], jobs,
+                progress and (lambda made, _: progress(done + made, len(outputs))))):
+            results[i] = result
         failures = [p for r in results if isinstance(r, list) for p in r]
         if failures:
             raise RenderFailed(failures)

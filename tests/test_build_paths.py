@@ -50,6 +50,15 @@ def test_cached_builds_follow_every_edit_and_equal_clean_builds(generated, tmp_p
     assert rendered(warm) == 0                       # nothing changed: nothing rendered
     same_as_clean("unchanged")
 
+    # Nothing changed in content/, but the output did: what the build did not write is
+    # made again, and what it did not make is removed.
+    (site / "articles/a00011/index.html").write_text("edited by hand")
+    (site / "search-index.js").unlink()
+    (site / "articles/stray.html").write_text("not made by the build")
+    mended = build(generated, "--jobs", "2", output=site)
+    assert rendered(mended) == 1
+    same_as_clean("mended")
+
     # An actor renamed (the old name kept as an alias, so articles still find it): every page
     # naming the actor shows the new name, though no article changed.
     actor = generated / "content/actors/acteur-0003.md"
@@ -67,6 +76,7 @@ def test_cached_builds_follow_every_edit_and_equal_clean_builds(generated, tmp_p
         same_as_clean("renamed")
     finally:
         actor.write_text(original, encoding="utf-8")
+    build(generated, "--jobs", "2", output=site)     # so that the next edit is the only one
 
     # A body edited: its page changes; a theme file edited: every page is rendered again.
     article = generated / "content/articles/a00007.md"
