@@ -15,7 +15,7 @@ import watchfiles
 
 from dossier.config import CONFIG_FILE
 
-QUIET_MS = 50          # a burst ends after this much silence
+QUIET_MS = 30          # a burst ends after this much silence (checked every QUIET_MS)
 MAX_BATCH_MS = 1000    # a never-ending burst is still cut into batches this long
 
 
