@@ -106,10 +106,10 @@ class BuildCache:
         if self.folder is None:
             return None
         saved = self._read("pages")
-        self.pages = PageCache(renderer.salt, everything=renderer.everything)
+        self.pages = PageCache(renderer.salt, site_inputs=renderer.site_inputs)
         if saved.get("salt") == self.pages.salt:
             self.pages.previous = saved.get("pages", {})
-            self.pages.previous_whole = saved.get("whole")
+            self.pages.previous_site_digest = saved.get("site")
         return self.pages
 
     def _read(self, name: str) -> dict:
@@ -145,7 +145,7 @@ class BuildCache:
             # Written by earlier versions as one JSON document: as large, and never read now.
             (self.folder / "bodies.json").unlink(missing_ok=True)
         if self.pages is not None:
-            self._write("pages", {"salt": self.pages.salt, "whole": self.pages.whole,
+            self._write("pages", {"salt": self.pages.salt, "site": self.pages.site_digest,
                                   "pages": self.pages.current})
 
     def _write(self, name: str, value) -> None:

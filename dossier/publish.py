@@ -15,10 +15,10 @@ from dossier.problems import Problems
 
 
 def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: list[str],
-            problems: Problems, whole: Callable[[], tuple], keep: bool = False
+            problems: Problems, site_inputs: Callable[[], tuple], keep: bool = False
             ) -> list[Output]:
-    """Feeds, sitemap, robots.txt, data exports and the search index, each with `whole` for
-    inputs (all that any of them can show); with `keep` (the preview server) each is kept
+    """Feeds, sitemap, robots.txt, data exports and the search index, each with `site_inputs`
+    for inputs (all that any of them can show); with `keep` (the preview server) each is kept
     once made, else made each time it is asked for (a build asks once, and keeping tens of
     megabytes in the worker that wrote them helps nobody)."""
 
@@ -29,7 +29,7 @@ def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: 
 
     def add(path: str, make: Callable[[], bytes], chunks=None) -> None:
         out.append(Output(path, f"generated {path}", make=once(make) if keep else make,
-                          chunks=None if keep else chunks, inputs=whole))
+                          chunks=None if keep else chunks, inputs=site_inputs))
 
     def add_streamed(path: str, chunks: Callable[[], Iterator[bytes]]) -> None:
         add(path, lambda: b"".join(chunks()), chunks=chunks)

@@ -55,7 +55,7 @@ class Renderer:
         self._last: dict[str, tuple[tuple, bytes]] = {}    # page -> inputs and bytes last made
         self._fragments: dict[tuple, MarkupSafe] = {}
         self.rendered = 0                            # pages rendered and kept, in all
-        self.everything: Callable[[], tuple] = tuple     # the last render's (see render)
+        self.site_inputs: Callable[[], tuple] = tuple    # the last render's (see render)
         # Content hashes in asset URLs let hosts cache them forever (a change changes the URL).
         self.statics = static_files(self.dirs)
         self.asset_versions = {o.path: hashlib.sha256(o.source.read_bytes()).hexdigest()[:10]
@@ -133,17 +133,17 @@ class Renderer:
         page_paths = [s.path for s in specs]
 
         @functools.cache
-        def everything() -> tuple:
+        def site_inputs() -> tuple:
             """All that any file of the site can show: what link() derives the dossier from,
             the converted bodies, the pages (configuration and theme: see `salt`)."""
             return (tuple(dossier.articles), tuple(dossier.actors.values()),
                     tuple(dossier.resolutions.values()), tuple(bodies.keys.items()),
                     tuple(page_paths))
-        self.everything = everything
+        self.site_inputs = site_inputs
         # Files about the whole dossier first: they are the longest to make (seconds each at
         # 10,000 articles), and a process left making them at the end of a parallel build
         # would keep the others waiting.
-        outputs[:0] = publish(self.config, dossier, view, page_paths, problems, everything,
+        outputs[:0] = publish(self.config, dossier, view, page_paths, problems, site_inputs,
                               keep)
         outputs += self.statics
         content = self.config.content_dir

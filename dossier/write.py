@@ -56,16 +56,16 @@ class PageCache:
     `salt` standing for the theme, configuration and code): a page whose digest did not
     change and whose file is still the one written then is left as it is, not rendered.
 
-    When the digest of `everything` (all that any page can show) is the previous build's,
+    When the digest of `site_inputs` (all that any page can show) is the previous build's,
     no page's inputs changed: files still as written then are kept without digesting each
     page's inputs (~1.5 s of a 10,000-article build that changes nothing)."""
 
     salt: str
     previous: dict[str, list] = field(default_factory=dict)   # path -> [digest, size, mtime]
     current: dict[str, list] = field(default_factory=dict)
-    everything: Callable[[], tuple] = tuple
-    previous_whole: str | None = None                         # digests of `everything`
-    whole: str | None = None
+    site_inputs: Callable[[], tuple] = tuple
+    previous_site_digest: str | None = None                   # digests of `site_inputs`
+    site_digest: str | None = None
 
 
 def make_all(outputs: list[Output], jobs: int, on_error: OnError,
@@ -108,8 +108,8 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
         memo: dict = {}
         results: list = [None] * len(outputs)
         if pages is not None:
-            pages.whole = inputs_digest((pages.salt, pages.everything()), memo)
-            if previous is not None and pages.whole == pages.previous_whole:
+            pages.site_digest = inputs_digest((pages.salt, pages.site_inputs()), memo)
+            if previous is not None and pages.site_digest == pages.previous_site_digest:
                 for i, out in enumerate(outputs):    # a stat each: not worth a worker
                     known = pages.previous.get(out.path) if out.inputs else None
                     if known and _stat(previous / out.path) == tuple(known[1:]):
