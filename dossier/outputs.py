@@ -24,8 +24,8 @@ class Output:
     make: Callable[[], bytes] | None = field(default=None, compare=False)
     # The same bytes in pieces, for writing a large page without holding it whole.
     chunks: Callable[[], Iterator[bytes]] | None = field(default=None, compare=False)
-    # What a page shows (pages.plan), computed when called; None for files without.
-    inputs: Callable[[], tuple] | None = field(default=None, compare=False)
+    # Made from the dossier through depends' recording views: what it read can be known.
+    recorded: bool = False
 
     def content(self) -> bytes:
         if self.data is not None:

@@ -105,11 +105,7 @@ class BuildCache:
     def page_cache(self, renderer: Renderer) -> PageCache | None:
         if self.folder is None:
             return None
-        saved = self._read("pages")
-        self.pages = PageCache(renderer.salt, site_inputs=renderer.site_inputs)
-        if saved.get("salt") == self.pages.salt:
-            self.pages.previous = saved.get("pages", {})
-            self.pages.previous_site_digest = saved.get("site")
+        self.pages = PageCache.from_saved(renderer.salt, self._read("pages"))
         return self.pages
 
     def _read(self, name: str) -> dict:
@@ -145,8 +141,7 @@ class BuildCache:
             # Written by earlier versions as one JSON document: as large, and never read now.
             (self.folder / "bodies.json").unlink(missing_ok=True)
         if self.pages is not None:
-            self._write("pages", {"salt": self.pages.salt, "site": self.pages.site_digest,
-                                  "pages": self.pages.current})
+            self._write("pages", self.pages.saved(self.renderer.snapshot))
 
     def _write(self, name: str, value) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -257,7 +252,7 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
             pages = cache.page_cache(renderer)
             result.written, result.unchanged, reused = write(
                 outputs, config.output_dir, jobs=jobs, on_error=on_error, pages=pages,
-                progress=stage("writing"))
+                snapshot=renderer.snapshot, progress=stage("writing"))
             result.rendered -= reused
             cache.save()
             clock.lap("write")

@@ -1,6 +1,7 @@
 """Files about the whole dossier: data exports, the search index, feeds, sitemap, robots.txt.
 
-Each is made on demand (see `Output.make`): the preview server skips those nobody asks for.
+Each is planned like a page (`PageSpec`, with a maker's name in place of a template) and made
+from the recording views of the dossier (see depends.py), so what it read is known.
 """
 from __future__ import annotations
 
@@ -9,62 +10,88 @@ from typing import Callable, Iterator
 
 from dossier import exports, feeds, model, urls
 from dossier.config import SiteConfig
-from dossier.outputs import Output, once
-from dossier.pages import View
+from dossier.pages import PageSpec, summary
 from dossier.problems import Problems
 
+Maker = Callable[..., Iterator[bytes]]      # (site, **extra) -> the file, in pieces
 
-def publish(config: SiteConfig, dossier: model.Dossier, view: View, page_paths: list[str],
-            problems: Problems, site_inputs: Callable[[], tuple], keep: bool = False
-            ) -> list[Output]:
-    """Feeds, sitemap, robots.txt, data exports and the search index, each with `site_inputs`
-    for inputs (all that any of them can show); with `keep` (the preview server) each is kept
-    once made, else made each time it is asked for (a build asks once, and keeping tens of
-    megabytes in the worker that wrote them helps nobody)."""
 
-    def body_of(article):
-        return view.bodies.of(urls.article(article.slug))
-
-    out: list[Output] = []
-
-    def add(path: str, make: Callable[[], bytes], chunks=None) -> None:
-        out.append(Output(path, f"generated {path}", make=once(make) if keep else make,
-                          chunks=None if keep else chunks, inputs=site_inputs))
-
-    def add_streamed(path: str, chunks: Callable[[], Iterator[bytes]]) -> None:
-        add(path, lambda: b"".join(chunks()), chunks=chunks)
-
+def plan(config: SiteConfig, dossier: model.Dossier, problems: Problems) -> list[PageSpec]:
+    """Every generated file, longest to make first: a process left making them at the end
+    of a parallel build would keep the others waiting."""
+    specs = [PageSpec("search-index.js", "search", {}),
+             PageSpec("data/timeline.json", "timelinejs", {})]
     for name in exports.TABLES:
-        rows = partial(exports.rows, dossier, view.summary, name)
-        add_streamed(f"data/{name}.json", lambda rows=rows: exports.as_json(rows()))
-        add_streamed(f"data/{name}.csv", partial(exports.as_csv, rows))
-    add_streamed("data/timeline.json", lambda: exports.as_json(exports.timelinejs(
-        config, dossier, view.summary)))
-    add_streamed("search-index.js", partial(exports.search_index, dossier, body_of,
-                                            view.summary))
+        specs += [PageSpec(f"data/{name}.json", "json", {"table": name}),
+                  PageSpec(f"data/{name}.csv", "csv", {"table": name})]
     if not config.base_url:
         problems.note(config.root / "dossier.yaml", 0, "feeds, sitemap.xml and robots.txt "
                       "are skipped: they need absolute URLs",
                       "set base_url in dossier.yaml or pass --base-url")
-        return out
-    def feed(page: str, title: str, slugs) -> None:
-        path = page.replace("index.html", "feed.xml")
-        chosen = [dossier.by_slug[s] for s in slugs][:feeds.TOPIC_FEED_ENTRIES]
-        add(path, lambda: feeds.atom(config, title, page, path, chosen, body_of,
-                                     view.summary))
+        return specs
+    specs.append(PageSpec("feed.xml", "feed", {}))
+    specs += [PageSpec(urls.actor(slug).replace("index.html", "feed.xml"), "actor_feed",
+                       {"slug": slug}) for slug in dossier.actors]
+    specs += [PageSpec(urls.resolution(slug).replace("index.html", "feed.xml"),
+                       "resolution_feed", {"slug": slug}) for slug in dossier.resolutions]
+    specs += [PageSpec("sitemap.xml", "sitemap", {}), PageSpec("robots.txt", "robots", {})]
+    return specs
 
-    add("feed.xml", lambda: feeds.atom(config, config.title, urls.HOME, "feed.xml",
-                                       dossier.articles[:feeds.FEED_ENTRIES], body_of,
-                                       view.summary))
-    for slug, actor in dossier.actors.items():
-        feed(urls.actor(slug), f"{actor.name} — {config.title}",
-             dossier.actor_articles.get(slug, ()))
-    for slug, resolution in dossier.resolutions.items():
-        feed(urls.resolution(slug), f"{resolution.symbol} — {config.title}",
-             dossier.resolution_articles.get(slug, ()))
-    dated = {urls.article(a.slug): a.date for a in dossier.articles}
-    listed = [(path, dated.get(path)) for path in sorted(page_paths)
-              if path != urls.NOT_FOUND]
-    add("sitemap.xml", lambda: feeds.sitemap(config, listed))
-    add("robots.txt", lambda: feeds.robots(config))
-    return out
+
+def _summary_of(site: dict) -> Callable[[str], str]:
+    return partial(summary, site["dossier"], site["bodies"])
+
+
+def _body_of(site: dict) -> Callable[[model.Article], str]:
+    return lambda article: site["bodies"].of(urls.article(article.slug))
+
+
+def _table(site: dict, table: str):
+    return partial(exports.rows, site["dossier"], _summary_of(site), table)
+
+
+def _feed(site: dict, title: str, page: str, slugs) -> Iterator[bytes]:
+    graph, config = site["dossier"], site["config"]
+    chosen = [graph.by_slug[s] for s in list(slugs)[:feeds.TOPIC_FEED_ENTRIES]]
+    yield feeds.atom(config, title, page, page.replace("index.html", "feed.xml"), chosen,
+                     _body_of(site), _summary_of(site))
+
+
+def _actor_feed(site: dict, slug: str) -> Iterator[bytes]:
+    graph = site["dossier"]
+    return _feed(site, f"{graph.actors[slug].name} — {site['config'].title}",
+                 urls.actor(slug), graph.actor_articles.get(slug, ()))
+
+
+def _resolution_feed(site: dict, slug: str) -> Iterator[bytes]:
+    graph = site["dossier"]
+    return _feed(site, f"{graph.resolutions[slug].symbol} — {site['config'].title}",
+                 urls.resolution(slug), graph.resolution_articles.get(slug, ()))
+
+
+def _home_feed(site: dict) -> Iterator[bytes]:
+    config = site["config"]
+    yield feeds.atom(config, config.title, urls.HOME, "feed.xml",
+                     site["dossier"].articles[:feeds.FEED_ENTRIES], _body_of(site),
+                     _summary_of(site))
+
+
+def _sitemap(site: dict) -> Iterator[bytes]:
+    dated = {urls.article(a.slug): a.date for a in site["dossier"].articles}
+    yield feeds.sitemap(site["config"], [(path, dated.get(path)) for path in
+                                         sorted(site["pages"]) if path != urls.NOT_FOUND])
+
+
+MAKERS: dict[str, Maker] = {
+    "search": lambda site: exports.search_index(site["dossier"], _body_of(site),
+                                                _summary_of(site)),
+    "timelinejs": lambda site: exports.as_json(exports.timelinejs(
+        site["config"], site["dossier"], _summary_of(site))),
+    "json": lambda site, table: exports.as_json(_table(site, table)()),
+    "csv": lambda site, table: exports.as_csv(_table(site, table)),
+    "feed": _home_feed,
+    "actor_feed": _actor_feed,
+    "resolution_feed": _resolution_feed,
+    "sitemap": _sitemap,
+    "robots": lambda site: iter([feeds.robots(site["config"])]),
+}

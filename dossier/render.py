@@ -3,30 +3,31 @@
 Templates come from the site's theme/ first, then the packaged default theme, file by file.
 Autoescaping is on and undefined names fail loudly, so a template bug is never a silent blank.
 
-Each page is planned with the exact data it shows (`pages.plan`). A Renderer kept alive
-across builds (the preview server) re-renders only pages whose inputs changed and reuses
-Markdown bodies whose text did not: same inputs, same bytes, so an incremental build equals a
-clean one.
+Each page is planned with its own records (`pages.plan`); what else it shows is recorded
+while it is made (depends.py). A Renderer kept alive across builds (the preview server)
+re-renders only pages for which something they read changed, and reuses Markdown bodies
+whose text did not: same reads, same bytes, so an incremental build equals a clean one.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 from functools import partial
-from importlib.metadata import PackageNotFoundError, version
+import re
+import sys
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 from typing import Callable, Iterator
 
 import jinja2
 from markupsafe import Markup as MarkupSafe
 
-from dossier import __version__, feeds, model, parallel, urls
+from dossier import __version__, depends, feeds, model, parallel, publish, urls
 from dossier.config import SiteConfig
 from dossier.markup import Bodies, Markup, Texts, plain_summary
 from dossier.outputs import MAKING, Output, static_files
-from dossier.pages import PageSpec, View, plan
+from dossier.pages import PageSpec, plan, summary
 from dossier.problems import Problem, Problems
-from dossier.publish import publish
 from dossier.templating import Strings, environment, json_ld, theme_dirs
 
 
@@ -52,10 +53,10 @@ class Renderer:
         self._last_bodies: Bodies | None = None          # the preview's last, to patch
         self._layout: list[str] = []                     # where each file is published,
         self._where = ""                                 # and its digest
-        self._last: dict[str, tuple[tuple, bytes]] = {}    # page -> inputs and bytes last made
-        self._fragments: dict[tuple, MarkupSafe] = {}
+        # page -> what it read ({address: digest}) and the bytes last made
+        self._last: dict[str, tuple[dict, bytes]] = {}
+        self.snapshot: depends.Snapshot | None = None    # the last render's data
         self.rendered = 0                            # pages rendered and kept, in all
-        self.site_inputs: Callable[[], tuple] = tuple    # the last render's (see render)
         # Content hashes in asset URLs let hosts cache them forever (a change changes the URL).
         self.statics = static_files(self.dirs)
         self.asset_versions = {o.path: hashlib.sha256(o.source.read_bytes()).hexdigest()[:10]
@@ -74,98 +75,102 @@ class Renderer:
 
     def render(self, dossier: model.Dossier, bodies: Bodies, assets: list[Path],
                problems: Problems, *, keep: bool = True) -> list[Output]:
-        """Every page of the site plus the theme's static files and content/'s other files,
-        with the `bodies` that `convert` made.
+        """Every file of the site: the pages and generated files (each made when its bytes
+        are asked for, recording what it reads: see depends.py), the theme's static files and
+        content/'s other files.
 
-        With keep=True (the preview server) a page is made when first asked for: its inputs
-        are computed then, and if they equal those of the last bytes made for it, those bytes
-        are served again; otherwise it is rendered (and `rendered` counts it). A new renderer
-        (first build, theme or configuration changed) renders one page of each template at
-        once, so a theme bug fails the build instead of a later visit. With keep=False
-        (`build`, `check`) a page is rendered each time its bytes are asked for, by whichever
-        process writes it, and nothing is kept."""
+        With keep=True (the preview server) a page is made when first asked for; if every
+        address it read when last made still holds the same value, those bytes are served
+        again, otherwise it is rendered (and `rendered` counts it). A new renderer (first
+        build, theme or configuration changed) renders one page of each template at once, so
+        a theme bug fails the build instead of a later visit. With keep=False (`build`,
+        `check`) a page is rendered each time its bytes are asked for, by whichever process
+        writes it, and nothing is kept."""
         if not self.strings.translated:
             problems.warning(self.config.root / "dossier.yaml", 1,
                              f"no interface strings for language '{self.config.language}': "
                              "English is used", "add theme/i18n/<language>.yaml")
-        view = View(dossier, bodies)
-        site = {"config": self.config, "dossier": dossier, "bodies": bodies, "view": view,
+        pages = plan(dossier)
+        page_paths = [spec.path for spec in pages]
+        specs = publish.plan(self.config, dossier, problems) + pages
+        snapshot = self.snapshot = depends.Snapshot(
+            dossier, bodies, page_paths, {s.path: (s.template, s.extra) for s in specs})
+        graph, prose = depends.Graph(dossier), depends.Prose(bodies)
+        site = {"config": self.config, "dossier": graph, "bodies": prose,
+                "pages": depends.PageList(page_paths),
+                "summary": partial(summary, graph, prose),
                 "t": self.strings, "asset_versions": self.asset_versions,
                 "absolute": lambda path: feeds.absolute(self.config, path),
                 "json_ld": json_ld}
-        outputs: list[Output] = []
-        fragments, previous = {}, self._fragments
+        fragments: dict[tuple, tuple[bytes, frozenset]] = {}
 
         @jinja2.pass_context
-        def fragment(context, name: str, inputs: tuple, **values) -> MarkupSafe:
-            """A partial template whose output depends only on `inputs` and the page's depth:
-            rendered once, reused on every page and in later builds."""
-            key = (name, inputs, context["page_path"].count("/"))
-            data = fragments.get(key) or previous.get(key)
-            if data is None:     # kept as UTF-8: tens of thousands at 10,000 articles
-                data = self.env.get_template(name).render(context.get_all(), **values).encode()
-            fragments[key] = data
-            return MarkupSafe(data.decode())
+        def fragment(context, name: str, **values) -> MarkupSafe:
+            """A partial template made once per build for the same values at the same page
+            depth, and reused: it sees the site and `values`, not the page (its links are
+            the same from every page of one depth, see urls.relative)."""
+            page = context["page_path"]
+            depth = -1 if page == urls.NOT_FOUND else page.count("/")
+            key = (name, depth, tuple((k, snapshot.of(v)) for k, v in sorted(values.items())))
+            found = fragments.get(key)
+            if found is None:
+                stand_in = urls.NOT_FOUND if depth < 0 else "_/" * depth + "index.html"
+                with depends.recording() as reads:
+                    text = self.env.get_template(name).render(site, page_path=stand_in,
+                                                              **values)
+                found = fragments[key] = (text.encode(), frozenset(reads))
+            else:
+                depends.note(found[1])
+            return MarkupSafe(found[0].decode())
 
         site["fragment"] = fragment
+        outputs: list[Output] = []
+        producers: dict[str, jinja2.Template | publish.Maker] = {}
         tried: set[str] = set()
         first = not self._last
-        specs = plan(dossier, view)
-        templates: dict[str, jinja2.Template] = {}
         made: dict[str, bytes] = {}      # this build's pages, as they are asked for
-        origins: dict[str, str] = {}
+        self._last = {s.path: self._last[s.path] for s in specs if s.path in self._last}
         for spec in specs:
-            template = templates.get(spec.template)
-            if template is None:            # a syntax error fails the build here
-                template = templates[spec.template] = self.env.get_template(spec.template)
-                origins[spec.template] = f"template {spec.template}"
+            producer = producers.get(spec.template)
+            if producer is None:            # a template's syntax error fails the build here
+                producer = producers[spec.template] = (
+                    self.env.get_template(spec.template) if spec.template.endswith(".html")
+                    else publish.MAKERS[spec.template])
+            origin = (f"template {spec.template}" if spec.template.endswith(".html")
+                      else f"generated {spec.path}")
             if keep:
-                make = partial(self._reuse_or_render, made, spec, template, site)
+                make = partial(self._reuse_or_render, snapshot, made, spec, producer, site)
                 if first and spec.template not in tried:
                     tried.add(spec.template)   # a theme bug shows now, not on a visit
                     make()
-                outputs.append(Output(spec.path, origins[spec.template], None, None, make))
+                outputs.append(Output(spec.path, origin, make=make, recorded=True))
             else:
-                outputs.append(Output(spec.path, origins[spec.template], make=partial(
-                    _render_page, template, site, spec), inputs=spec.inputs, chunks=partial(
-                    _stream_page, template, site, spec) if spec.template in GROWING else None))
-        self._fragments = fragments
-        page_paths = [s.path for s in specs]
-
-        @functools.cache
-        def site_inputs() -> tuple:
-            """All that any file of the site can show: what link() derives the dossier from,
-            the converted bodies, the pages (configuration and theme: see `salt`)."""
-            return (tuple(dossier.articles), tuple(dossier.actors.values()),
-                    tuple(dossier.resolutions.values()), tuple(bodies.keys.items()),
-                    tuple(page_paths))
-        self.site_inputs = site_inputs
-        # Files about the whole dossier first: they are the longest to make (seconds each at
-        # 10,000 articles), and a process left making them at the end of a parallel build
-        # would keep the others waiting.
-        outputs[:0] = publish(self.config, dossier, view, page_paths, problems, site_inputs,
-                              keep)
+                streamed = spec.template in GROWING or not spec.template.endswith(".html")
+                outputs.append(Output(
+                    spec.path, origin, make=partial(_made, producer, site, spec),
+                    chunks=partial(_pieces, producer, site, spec) if streamed else None,
+                    recorded=True))
         outputs += self.statics
         content = self.config.content_dir
         outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p)
                     for p in assets]
         return outputs
 
-    def _reuse_or_render(self, made: dict, spec: PageSpec, template: jinja2.Template,
-                         site: dict) -> bytes:
-        """This build's bytes for the page: those last rendered for it if its inputs did not
-        change, else new ones."""
+    def _reuse_or_render(self, snapshot: depends.Snapshot, made: dict, spec: PageSpec,
+                         producer, site: dict) -> bytes:
+        """This build's bytes for the page: those last made for it if all it read then is
+        unchanged, else new ones."""
         with MAKING:   # a page asked for twice at once is made once
             data = made.get(spec.path)
             if data is None:
-                inputs = spec.inputs()
                 last = self._last.get(spec.path)
-                if last is not None and last[0] == inputs:
+                if last is not None and snapshot.unchanged(last[0]):
                     data = last[1]
                 else:
-                    data = _render_page(template, site, spec)
-                    self._last[spec.path] = (inputs, data)
-                    self.rendered += 1
+                    with depends.recording() as reads:
+                        data = _made(producer, site, spec)
+                    self._last[spec.path] = (snapshot.record(reads), data)
+                    self.rendered += spec.path.endswith(".html")
                 made[spec.path] = data
             return data
 
@@ -275,13 +280,24 @@ class Renderer:
         return digest.hexdigest()
 
 
-def _stream_page(template: jinja2.Template, site: dict, spec: PageSpec) -> Iterator[bytes]:
-    for text in template.generate(site, page_path=spec.path, **spec.extra):
-        yield text.encode()
+def _pieces(producer, site: dict, spec: PageSpec) -> Iterator[bytes]:
+    """The file in pieces, from a template or a maker (publish.MAKERS), recording what it
+    reads (for the page being written, when there is one: see write._put)."""
+    with depends.recording() as reads:
+        reads.add(depends.page_address(spec.path))
+        if isinstance(producer, jinja2.Template):
+            for text in producer.generate(site, page_path=spec.path, **spec.extra):
+                yield text.encode()
+        else:
+            yield from producer(site, **spec.extra)
 
 
-def _render_page(template: jinja2.Template, site: dict, spec: PageSpec) -> bytes:
-    return template.render(site, page_path=spec.path, **spec.extra).encode()
+def _made(producer, site: dict, spec: PageSpec) -> bytes:
+    if isinstance(producer, jinja2.Template):
+        with depends.recording() as reads:
+            reads.add(depends.page_address(spec.path))
+            return producer.render(site, page_path=spec.path, **spec.extra).encode()
+    return b"".join(_pieces(producer, site, spec))
 
 
 def body_key(path: Path, text: str, line: int, where: str) -> str:
@@ -289,12 +305,42 @@ def body_key(path: Path, text: str, line: int, where: str) -> str:
     return hashlib.sha256(f"{path}\0{line}\0{where}\0{text}".encode()).hexdigest()
 
 
+@functools.cache
 def code_version() -> str:
-    """Cached HTML is only valid for the code that made it."""
-    parts = [__version__]
-    for package in ("markdown", "nh3", "pygments", "jinja2", "babel"):
+    """What produced a cached value, besides its input: this package's own source files (a
+    git install or a developer's edit changes them without changing __version__), the
+    Python version and the version of every installed dependency. Any change, and every
+    cache made before it is ignored."""
+    digest = hashlib.sha256(f"{__version__}\0{sys.version}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(f"\0{path.name}\0".encode() + path.read_bytes())
+    for name in _dependencies():
         try:
-            parts.append(version(package))
+            found = version(name)
         except PackageNotFoundError:
-            parts.append("?")
-    return "/".join(parts)
+            found = "?"
+        digest.update(f"\0{name}={found}".encode())
+    return digest.hexdigest()
+
+
+def _dependencies() -> list[str]:
+    """Every distribution dossier requires, with theirs (Markdown's, Jinja2's…), by name."""
+    names, todo = set(), ["dossier"]
+    while todo:
+        try:
+            wanted = requires(todo.pop()) or []
+        except PackageNotFoundError:          # run from a checkout that is not installed
+            wanted = [] if names else list(_DECLARED)
+        for line in wanted:
+            if "extra ==" in line:
+                continue
+            name = re.split(r"[\s<>=!~;\[(]", line, maxsplit=1)[0].lower()
+            if name and name not in names:
+                names.add(name)
+                todo.append(name)
+    return sorted(names)
+
+
+_DECLARED = ("jinja2", "markdown", "pyyaml", "pygments", "livereload", "babel", "nh3",
+             "watchfiles", "markdownify", "beautifulsoup4")

@@ -16,7 +16,7 @@ from typing import Callable
 
 from dossier import parallel
 from dossier.outputs import Output
-from dossier.pages import inputs_digest
+from dossier.depends import Snapshot, recording
 from dossier.problems import Problem, Problems
 
 OnError = Callable[[Exception], "list[Problem]"]   # a failed output -> its problems
@@ -52,20 +52,66 @@ class RenderFailed(Exception):
 
 @dataclass
 class PageCache:
-    """Pages of the previous build by the digest of their inputs (`Output.inputs`, with
-    `salt` standing for the theme, configuration and code): a page whose digest did not
-    change and whose file is still the one written then is left as it is, not rendered.
+    """What each file of the previous build read (see depends.py) and the file written then.
+    A file is left as it is, not even made, when every address it read has the same digest
+    in this build and the file is still the one written then (same size and time)."""
 
-    When the digest of `site_inputs` (all that any page can show) is the previous build's,
-    no page's inputs changed: files still as written then are kept without digesting each
-    page's inputs (~1.5 s of a 10,000-article build that changes nothing)."""
+    salt: str                      # code, settings and theme (Renderer.salt)
+    addresses: list = field(default_factory=list)     # the previous build's, by number
+    digests: list = field(default_factory=list)       # the digest at each, then
+    previous: dict[str, list] = field(default_factory=dict)   # path -> [numbers, size, mtime]
+    current: dict[str, tuple] = field(default_factory=dict)   # path -> (addresses, size, mtime)
 
-    salt: str
-    previous: dict[str, list] = field(default_factory=dict)   # path -> [digest, size, mtime]
-    current: dict[str, list] = field(default_factory=dict)
-    site_inputs: Callable[[], tuple] = tuple
-    previous_site_digest: str | None = None                   # digests of `site_inputs`
-    site_digest: str | None = None
+    def stale(self, snapshot: Snapshot) -> set[int]:
+        """Numbers of the previous build's addresses whose value changed since."""
+        return {i for i, (address, digest) in enumerate(zip(self.addresses, self.digests))
+                if snapshot.digest(address) != digest}
+
+    def kept(self, path: str) -> tuple:
+        """The previous entry of an unchanged file, as this build's."""
+        numbers, size, mtime = self.previous[path]
+        return tuple(self.addresses[i] for i in numbers), size, mtime
+
+    def saved(self, snapshot: Snapshot) -> dict:
+        """This build's entries, for the next (JSON: addresses numbered once)."""
+        numbers: dict = {}
+        pages = {}
+        for path, (reads, size, mtime) in self.current.items():
+            for address in reads:
+                if address not in numbers and _plain(address):
+                    numbers[address] = len(numbers)
+            if all(a in numbers for a in reads):    # else not kept: made again next time
+                pages[path] = [[numbers[a] for a in reads], size, mtime]
+        addresses = list(numbers)
+        return {"salt": self.salt, "addresses": addresses,
+                "digests": [snapshot.digest(a) for a in addresses], "pages": pages}
+
+    @classmethod
+    def from_saved(cls, salt: str, saved: dict) -> "PageCache":
+        """The previous build's entries if made with the same salt; none otherwise, or if
+        damaged (a cache is a hint: the worst a bad one may cost is rendering again)."""
+        cache = cls(salt)
+        try:
+            if saved.get("salt") == salt:
+                addresses = [_tuple(a) for a in saved["addresses"]]
+                digests, pages = list(saved["digests"]), dict(saved["pages"])
+                if len(addresses) == len(digests) and all(
+                        isinstance(n, int) and 0 <= n < len(addresses)
+                        for entry in pages.values() for n in entry[0]):
+                    cache.addresses, cache.digests, cache.previous = addresses, digests, pages
+        except (AttributeError, KeyError, TypeError, IndexError, ValueError):
+            pass
+        return cache
+
+
+def _plain(address: tuple) -> bool:
+    """Made of what JSON gives back as it was (a key of another type is not kept)."""
+    return all(type(part) is str or type(part) is int for part in address)
+
+
+def _tuple(value):
+    """A JSON address back as the hashable tuple it was."""
+    return tuple(map(_tuple, value)) if isinstance(value, list) else value
 
 
 def make_all(outputs: list[Output], jobs: int, on_error: OnError,
@@ -79,11 +125,12 @@ def make_all(outputs: list[Output], jobs: int, on_error: OnError,
 
 def _make_one(on_error: OnError, out: Output) -> list[Problem]:
     try:
-        if out.chunks is not None:
-            for _ in out.chunks():
-                pass
-        else:
-            out.content()
+        with recording():
+            if out.chunks is not None:
+                for _ in out.chunks():
+                    pass
+            else:
+                out.content()
         return []
     except Exception as exc:            # a theme bug: reported at its template line
         return on_error(exc)
@@ -91,9 +138,11 @@ def _make_one(on_error: OnError, out: Output) -> list[Problem]:
 
 def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
           on_error: OnError | None = None, pages: PageCache | None = None,
-          progress: Progress | None = None) -> tuple[int, int, int]:
+          snapshot: Snapshot | None = None, progress: Progress | None = None
+          ) -> tuple[int, int, int]:
     """Make every output, over `jobs` processes, and put the site in `output_dir`. Outputs are
-    made as they are written, so the whole site is never held in memory.
+    made as they are written, so the whole site is never held in memory. With `pages` (and
+    the `snapshot` of this build's data), a file whose reads are unchanged is not made.
 
     New and changed files are first written to a staging folder beside the output; only when
     every output was made are they moved into place (each file replaced atomically) and files
@@ -105,20 +154,19 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
     previous = output_dir if (output_dir / "index.html").is_file() else None
     try:
-        memo: dict = {}
         results: list = [None] * len(outputs)
-        if pages is not None:
-            pages.site_digest = inputs_digest((pages.salt, pages.site_inputs()), memo)
-            if previous is not None and pages.site_digest == pages.previous_site_digest:
-                for i, out in enumerate(outputs):    # a stat each: not worth a worker
-                    known = pages.previous.get(out.path) if out.inputs else None
-                    if known and _stat(previous / out.path) == tuple(known[1:]):
-                        results[i] = (REUSED, known)
+        if pages is not None and previous is not None and pages.previous:
+            stale = pages.stale(snapshot)
+            for i, out in enumerate(outputs):    # a stat each: not worth a worker
+                known = pages.previous.get(out.path) if out.recorded else None
+                if known and stale.isdisjoint(known[0]) and \
+                        _stat(previous / out.path) == tuple(known[1:]):
+                    results[i] = (REUSED, pages.kept(out.path))
         todo = [i for i, result in enumerate(results) if result is None]
         done = len(outputs) - len(todo)
         if progress and done:
             progress(done, len(outputs))
-        put = partial(_put, staging, previous, on_error, pages, memo)
+        put = partial(_put, staging, previous, on_error)
         for i, result in zip(todo, parallel.run(
                 put, [outputs[i] for i in todo], jobs,
                 progress and (lambda made, _: progress(done + made, len(outputs))))):
@@ -136,7 +184,8 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
                        if not unchanged]
             _apply(staging, output_dir, changed, {out.path for out in outputs})
         if pages is not None:
-            pages.current = {out.path: r[1] for out, r in zip(outputs, results) if r[1]}
+            pages.current = {out.path: entry for out, (_, entry) in zip(outputs, results)
+                             if entry is not None}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return (len(outputs), sum(1 for unchanged, _ in results if unchanged),
@@ -144,40 +193,35 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
                 if unchanged == REUSED and out.is_page))
 
 
-def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None,
-         pages: PageCache | None, memo: dict, out: Output):
+def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, out: Output):
     """Make one output; write it to `staging` unless the previous site has the same bytes.
-    -> (unchanged?, page cache entry or None), or a list of problems."""
+    -> (unchanged?, (addresses read, size, mtime) or None), or a list of problems."""
     previous = previous_dir / out.path if previous_dir else None
-    digest = None
-    if pages is not None and out.inputs is not None:
-        digest = inputs_digest((pages.salt, out.path, out.inputs()), memo)
-        known = pages.previous.get(out.path)
-        if previous and known and known[0] == digest and \
-                _stat(previous) == tuple(known[1:]):
-            return REUSED, known
     target = staging / out.path
     try:
-        if out.chunks is not None:      # written as rendered, then compared
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as file:
-                for chunk in out.chunks():
-                    file.write(chunk)
-            if previous and _same_file(previous, target):
-                target.unlink()
-                return True, (digest and [digest, *_stat(previous)])
-        else:
-            data = out.content()
-            if previous and _same(previous, data):
-                return True, (digest and [digest, *_stat(previous)])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        with recording() as reads:
+            if out.chunks is not None:      # written as rendered, then compared
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open(target, "wb") as file:
+                    for chunk in out.chunks():
+                        file.write(chunk)
+                unchanged = bool(previous) and _same_file(previous, target)
+                if unchanged:
+                    target.unlink()
+            else:
+                data = out.content()
+                unchanged = bool(previous) and _same(previous, data)
+                if not unchanged:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data)
     except Exception as exc:
         if on_error is None:
             raise
         return on_error(exc)
-    # Its time once moved into place is this one: rename keeps it.
-    return False, (digest and [digest, *_stat(target)])
+    if not out.recorded:
+        return unchanged, None
+    # Its time once moved into place is the staged file's: rename keeps it.
+    return unchanged, (tuple(reads), *_stat(previous if unchanged else target))
 
 
 def _apply(staging: Path, output_dir: Path, changed: list[str], wanted: set[str]) -> None:

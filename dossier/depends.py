@@ -1,0 +1,232 @@
+"""What each page read while it was made, and whether it would read the same now.
+
+Pages are made from the dossier seen through recording proxies (`Graph`, `Prose`,
+`PageList`): every attribute of the linked graph, every lookup in one of its indexes, every
+body and summary and the list of pages that a template, a filter, pictures.py or the code
+writing a generated file reads is noted as an *address*, a path the next build can look up
+again in its own data. A page is skipped only when every address it read gives the same
+digest in the new build (and the salt: code, settings and theme, is the same). Nothing is
+declared beside the templates: a template that starts showing a field records it the first
+time it reads it (Lektor's `record_dependency`, at the level of the linked graph).
+
+Values are handed out as they are (records, lists of slugs) and digested whole, so reading
+one field of a record depends on all of it: sometimes a page is made again for nothing,
+never is one left stale. Fields a record leaves out of its repr (an article's Markdown) are
+read through an address of their own (`Prose.of`).
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from contextlib import contextmanager
+from typing import Iterator
+
+Address = tuple          # ("dossier", field) | ("dossier", field, key) | ("body", page) | …
+
+_local = threading.local()
+_ABSENT = object()       # the value at an address that names nothing
+
+
+class ReadOutsidePage(RuntimeError):
+    """The graph was read with no page being made: nothing would record what was read."""
+
+
+def _read(address: Address) -> None:
+    reads = getattr(_local, "reads", None)
+    if reads is None:
+        raise ReadOutsidePage(f"{address!r} read outside a page (dossier bug)")
+    reads.add(address)
+
+
+@contextmanager
+def recording() -> Iterator[set]:
+    """Collect the addresses read inside; nested (a fragment inside a page), they count for
+    the outer page too."""
+    outer = getattr(_local, "reads", None)
+    reads = _local.reads = set()
+    try:
+        yield reads
+    finally:
+        _local.reads = outer
+        if outer is not None:
+            outer |= reads
+
+
+def note(reads: set) -> None:
+    """Count `reads` (recorded earlier, say by a fragment made for another page) as read
+    by the page being made now."""
+    current = getattr(_local, "reads", None)
+    if current is not None:
+        current |= reads
+
+
+class Graph:
+    """The linked dossier (model.Dossier) as pages see it: every read is recorded."""
+
+    __slots__ = ("_graph", "_indexes")
+
+    def __init__(self, graph):
+        self._graph, self._indexes = graph, {}
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._graph, name)
+        if isinstance(value, dict):       # looked up by key: record the keys looked up
+            index = self._indexes.get(name)
+            if index is None:
+                index = self._indexes[name] = Index(name, value)
+            return index
+        _read(("dossier", name))
+        return value
+
+
+class Index(Mapping):
+    """One of the graph's dictionaries: a lookup depends on its key's value only; going
+    over the whole (iterating, counting) depends on all of it."""
+
+    __slots__ = ("_name", "_items")
+
+    def __init__(self, name: str, items: dict):
+        self._name, self._items = name, items
+
+    def __getitem__(self, key):
+        _read(("dossier", self._name, key))
+        return self._items[key]
+
+    def get(self, key, default=None):
+        _read(("dossier", self._name, key))
+        return self._items.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        _read(("dossier", self._name, key))
+        return key in self._items
+
+    def _whole(self) -> dict:
+        _read(("dossier", self._name))
+        return self._items
+
+    def __iter__(self):
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+    def keys(self):
+        return self._whole().keys()
+
+    def values(self):
+        return self._whole().values()
+
+    def items(self):
+        return self._whole().items()
+
+
+class Prose:
+    """Converted bodies (markup.Bodies) as pages see them."""
+
+    __slots__ = ("_bodies",)
+
+    def __init__(self, bodies):
+        self._bodies = bodies
+
+    def of(self, page: str) -> str:
+        _read(("body", page))
+        return self._bodies.of(page)
+
+    def summary(self, page: str) -> str:
+        _read(("summary", page))
+        return self._bodies.summary(page)
+
+
+class PageList:
+    """The output paths of every page (for the sitemap)."""
+
+    __slots__ = ("_paths",)
+
+    def __init__(self, paths: list[str]):
+        self._paths = paths
+
+    def __iter__(self):
+        _read(("pages",))
+        return iter(self._paths)
+
+
+def page_address(path: str) -> Address:
+    """What planned the page itself (its template and the records it was planned with)."""
+    return ("page", path)
+
+
+class Snapshot:
+    """The value at every address in one build, digested when first asked for: the same
+    digest in every process and run for the same value (reprs of frozen records, no hash
+    randomisation), memoised by identity (the same records appear in thousands of pages)."""
+
+    def __init__(self, graph, bodies, page_paths: list[str], planned: dict):
+        self.graph, self.bodies, self.page_paths = graph, bodies, page_paths
+        self.planned = planned                    # output path -> (producer, extra)
+        self._digests: dict[Address, str | None] = {}
+        self._memo: dict[int, tuple[object, str]] = {}
+
+    def digest(self, address) -> str | None:
+        found = self._digests.get(address, _ABSENT)
+        if found is _ABSENT:
+            try:
+                found = self._look_up(address)
+            except (TypeError, ValueError, IndexError):      # a damaged address: changed
+                found = None
+            self._digests[address] = found
+        return found
+
+    def _look_up(self, address) -> str | None:
+        kind = address[0]
+        if kind == "dossier" and len(address) in (2, 3):
+            value = getattr(self.graph, address[1], _ABSENT) \
+                if not address[1].startswith("_") else _ABSENT
+            if len(address) == 3:
+                value = value.get(address[2], _ABSENT) if isinstance(value, dict) else _ABSENT
+            return self.of(value)
+        if kind == "body" and len(address) == 2:
+            return self.bodies.key(address[1]) or ""
+        if kind == "summary" and len(address) == 2:
+            return self.of(self.bodies.summary(address[1]))
+        if kind == "pages":
+            return self.of(self.page_paths)
+        if kind == "page" and len(address) == 2:
+            producer, extra = self.planned.get(address[1], (None, {}))
+            return self.of((producer, tuple(sorted(extra.items()))))
+        return None                               # unknown: never equal to what was kept
+
+    def of(self, value) -> str:
+        """Digest of a value."""
+        kind = type(value)
+        if kind is str or kind is int or value is None or kind is bool:
+            return _blake(f"{kind.__name__}:{value}")
+        found = self._memo.get(id(value))
+        if found is not None and found[0] is value:
+            return found[1]
+        if value is _ABSENT:
+            data = "absent"
+        elif kind is list or kind is tuple:
+            data = kind.__name__ + "(" + ",".join(map(self.of, value)) + ")"
+        elif kind is dict:
+            data = "dict(" + ",".join(f"{self.of(k)}:{self.of(v)}"
+                                      for k, v in value.items()) + ")"
+        else:
+            data = repr(value)
+        digest = _blake(data)
+        self._memo[id(value)] = (value, digest)   # keeps `value` alive: its id is not reused
+        return digest
+
+    def unchanged(self, kept: dict) -> bool:
+        """True if every address of `kept` ({address: digest}) still has its digest."""
+        return all(self.digest(address) == digest for address, digest in kept.items())
+
+    def record(self, reads) -> dict:
+        """{address: digest} of what a page read."""
+        return {address: self.digest(address) for address in reads}
+
+
+def _blake(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
