@@ -105,7 +105,11 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
         else:
             problems.warning(path, 1, "Markdown file outside articles/, actors/ or "
                              "resolutions/ is not built", "move it into one of those folders")
-    stale = [(path, key) for path, key in wanted if cache.get(path, (None,))[0] != key]
+    # A file the watcher saw change is read again even if its size and time are the same
+    # (two saves within one tick of the file system's clock).
+    seen = changed or ()
+    stale = [(path, key) for path, key in wanted
+             if cache.get(path, (None,))[0] != key or path in seen]
     known = {} if parsed is None else parsed
     # Digests are worth computing only when front matter is looked up or kept by digest.
     read_one = partial(_read_one, problems.root, known, parsed is not None)
@@ -152,8 +156,8 @@ def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problem
             return None
         kind = cache[path][0][0]          # (kind, mtime, size), kept by load()
         key = (kind, stat.st_mtime_ns, stat.st_size)
-        if cache[path][0] == key:
-            continue
+        # Read even when its size and time are the same: two saves within one tick of the
+        # file system's clock can give both, and the watcher saw it change.
         raw, found_here, saved = _read_one(problems.root, {}, False, (path, key))
         if raw is None or found_here != cache[path][2]:
             return None
