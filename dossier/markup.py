@@ -214,6 +214,7 @@ class Bodies:
         # Filled by the renderer: page path -> digest of all its HTML depends on, the HTML by
         # digest, and the text of its first paragraph.
         self.keys: dict[str, str] = {}
+        self.texts: dict[str, str] = {}                 # page path -> digest of its text
         self.html = Texts()
         self.summaries: dict[str, str] = {}
 
@@ -245,25 +246,38 @@ class Bodies:
     def summary(self, page: str) -> str:
         return self.summaries.get(page, "")
 
+    def locate(self, page: str, path: Path, target: str, tag: str) -> str | None:
+        """The URL of a link to `target` (as written in the file at `path`) from `page`;
+        "remote" for an image on another host; None if it points nowhere."""
+        if target.startswith(("http://", "https://")):
+            return "remote"
+        file = Path(os.path.normpath(path.parent / unquote(target)))
+        if file in self.pages:
+            return urls.relative(page, self.pages[file])
+        if file in self.assets:
+            return urls.relative(page, file.relative_to(self.content).as_posix())
+        return None
+
     def convert(self, markdown: Markup, page: str, path: Path, text: str, first_line: int,
-                problems: Problems) -> str:
+                problems: Problems) -> tuple[str, tuple]:
+        """-> (HTML, the links it resolved: (target, tag) in order)."""
+        links = []
+
         def resolve(target: str, tag: str):
+            links.append((target, tag))
+            found = self.locate(page, path, target, tag)
             line = first_line + _line_of(text, target)
-            if target.startswith(("http://", "https://")):
+            if found == "remote":
                 problems.warning(path, line, f"remote image {target} is not shown: pages "
                                  "load nothing from other hosts",
                                  "save the image beside the article and link the copy")
                 return None
-            file = Path(os.path.normpath(path.parent / unquote(target)))
-            if file in self.pages:
-                return urls.relative(page, self.pages[file])
-            if file in self.assets:
-                return urls.relative(page, file.relative_to(self.content).as_posix())
-            problems.error(path, line, f"link to '{target}' points nowhere",
-                           "link to an existing file in content/, relative to this file")
-            return None
+            if found is None:
+                problems.error(path, line, f"link to '{target}' points nowhere",
+                               "link to an existing file in content/, relative to this file")
+            return found
 
-        return markdown.render(text, resolve)
+        return markdown.render(text, resolve), tuple(links)
 
 
 def _source(record) -> tuple[str, Path, str, int] | None:

@@ -55,6 +55,7 @@ class BuildCache:
             old, self.renderer, self.theme_key = self.renderer, Renderer(config), key
             if old is not None:
                 self.renderer.html, self.renderer.bodies = old.html, old.bodies
+                self.renderer.links = old.links
             else:
                 self._read_bodies(self.renderer)
         return self.renderer
@@ -84,6 +85,10 @@ class BuildCache:
                     start += size
             if start == len(buffer):
                 renderer.html, renderer.bodies = Texts(buffer, spans), bodies
+                # What each text links to (see Renderer._body_key): a pure function of the
+                # text key, so any entry read back is right for this code.
+                renderer.links = {text: tuple(map(tuple, links))
+                                  for text, links in self._read("links").items()}
         except (OSError, ValueError, TypeError):       # missing, damaged or other code's
             pass
 
@@ -138,6 +143,7 @@ class BuildCache:
                                             size], ensure_ascii=False) + "\n")
             for path, written_to in temporary.items():
                 written_to.replace(path)
+            self._write("links", self.renderer.links)
             # Written by earlier versions as one JSON document: as large, and never read now.
             (self.folder / "bodies.json").unlink(missing_ok=True)
         if self.pages is not None:

@@ -51,8 +51,9 @@ class Renderer:
         self.bodies: dict[str, tuple[str, list[Problem]]] = {}
         self.bodies_changed = True
         self._last_bodies: Bodies | None = None          # the preview's last, to patch
-        self._layout: list[str] = []                     # where each file is published,
-        self._where = ""                                 # and its digest
+        self._layout: list[str] = []                     # where each file is published
+        # Text key -> the links its HTML resolved: (target as written, tag), in order.
+        self.links: dict[str, tuple] = {}
         # page -> what it read ({address: digest}) and the bytes last made
         self._last: dict[str, tuple[dict, bytes]] = {}
         self.snapshot: depends.Snapshot | None = None    # the last render's data
@@ -188,26 +189,29 @@ class Renderer:
         bodies = Bodies(self.config.content_dir.resolve(), articles, actors, resolutions,
                         assets, last)
         if bodies.changed is not None:        # a save that changed texts only
-            keys = dict(last.keys)
+            keys, texts = dict(last.keys), dict(last.texts)
             for page in bodies.changed:
-                keys[page] = body_key(*bodies.sources[page], self._where)
+                texts[page] = text_key(page, *bodies.sources[page])
+                keys[page] = self._body_key(bodies, page, texts[page])
             missing = [page for page in bodies.changed if keys[page] not in self.bodies]
         else:
-            keys = self._keys(bodies, last)
+            keys, texts = self._keys(bodies, last)
             missing = [page for page, key in keys.items() if key not in self.bodies]
 
-        def convert(page: str) -> tuple[str, str, list[Problem]]:
+        def convert(page: str) -> tuple[str, str, list[Problem], tuple]:
             found = Problems(problems.root)
-            html = bodies.convert(self.markdown, page, *bodies.sources[page], found)
-            return html, plain_summary(html), found.items
+            html, links = bodies.convert(self.markdown, page, *bodies.sources[page], found)
+            return html, plain_summary(html), found.items, links
 
         converted: dict[str, tuple[str, list[Problem]]] = {}
         results = parallel.run(convert, missing, jobs, progress)
 
-        def take(page: str, result: tuple[str, str, list[Problem]]) -> None:
-            html, summary, found = result
-            self.html[keys[page]] = html
-            converted[keys[page]] = (summary, found)
+        def take(page: str, result: tuple[str, str, list[Problem], tuple]) -> None:
+            html, summary, found, links = result
+            self.links[texts[page]] = links
+            key = keys[page] = self._body_key(bodies, page, texts[page])
+            self.html[key] = html
+            converted[key] = (summary, found)
 
         pending, failed = iter(missing), None
         try:
@@ -237,7 +241,7 @@ class Renderer:
                     bodies.summaries[page] = summary
             for key in keys.values():
                 problems.items.extend(kept[key][1])
-            bodies.keys, bodies.html = keys, self.html
+            bodies.keys, bodies.texts, bodies.html = keys, texts, self.html
             if keep:
                 self._last_bodies = bodies
             else:    # the records' Markdown and line maps are freed once converted
@@ -245,28 +249,41 @@ class Renderer:
             self.bodies_changed = bool(missing) or kept.keys() != self.bodies.keys()
             self.bodies = kept
             self.html.keep(kept)
+            self.links = {texts[page]: self.links[texts[page]] for page in keys}
             return bodies
 
         return finish
 
-    def _keys(self, bodies: Bodies, last: Bodies | None) -> dict[str, str]:
-        """body_key of every page; the same as `last`'s for a text that is the same object
-        (digesting every text on every preview save would cost more than the rest of it)."""
-        # A body's HTML depends on its text and on where the files it links to are published.
+    def _keys(self, bodies: Bodies, last: Bodies | None) -> tuple[dict, dict]:
+        """(body key, text key) of every page; the same as `last`'s for a text that is the
+        same object while no file moved (digesting every text on every preview save would
+        cost more than the rest of it). A body key is None until its text was converted
+        once: what it links to is known from converting it."""
         layout = [f"{p}\t{page}" for p, page in bodies.pages.items()] + \
             list(map(str, bodies.records[3]))
         if layout != self._layout:
             self._layout, last = layout, None
-            self._where = hashlib.sha256("\n".join(sorted(layout)).encode()).hexdigest()
-        keys, before = {}, last.sources if last is not None else {}
+        keys, texts, before = {}, {}, last.sources if last is not None else {}
         for page, source in bodies.sources.items():
             known = before.get(page)
             if known is not None and known[1] is source[1] and known[0] is source[0] and \
                     known[2] == source[2]:
-                keys[page] = last.keys[page]
+                keys[page], texts[page] = last.keys[page], last.texts[page]
             else:
-                keys[page] = body_key(*source, self._where)
-        return keys
+                texts[page] = text_key(page, *source)
+                keys[page] = self._body_key(bodies, page, texts[page])
+        return keys, texts
+
+    def _body_key(self, bodies: Bodies, page: str, text: str) -> str | None:
+        """A digest of everything a body's HTML depends on: its text (`text`, see text_key)
+        and where each file it links to is published now; None if never converted."""
+        links = self.links.get(text)
+        if links is None:
+            return None
+        path = bodies.sources[page][0]
+        found = "\0".join(f"{target}\0{bodies.locate(page, path, target, tag)}"
+                          for target, tag in links)
+        return hashlib.sha256(f"{text}\0{found}".encode()).hexdigest()
 
     @property
     def salt(self) -> str:
@@ -300,9 +317,9 @@ def _made(producer, site: dict, spec: PageSpec) -> bytes:
     return b"".join(_pieces(producer, site, spec))
 
 
-def body_key(path: Path, text: str, line: int, where: str) -> str:
-    """A stable digest (the same in every process) of everything a body's HTML depends on."""
-    return hashlib.sha256(f"{path}\0{line}\0{where}\0{text}".encode()).hexdigest()
+def text_key(page: str, path: Path, text: str, line: int) -> str:
+    """A stable digest (the same in every process) of a body's text and where it is."""
+    return hashlib.sha256(f"{page}\0{path}\0{line}\0{text}".encode()).hexdigest()
 
 
 @functools.cache
