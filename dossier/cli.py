@@ -14,9 +14,11 @@ from pathlib import Path
 from dossier import __version__
 from dossier.parallel import default_jobs
 from dossier.pipeline import BuildResult, build
+from dossier.parallel import WorkerDied
 from dossier.write import OutputError
 
 OK, CONTENT_ERRORS, USAGE_ERROR = 0, 1, 2
+BUILD_FAILED = 1          # the build could not finish (a worker process died)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,11 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         return OK
     if args.command == "import":
         return _import(root, args.files)
-    if args.command == "check":
-        return _report(build(root, write_output=False, strict=args.strict, drafts=args.drafts,
-                             strict_sources=args.strict_sources, jobs=args.jobs,
-                             progress=Progress(sys.stderr)), "checked")
     try:
+        if args.command == "check":
+            return _report(build(root, write_output=False, strict=args.strict,
+                                 drafts=args.drafts, strict_sources=args.strict_sources,
+                                 jobs=args.jobs, progress=Progress(sys.stderr)), "checked")
         started = time.perf_counter()
         progress = Progress(sys.stderr)
         result = build(root, output=args.output, base_url=args.base_url, strict=args.strict,
@@ -105,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     except OutputError as exc:
         print(f"dossier: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except WorkerDied as exc:
+        print(f"dossier: error: {exc}", file=sys.stderr)
+        return BUILD_FAILED
     return _report(result, "built", time.perf_counter() - started)
 
 

@@ -1,26 +1,30 @@
 """Run one function over many items on several cores, results in order.
 
-Worker processes are forked, so they start with everything the parent has already loaded and
-linked (nothing is pickled on the way in but chunk numbers). Small jobs stay in the calling
-process: starting workers costs more than it saves below a few hundred items. Where fork is
-unavailable (Windows) everything runs serially, with the same results.
+The standard library's process pool (concurrent.futures) with forked workers: they start with
+everything the parent has already loaded and linked, so nothing is pickled on the way in but
+chunk numbers. The calling process works too rather than wait (every process holds a copy of
+what it touches, so a waiting parent would cost memory for no speed). A worker that dies (the
+OOM killer, a signal) breaks the pool: the build stops at once with `WorkerDied`, never waits
+for it. Small jobs stay in the calling process: starting workers costs more than it saves
+below a few hundred items. Where fork is unavailable (Windows) everything runs serially.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterator, Sequence
 
 MIN_ITEMS = 200            # below this, forking costs more than it saves
 CHUNK = 32                 # items per task: small enough to balance uneven pages
-# Chunks a worker runs before a fresh fork replaces it. A worker copies every memory page
-# of the parent it touches (reading an object writes its reference count) and keeps
-# caches (page fragments, views): renewing it gives that memory back, for the price of a
-# fork and of rebuilding those caches. At 10,000 articles (--jobs 2) 64 chunks kept the
-# peak at 466-477 MB against 493-505 MB without renewal, for ~1 s more of ~50 s.
-RENEW = 64
+AHEAD = 2                  # chunks queued per worker, so none waits for the next
 
 _task: tuple[Callable, Sequence] | None = None
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without finishing its work (killed, or out of memory)."""
 
 
 def default_jobs() -> int:
@@ -30,49 +34,44 @@ def default_jobs() -> int:
 def run(function: Callable, items: Sequence, jobs: int,
         progress: Callable[[int, int], None] | None = None) -> Iterator:
     """function(item) for each item, in order, over `jobs` processes when worth it: this one
-    and `jobs - 1` forked workers (every process holds a copy of what it touches, so the
-    parent works too rather than wait). `progress(done, total)` is called as chunks finish.
+    and `jobs - 1` forked workers. `progress(done, total)` is called as chunks finish.
     Results are yielded as they come, so the caller need not hold them all (10,000
-    converted bodies are 100 MB)."""
-    starts = range(0, len(items), CHUNK)
+    converted bodies are 100 MB). Raises WorkerDied if a worker process dies."""
+    count = (len(items) + CHUNK - 1) // CHUNK
     if jobs <= 1 or len(items) < MIN_ITEMS or \
             "fork" not in multiprocessing.get_all_start_methods():
-        chunks = ([function(x) for x in items[i:i + CHUNK]] for i in starts)
+        chunks = ([function(x) for x in items[i * CHUNK:(i + 1) * CHUNK]] for i in range(count))
         yield from _gather(chunks, len(items), progress)
         return
     global _task
-    context = multiprocessing.get_context("fork")
-    claimed = context.Value("i", 0)     # chunks handed out, to workers or to this process
-    _task = (function, items, claimed)  # inherited by the forked workers
+    _task = (function, items)           # inherited by the forked workers
+    pool = ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork"))
     try:
-        with context.Pool(jobs - 1, maxtasksperchild=RENEW) as pool:
-            # One task per chunk, but each task takes the next chunk nobody has claimed.
-            finished = pool.imap_unordered(_run_next, starts)
-            yield from _gather(_in_order(finished, len(starts)), len(items), progress)
+        yield from _gather(_in_order(pool, count, jobs - 1), len(items), progress)
+    except BrokenProcessPool as exc:
+        raise WorkerDied("a worker process stopped before finishing its work (killed, or "
+                         "out of memory?); nothing was written: run the build again, or "
+                         "with fewer processes (--jobs 1)") from exc
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _task = None
 
 
-def _in_order(finished, count: int) -> Iterator[list]:
-    """Chunk results in order: this process runs unclaimed chunks too, and takes the
-    workers' results whenever it is between two."""
-    ready: dict[int, list] = {}
-    received = 0
+def _in_order(pool: ProcessPoolExecutor, count: int, workers: int) -> Iterator[list]:
+    """Chunk results in order. Workers get chunks from the front; this process runs the
+    next one itself whenever the chunk due is not finished yet."""
+    submitted, pending, ready = 0, {}, {}
     for index in range(count):
         while index not in ready:
-            mine = _run_next(None)
-            if mine is not None:
-                ready[mine[0]] = mine[1]
-            while received < count:
-                try:     # wait only when there is nothing left to do here
-                    theirs = finished.next(timeout=None if mine is None else 0)
-                except multiprocessing.TimeoutError:
-                    break
-                received += 1
-                if theirs is not None:
-                    ready[theirs[0]] = theirs[1]
-                if mine is None:
-                    break
+            while submitted < count and len(pending) < workers * AHEAD:
+                pending[submitted] = pool.submit(_run_chunk, submitted)
+                submitted += 1
+            due: Future | None = pending.get(index)
+            if submitted < count and not (due is not None and due.done()):
+                ready[submitted] = _run_chunk(submitted)
+                submitted += 1
+            else:
+                ready[index] = pending.pop(index).result()    # raises if a worker died
         yield ready.pop(index)
 
 
@@ -85,13 +84,6 @@ def _gather(parts, total: int, progress) -> Iterator:
         yield from part
 
 
-def _run_next(_) -> tuple[int, list] | None:
-    """Claim the next chunk and run it: (chunk number, results), or None if none is left."""
-    function, items, claimed = _task
-    with claimed.get_lock():
-        index = claimed.value
-        claimed.value += 1
-    start = index * CHUNK
-    if start >= len(items):
-        return None
-    return index, [function(item) for item in items[start:start + CHUNK]]
+def _run_chunk(index: int) -> list:
+    function, items = _task
+    return [function(item) for item in items[index * CHUNK:(index + 1) * CHUNK]]

@@ -20,6 +20,7 @@ from dossier.load import load
 from dossier.model import Dossier, without_sources
 from dossier.problems import Problem, Problems
 from dossier.outputs import Output
+from dossier.parallel import WorkerDied
 from dossier.markup import Texts
 from dossier.render import Renderer, code_version
 from dossier.templating import theme_dirs
@@ -244,6 +245,8 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
             dossier = result.dossier = without_sources(dossier)
             _give_back_memory()
         outputs = renderer.render(dossier, bodies, loaded.assets, problems, keep=lazy)
+    except WorkerDied:
+        raise
     except Exception as exc:            # a theme bug, reported at its template line
         problems.items += template_problems(exc, problems.root)
         return result

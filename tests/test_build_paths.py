@@ -1,14 +1,19 @@
 """Parallel, cached and incremental builds give the bytes of a clean serial build."""
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from benchmarks.generate import generate
 from dossier import parallel
-from tests.helpers import digest, run_cli
+from tests.helpers import REPO, digest, run_cli
 
 ARTICLES = 260          # enough for the work to be shared between processes
 
@@ -98,8 +103,21 @@ def test_cached_builds_follow_every_edit_and_equal_clean_builds(generated, tmp_p
             theme.unlink()
 
 
-def test_long_builds_report_progress_and_end_with_one_summary(generated, tmp_path):
-    result = build(generated, "--jobs", "2", "--no-cache", output=tmp_path / "site")
+@pytest.fixture
+def slow(generated):
+    """The generated dossier with a theme that takes ~10 ms more per article page: a build
+    long enough to watch (seconds), whatever the machine's speed."""
+    template = generated / "theme/templates/article.html"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    packaged = (Path(__file__).parents[1] / "theme/templates/article.html").read_text()
+    template.write_text(packaged.replace("{% block main %}", "{% block main %}{% for i in "
+                                         "range(400000) %}{% endfor %}", 1))
+    yield generated
+    template.unlink()
+
+
+def test_long_builds_report_progress_and_end_with_one_summary(slow, tmp_path):
+    result = build(slow, "--jobs", "2", "--no-cache", output=tmp_path / "site")
     stages = re.findall(r"^dossier: (\w+) [\d,]+ done", result.stderr, re.M)
     assert "writing" in stages, result.stderr
     summary = result.stdout.strip().splitlines()
@@ -117,3 +135,40 @@ def test_progress_reaches_the_total_when_the_last_result_is_taken(jobs):
     assert results == [str(i) for i in items]
     assert heard[-1] == (len(items), len(items))
 
+
+
+def _workers(pid: int) -> list[int]:
+    """Processes forked by `pid` (they share its command line)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            if entry.name.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_a_killed_worker_fails_the_build_within_seconds_and_keeps_the_site(slow, tmp_path):
+    site = tmp_path / "site"
+    build(slow, "--jobs", "2", "--no-cache", output=site)
+    before = digest(site)
+    (slow / "content/articles/a00003.md").write_text(
+        (slow / "content/articles/a00003.md").read_text() + "\nUne ligne de plus.\n")
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "build", "--root", str(slow), "--jobs", "2",
+         "--no-cache", "--output", str(site)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    deadline = time.monotonic() + 30
+    while not (workers := _workers(process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert workers, "the build started no worker process"
+    os.kill(workers[0], signal.SIGKILL)              # as the OOM killer would
+    killed = time.monotonic()
+    out, err = process.communicate(timeout=60)
+    assert time.monotonic() - killed < 10
+    assert process.returncode == 1, (out, err)
+    assert "worker process stopped" in err and "Traceback" not in err, err
+    assert digest(site) == before                    # the previous site is intact
