@@ -224,18 +224,25 @@ class PreviewServer:
 
     def _watch(self) -> None:
         preview = self.preview
-        for changed in watch.batches(preview.root, preview.output_dir, preview.theme_dir,
-                                     self._stop_watching):
-            if not self._watching.is_set():
-                # Saves made between the first build and the watch being in place. Caught up
-                # before the server says it is ready: a check made while the first saves it
-                # watches are being written would build them half-written, then again.
-                if watch.snapshot(preview.root, preview.theme_dir) != self._built_from:
-                    self._rebuild(None)
-                    changed = set()          # that build saw them
-                self._watching.set()
-            if changed:
-                self._rebuild({Path(p) for p in changed})
+        while not self._stop_watching.is_set():
+            # What to watch depends on dossier.yaml (theme:, output:): watched again as soon
+            # as a build finds they changed.
+            theme, output = preview.theme_dir, preview.output_dir
+            for changed in watch.batches(preview.root, output, theme, self._stop_watching):
+                if not self._watching.is_set() or self._built_from is not None:
+                    # Saves made between the last build and this watch being in place. Caught
+                    # up before the server says it is ready: a check made while the first
+                    # saves it watches are being written would build them half-written.
+                    if watch.snapshot(preview.root, theme) != self._built_from:
+                        self._rebuild(None)
+                        changed = set()          # that build saw them
+                    self._built_from = None
+                    self._watching.set()
+                if changed:
+                    self._rebuild({Path(p) for p in changed})
+                if (preview.theme_dir, preview.output_dir) != (theme, output):
+                    self._built_from = watch.snapshot(preview.root, preview.theme_dir)
+                    break
 
     def _rebuild(self, changed: set[Path] | None) -> None:
         names = sorted(p.name for p in changed) if changed else ["(changed during start-up)"]

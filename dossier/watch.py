@@ -43,7 +43,10 @@ def batches(root: Path, output: Path, theme: Path, stop: threading.Event) -> Ite
     """Sets of changed paths, one per burst of saves, until `stop` is set; an empty set now
     and then when nothing changed. The first set comes once the watch is in place: changes
     made before that are the caller's to catch up on."""
-    for changes in watchfiles.watch(root, watch_filter=DossierFilter(root, output, theme),
+    # The theme may live outside the dossier's folder: watched too, then.
+    folders = [root] + ([theme] if theme.is_dir() and not theme.resolve().is_relative_to(
+        root.resolve()) else [])
+    for changes in watchfiles.watch(*folders, watch_filter=DossierFilter(root, output, theme),
                                     step=QUIET_MS, debounce=MAX_BATCH_MS, stop_event=stop,
                                     rust_timeout=100, yield_on_timeout=True,
                                     raise_interrupt=False):

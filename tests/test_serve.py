@@ -286,3 +286,21 @@ def test_serve_prints_its_url_and_stops_cleanly_on_ctrl_c(make_dossier):
         process.kill()
     assert process.returncode == 0, err
     assert "preview stopped" in out and "Traceback" not in err
+
+
+def test_a_theme_chosen_while_serving_is_watched(server):
+    """dossier.yaml's theme: changed while `serve` runs: saves in the new theme's folder
+    rebuild the site (the watcher was set up once, for the old folder)."""
+    root = server.preview.root
+    write_files(root, {"autre/templates/404.html":
+                       "{% extends 'base.html' %}{% block main %}Premier thème{% endblock %}"})
+    settle(server)
+    builds = server.preview.builds
+    (root / "dossier.yaml").write_text("title: Dossier\nlanguage: fr\ntheme: autre\n")
+    wait_for_build(server, builds + 1)
+    wait_until(lambda: "Premier thème" in get(server, "404.html")[1])
+    builds = settle(server)
+    write_files(root, {"autre/templates/404.html":
+                       "{% extends 'base.html' %}{% block main %}Thème modifié{% endblock %}"})
+    wait_for_build(server, builds + 1)
+    wait_until(lambda: "Thème modifié" in get(server, "404.html")[1])
