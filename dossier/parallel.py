@@ -19,6 +19,7 @@ from typing import Callable, Iterator, Sequence
 MIN_ITEMS = 200            # below this, forking costs more than it saves
 CHUNK = 32                 # items per task: small enough to balance uneven pages
 AHEAD = 2                  # chunks queued per worker, so none waits for the next
+WATCH_S = 0.25             # how often a waiting parent checks that its workers are alive
 
 _task: tuple[Callable, Sequence] | None = None
 
@@ -71,8 +72,39 @@ def _in_order(pool: ProcessPoolExecutor, count: int, workers: int) -> Iterator[l
                 ready[submitted] = _run_chunk(submitted)
                 submitted += 1
             else:
-                ready[index] = pending.pop(index).result()    # raises if a worker died
+                ready[index] = _result(pool, pending.pop(index))
+
         yield ready.pop(index)
+
+
+def _result(pool: ProcessPoolExecutor, future: Future) -> list:
+    """The future's result; BrokenProcessPool as soon as a worker is seen dead. The pool
+    notices a dead worker by itself, except when it died while sending a result: the pool
+    then waits for the rest of that message forever (CPython 3.11), so exit codes are
+    watched here too."""
+    while True:
+        try:
+            return future.result(timeout=WATCH_S)
+        except TimeoutError:
+            pass
+        # The pool's own processes (a private attribute, read-only here; none if renamed).
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        if any(p.exitcode is not None for p in processes):
+            _abandon(pool, processes)
+            raise BrokenProcessPool("a worker process died")
+
+
+def _abandon(pool: ProcessPoolExecutor, processes: list) -> None:
+    """End the other workers and close this process's end of the results pipe, so that the
+    pool's thread waiting in the middle of a message gets end-of-file and stops."""
+    for process in processes:
+        if process.exitcode is None:
+            process.kill()
+    for process in processes:
+        process.join(5)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 def _gather(parts, total: int, progress) -> Iterator:

@@ -172,3 +172,19 @@ def test_a_killed_worker_fails_the_build_within_seconds_and_keeps_the_site(slow,
     assert process.returncode == 1, (out, err)
     assert "worker process stopped" in err and "Traceback" not in err, err
     assert digest(site) == before                    # the previous site is intact
+
+
+def test_one_new_article_renders_only_the_pages_that_show_it(generated, tmp_path):
+    site = tmp_path / "site"
+    first = build(generated, "--jobs", "2", output=site)
+    new = generated / "content/articles/zz-nouveau.md"
+    new.write_text((generated / "content/articles/a00100.md").read_text()
+                   .replace("title:", "title: Nouveau —", 1), encoding="utf-8")
+    try:
+        added = build(generated, "--jobs", "2", output=site)
+        assert 0 < rendered(added) < rendered(first) // 4, added.stdout
+        clean = tmp_path / "clean"
+        build(generated, "--jobs", "1", "--no-cache", output=clean)
+        assert digest(site) == digest(clean)
+    finally:
+        new.unlink()

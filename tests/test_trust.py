@@ -1,0 +1,87 @@
+"""The scenarios of issue #15, as a user meets them: a cached build never keeps a page from
+before an edit, whatever the edit touched (content, theme, or dossier's own code)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import REPO, digest, write_files
+
+FILES = {
+    "dossier.yaml": "title: Dossier\nlanguage: fr\n",
+    "content/actors/iran.md": "---\nname: Iran\nkind: state\n---\n",
+}
+URL = "source:\n  name: Associated Press\n  url: https://example.org/{}\n"
+
+
+def _with_url(_: str, title: str, date: str, url: str) -> str:
+    return (f'---\ntitle: "{title}"\ndate: {date}\n' + URL.format(url) +
+            "actors: [Iran]\ntags: [drones]\n---\nTexte.\n")
+
+
+def _dossier(tmp_path: Path) -> Path:
+    root = tmp_path / "dossier"
+    write_files(root, {**FILES,
+                       "content/articles/a.md": _with_url("a", "Alpha", "2022-01-01", "un"),
+                       "content/articles/b.md": _with_url("b", "Bravo", "2022-02-01", "deux")})
+    return root
+
+
+def _build(root: Path, *args: str, python: list[str] | None = None) -> str:
+    command = python or [sys.executable, str(REPO / "build.py")]
+    result = subprocess.run([*command, "build", "--root", str(root), *args],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _same_as_clean(root: Path, tmp_path: Path, python: list[str] | None = None) -> None:
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    _build(root, "--no-cache", "--output", str(clean), python=python)
+    assert digest(root / "_site") == digest(clean)
+
+
+def test_a_new_source_url_reaches_every_page_that_shows_it(tmp_path):
+    root = _dossier(tmp_path)
+    _build(root)
+    (root / "content/articles/a.md").write_text(_with_url("a", "Alpha", "2022-01-01", "neuf"))
+    _build(root)
+    _build(root)
+    assert "https://example.org/neuf" in (root / "_site/print/index.html").read_text()
+    _same_as_clean(root, tmp_path)
+
+
+def test_a_theme_showing_more_fields_is_followed_on_lists_and_print(tmp_path):
+    root = _dossier(tmp_path)
+    write_files(root, {"theme/templates/_article_list.html":
+                       "{% for slug in slugs %}<p>{{ dossier.by_slug[slug].source.url }}</p>"
+                       "{% endfor %}\n"})
+    _build(root)
+    (root / "content/articles/a.md").write_text(_with_url("a", "Alpha", "2022-01-01", "neuf"))
+    _build(root)
+    for page in ("index.html", "articles/b/index.html", "tags/drones/index.html",
+                 "print/index.html"):
+        assert "https://example.org/neuf" in (root / "_site" / page).read_text(), page
+    _same_as_clean(root, tmp_path)
+
+
+def test_a_change_to_dossiers_own_code_renders_again(tmp_path):
+    """A git install, or a developer's edit: the package's files change, __version__ not."""
+    code = tmp_path / "code"
+    shutil.copytree(REPO / "dossier", code / "dossier",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "theme", code / "theme", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "build.py", code / "build.py")
+    python = [sys.executable, str(code / "build.py")]
+    root = _dossier(tmp_path)
+    _build(root, python=python)
+    before = digest(root / "_site")
+    pictures = code / "dossier/pictures.py"
+    pictures.write_text(pictures.read_text().replace('role="group"', 'role="figure"'))
+    output = _build(root, python=python)
+    assert "(0 rendered)" not in output
+    assert digest(root / "_site") != before
+    _same_as_clean(root, tmp_path, python=python)
