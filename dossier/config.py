@@ -5,10 +5,9 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from dossier.files import CONFIG_FILE
 from dossier.frontmatter import FrontMatterError, parse_yaml
 from dossier.problems import Problems
-
-CONFIG_FILE = "dossier.yaml"
 
 
 @dataclass(frozen=True)

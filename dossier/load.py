@@ -9,7 +9,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Callable
 
-from dossier import parallel
+from dossier import files, parallel
 from dossier.frontmatter import FrontMatterError, Parsed, frozen, split, thawed
 from dossier.problems import Problems
 
@@ -29,23 +29,6 @@ class Loaded:
     assets: list[Path] = field(default_factory=list)    # non-Markdown files, copied as they are
 
 
-def _files(top: Path, paths: dict[str, Path]) -> list[tuple[tuple[str, ...], Path]]:
-    """(parts relative to `top`, path) of every visible file, in path order. Hidden files and
-    folders and editor leftovers (.#x, x~, .x.swp) are skipped; hidden folders not entered.
-    `paths` keeps the Path of each name between calls (making 10,000 costs a preview save)."""
-    found = []
-    for folder, dirs, files in os.walk(top):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        base = () if folder == str(top) else tuple(os.path.relpath(folder, top).split(os.sep))
-        for name in files:
-            if not name.startswith(".") and not name.endswith("~"):
-                full = os.path.join(folder, name)
-                path = paths.get(full) or paths.setdefault(full, Path(full))
-                found.append((base + (name,), path))
-    found.sort()
-    return found
-
-
 def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
     """(parts, path, stat) of every visible regular file. The last scan (kept in `cache`
     under keys that are not paths) is reused when only files it holds `changed`."""
@@ -63,7 +46,7 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
             cache["scan"] = (scan, last[1])
             return scan
     scan = []
-    for rel, path in _files(top, cache.setdefault("paths", {})):
+    for rel, path in files.walk(top, cache.setdefault("paths", {})):
         try:
             stat = os.stat(path)
         except OSError:                  # a broken link, or gone since the walk

@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import jinja2
 from markupsafe import Markup as MarkupSafe
 
-from dossier import __version__, depends, feeds, model, parallel, publish, urls
+from dossier import __version__, depends, feeds, files, model, parallel, publish, urls
 from dossier.config import SiteConfig
 from dossier.markup import Bodies, Markup, Texts, plain_summary
 from dossier.outputs import MAKING, Output, static_files
@@ -285,16 +285,12 @@ class Renderer:
                           for target, tag in links)
         return hashlib.sha256(f"{text}\0{found}".encode()).hexdigest()
 
-    @property
+    @functools.cached_property
     def salt(self) -> str:
-        """Everything besides its inputs that a page's bytes depend on: the code, the
-        configuration and every theme file."""
-        digest = hashlib.sha256(f"{code_version()}\0{self.config!r}".encode())
-        for folder in self.dirs:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    digest.update(f"\0{path}\0".encode() + path.read_bytes())
-        return digest.hexdigest()
+        """Everything besides what they read that pages depend on: the code, the
+        configuration and the theme (a renderer is made anew when either changes)."""
+        return hashlib.sha256(f"{code_version()}\0{self.config!r}\0"
+                              f"{files.theme_digest(self.dirs)}".encode()).hexdigest()
 
 
 def _pieces(producer, site: dict, spec: PageSpec) -> Iterator[bytes]:

@@ -9,7 +9,6 @@ single reload. A failed build keeps serving the last good site, with its errors 
 from __future__ import annotations
 
 import asyncio
-import gc
 import html
 import json
 import mimetypes
@@ -26,12 +25,12 @@ from tornado import httpserver, netutil, web
 
 from dossier import watch
 from dossier.parallel import default_jobs
-from dossier.pipeline import BuildCache, build, template_problems
+from dossier.cache import BuildCache
+from dossier.pipeline import build, template_problems
 from dossier.problems import ERROR, Problem
 from dossier.outputs import Output
 
 WAIT_FOR_BUILD_S = 30
-UNFREEZE_EVERY = 20       # builds (each build freezes what it keeps: see pipeline.build)
 
 
 class Preview:
@@ -54,8 +53,6 @@ class Preview:
         True if the new site is being served."""
         self._idle.clear()
         started = time.perf_counter()
-        if self.builds % UNFREEZE_EVERY == UNFREEZE_EVERY - 1:
-            gc.unfreeze()               # let the collector free what frozen builds left behind
         # Only the first build, made before the server starts its threads, may fork workers
         # (forking a process that runs threads can copy a lock some thread holds).
         jobs = default_jobs() if threading.active_count() == 1 else 1

@@ -13,30 +13,22 @@ from typing import Iterator
 
 import watchfiles
 
-from dossier.config import CONFIG_FILE
+from dossier import files
 
 QUIET_MS = 30          # a burst ends after this much silence (checked every QUIET_MS)
 MAX_BATCH_MS = 1000    # a never-ending burst is still cut into batches this long
 
 
 class DossierFilter(watchfiles.DefaultFilter):
-    """content/, theme/ and dossier.yaml; not the output folder, hidden files, editor temp files."""
+    """The files that count (files.counts); watchfiles' defaults drop the rest early."""
 
     def __init__(self, root: Path, output: Path, theme: Path):
         super().__init__()
-        self.root, self.output = root.resolve(), output.resolve()
-        self.watched = ((root / "content").resolve(), theme.resolve())
+        self.root, self.output, self.theme = root.resolve(), output.resolve(), theme.resolve()
 
     def __call__(self, change: watchfiles.Change, path: str) -> bool:
-        file = Path(path)
-        if not super().__call__(change, path) or file.is_relative_to(self.output):
-            return False
-        if file == self.root / CONFIG_FILE:
-            return True
-        for folder in self.watched:
-            if file.is_relative_to(folder):
-                return not any(part.startswith(".") for part in file.relative_to(folder).parts)
-        return False
+        return super().__call__(change, path) and \
+            files.counts(Path(path), self.root, self.theme, self.output)
 
 
 def batches(root: Path, output: Path, theme: Path, stop: threading.Event) -> Iterator[set]:
@@ -53,7 +45,4 @@ def batches(root: Path, output: Path, theme: Path, stop: threading.Event) -> Ite
         yield {path for _, path in changes}
 
 
-def snapshot(root: Path, theme: Path) -> dict[Path, tuple[int, int]]:
-    """(mtime, size) of every file a build reads: to notice changes made while not watching."""
-    files = [root / CONFIG_FILE, *(root / "content").rglob("*"), *theme.rglob("*")]
-    return {p: (s.st_mtime_ns, s.st_size) for p in files if p.is_file() for s in [p.stat()]}
+snapshot = files.snapshot

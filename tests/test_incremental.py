@@ -14,7 +14,8 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dossier.pipeline import BuildCache, build
+from dossier.cache import BuildCache
+from dossier.pipeline import build
 from tests.helpers import REPO, digest
 
 ACTORS = ["Corée du Nord", "Russie", "Ukraine"]

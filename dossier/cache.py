@@ -1,0 +1,227 @@
+"""The build cache: what a build keeps for the next, in memory (the preview server) and on
+disk in `.dossier-cache/` (`build`, unless --no-cache). The one module that knows its format.
+
+All JSON, never pickle (a dossier received from someone else must not be able to run code
+when built), each file tagged with the code version (render.code_version) and ignored when
+the tag differs or the file cannot be read: a cache is a hint, the worst a bad one may cost
+is doing the work again.
+
+- records.json: parsed front matter, by a digest of each file's text;
+- bodies.jsonl + bodies.html: converted Markdown (summary, problems, then the HTML raw),
+  by body key (render.Renderer._body_key); links.json: what each text links to;
+- pages.json: for every file of the site, what it read while it was made (depends.py), with
+  the digest of each address then, and the size and time of the file written.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import astuple, dataclass, field
+from pathlib import Path
+
+from dossier.config import SiteConfig
+from dossier.depends import Snapshot
+from dossier.link import Linked
+from dossier.markup import Texts
+from dossier.problems import Problem
+from dossier.render import Renderer, code_version
+from dossier import files
+from dossier.templating import theme_dirs
+
+CACHE_DIR = ".dossier-cache"          # the one hidden folder a build may write besides its output
+
+
+@dataclass
+class BuildCache:
+    """What a long-lived process (the preview server) keeps between builds, so a rebuild
+    reads, validates, converts and renders only what a change touches. Parsed front matter,
+    converted Markdown and the digests of the pages written are also kept on disk between
+    runs (CACHE_DIR) by `build`, unless --no-cache."""
+
+    files: dict = field(default_factory=dict)        # path -> parsed file, by mtime and size
+    records: dict = field(default_factory=dict)      # raw record -> typed record
+    renderer: Renderer | None = None
+    theme_key: tuple = ()
+    folder: Path | None = None                       # the on-disk cache, when used
+    pages: PageCache | None = None
+    front: dict | None = None                        # parsed front matter by text digest
+    front_saved: frozenset = frozenset()
+    linked: Linked | None = None                     # the last link(), for relink()
+
+    def renderer_for(self, config: SiteConfig) -> Renderer:
+        """The previous renderer unless the configuration or a theme file changed."""
+        # By content: an edit that keeps a file's size and time must not be missed.
+        key = (config, files.theme_digest(theme_dirs(config)))
+        if self.renderer is None or key != self.theme_key:
+            old, self.renderer, self.theme_key = self.renderer, Renderer(config), key
+            if old is not None:
+                self.renderer.html, self.renderer.bodies = old.html, old.bodies
+                self.renderer.links = old.links
+            else:
+                self._read_bodies(self.renderer)
+        return self.renderer
+
+    def _read_bodies(self, renderer: Renderer) -> None:
+        """bodies.jsonl: a line per body (key, summary, problems, bytes of HTML);
+        bodies.html: an id line, then every body's HTML one after the other, read in one
+        piece into `renderer.html` (see markup.Texts): no HTML goes through a JSON decoder.
+        The id, in both, tells a pair written together from a write cut short."""
+        if self.folder is None:
+            return
+        try:
+            with open(self.folder / "bodies.jsonl", encoding="utf-8") as index, \
+                    open(self.folder / "bodies.html", "rb") as html:
+                header = json.loads(next(index, "null"))
+                written = html.readline().rstrip(b"\n").decode()
+                if header != {"version": code_version(), "id": written}:
+                    return
+                # Read into its final buffer: bytes then a copy would hold it twice.
+                buffer = bytearray(os.fstat(html.fileno()).st_size - html.tell())
+                html.readinto(buffer)
+                spans, bodies, start = {}, {}, 0
+                for line in index:
+                    key, summary, found, size = json.loads(line)
+                    spans[key] = (start, start + size)
+                    bodies[key] = (summary, [Problem(*p) for p in found])
+                    start += size
+            if start == len(buffer):
+                renderer.html, renderer.bodies = Texts(buffer, spans), bodies
+                # What each text links to (see Renderer._body_key): a pure function of the
+                # text key, so any entry read back is right for this code.
+                renderer.links = {text: tuple(map(tuple, links))
+                                  for text, links in self._read("links").items()}
+        except (OSError, ValueError, TypeError):       # missing, damaged or other code's
+            pass
+
+    def front_matter(self) -> dict | None:
+        """Parsed front matter of the last run, for a first build (later builds of a long-lived
+        process have `files`)."""
+        if self.folder is not None and self.front is None and not self.files:
+            self.front = self._read("records")
+            self.front_saved = frozenset(self.front)
+        return self.front
+
+    def save_front_matter(self, write: bool) -> None:
+        """Saved (by a build that writes) as soon as read, since it is right whatever the
+        build's outcome, then dropped: the records hold what they need."""
+        if write and self.front is not None and self.front.keys() != self.front_saved:
+            self._write("records", self.front)
+        self.front, self.front_saved = None, frozenset()
+
+    def page_cache(self, renderer: Renderer) -> PageCache | None:
+        if self.folder is None:
+            return None
+        self.pages = PageCache.from_saved(renderer.salt, self._read("pages"))
+        return self.pages
+
+    def _read(self, name: str) -> dict:
+        """JSON, not pickle: a dossier handed over on a USB stick must not be able to run
+        code. Anything unreadable or written by other code is simply ignored."""
+        path = self.folder / f"{name}.json" if self.folder else None
+        if path is None or not path.is_file():
+            return {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return data[name] if data.get("version") == code_version() else {}
+        except (OSError, ValueError, TypeError, KeyError):
+            return {}
+
+    def save(self) -> None:
+        if self.folder is None or self.renderer is None:
+            return
+        index, html = self.folder / "bodies.jsonl", self.folder / "bodies.html"
+        if self.renderer.bodies_changed or not index.is_file() or not html.is_file():
+            self.folder.mkdir(exist_ok=True)
+            texts, written = self.renderer.html, secrets.token_hex(16)
+            temporary = {path: path.with_name(path.name + ".tmp") for path in (index, html)}
+            with open(temporary[index], "w", encoding="utf-8") as lines, \
+                    open(temporary[html], "wb") as data:
+                lines.write(json.dumps({"version": code_version(), "id": written}) + "\n")
+                data.write(written.encode() + b"\n")
+                for key, (summary, found) in sorted(self.renderer.bodies.items()):
+                    size = data.write(texts.raw(key))
+                    lines.write(json.dumps([key, summary, [list(astuple(p)) for p in found],
+                                            size], ensure_ascii=False) + "\n")
+            for path, written_to in temporary.items():
+                written_to.replace(path)
+            self._write("links", self.renderer.links)
+            # Written by earlier versions as one JSON document: as large, and never read now.
+            (self.folder / "bodies.json").unlink(missing_ok=True)
+        if self.pages is not None:
+            self._write("pages", self.pages.saved(self.renderer.snapshot))
+
+    def _write(self, name: str, value) -> None:
+        self.folder.mkdir(exist_ok=True)
+        path = self.folder / f"{name}.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"version": code_version(), name: value},
+                                        ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)
+
+
+
+@dataclass
+class PageCache:
+    """What each file of the previous build read (see depends.py) and the file written then.
+    A file is left as it is, not even made, when every address it read has the same digest
+    in this build and the file is still the one written then (same size and time)."""
+
+    salt: str                      # code, settings and theme (Renderer.salt)
+    addresses: list = field(default_factory=list)     # the previous build's, by number
+    digests: list = field(default_factory=list)       # the digest at each, then
+    previous: dict[str, list] = field(default_factory=dict)   # path -> [numbers, size, mtime]
+    current: dict[str, tuple] = field(default_factory=dict)   # path -> (addresses, size, mtime)
+
+    def stale(self, snapshot: Snapshot) -> set[int]:
+        """Numbers of the previous build's addresses whose value changed since."""
+        return {i for i, (address, digest) in enumerate(zip(self.addresses, self.digests))
+                if snapshot.digest(address) != digest}
+
+    def kept(self, path: str) -> tuple:
+        """The previous entry of an unchanged file, as this build's."""
+        numbers, size, mtime = self.previous[path]
+        return tuple(self.addresses[i] for i in numbers), size, mtime
+
+    def saved(self, snapshot: Snapshot) -> dict:
+        """This build's entries, for the next (JSON: addresses numbered once)."""
+        numbers: dict = {}
+        pages = {}
+        for path, (reads, size, mtime) in self.current.items():
+            for address in reads:
+                if address not in numbers and _plain(address):
+                    numbers[address] = len(numbers)
+            if all(a in numbers for a in reads):    # else not kept: made again next time
+                pages[path] = [[numbers[a] for a in reads], size, mtime]
+        addresses = list(numbers)
+        return {"salt": self.salt, "addresses": addresses,
+                "digests": [snapshot.digest(a) for a in addresses], "pages": pages}
+
+    @classmethod
+    def from_saved(cls, salt: str, saved: dict) -> "PageCache":
+        """The previous build's entries if made with the same salt; none otherwise, or if
+        damaged (a cache is a hint: the worst a bad one may cost is rendering again)."""
+        cache = cls(salt)
+        try:
+            if saved.get("salt") == salt:
+                addresses = [_tuple(a) for a in saved["addresses"]]
+                digests, pages = list(saved["digests"]), dict(saved["pages"])
+                if len(addresses) == len(digests) and all(
+                        isinstance(n, int) and 0 <= n < len(addresses)
+                        for entry in pages.values() for n in entry[0]):
+                    cache.addresses, cache.digests, cache.previous = addresses, digests, pages
+        except (AttributeError, KeyError, TypeError, IndexError, ValueError):
+            pass
+        return cache
+
+
+def _plain(address: tuple) -> bool:
+    """Made of what JSON gives back as it was (a key of another type is not kept)."""
+    return all(type(part) is str or type(part) is int for part in address)
+
+
+def _tuple(value):
+    """A JSON address back as the hashable tuple it was."""
+    return tuple(map(_tuple, value)) if isinstance(value, list) else value
+
+
