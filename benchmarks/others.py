@@ -97,9 +97,27 @@ def hugo_command(site: Path) -> list[str]:
     return ["hugo", "--quiet", "--source", str(site), "--destination", str(site / "public")]
 
 
-def pelican_command(site: Path) -> list[str]:
-    return ["pelican", str(site / "content"), "--quiet", "--settings",
-            str(site / "pelicanconf.py"), "--output", str(site / "output")]
+def pelican_command(site: Path, cache: bool = False) -> list[str]:
+    """Pelican's full build; with `cache`, its content cache on (LOAD_CONTENT_CACHE)."""
+    settings = site / ("pelicanconf-cache.py" if cache else "pelicanconf.py")
+    if cache and not settings.exists():
+        settings.write_text(PELICAN_CONFIG + "CACHE_CONTENT = True\nLOAD_CONTENT_CACHE = True\n"
+                            f"CACHE_PATH = {str(site / 'cache')!r}\n")
+    return ["pelican", str(site / "content"), "--quiet", "--settings", str(settings),
+            "--output", str(site / "output")]
+
+
+def hugo_server(site: Path, port: int) -> list[str]:
+    """`hugo server` as a Hugo user runs it (fast render on, pages in memory)."""
+    return ["hugo", "server", "--source", str(site), "--bind", "127.0.0.1", "--port",
+            str(port), "--baseURL", f"http://127.0.0.1:{port}/", "--appendPort=false"]
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def version(command: str) -> str | None:

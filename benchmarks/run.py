@@ -1,20 +1,22 @@
 """Performance figures for dossier, beside Hugo and Pelican when they are installed.
 
-    python benchmarks/run.py [--sizes 100,1000,10000] [--runs 3] [--edits 5]
+    python benchmarks/run.py [--sizes 1000,10000] [--runs 3] [--edits 5]
 
-For the sample dossier and a generated dossier of each size (benchmarks/generate.py), medians
-of --runs runs of:
-- cold: `build --no-cache` into an empty folder, interpreter start included;
-- warm: `build` again with nothing changed (the cache in .dossier-cache/ filled);
-- edit: the live-preview path: save an edited article, time until the server answers with the
-  rebuilt page (median of --edits saves);
-- memory: the peak of the build's processes' proportional set size (PSS: shared pages
-  counted once, so forked workers are not counted twice), sampled every 0.25 s (reading
-  it makes the kernel walk every page: sampling more often slowed the builds measured);
-- pages/s: HTML pages written per second of the cold build.
-When `hugo` or `pelican` is on PATH, the same articles are built with it (benchmarks/others.py)
-in the same run, cold, taking turns with dossier's builds, and the ratios printed. No
-pass/fail: numbers to compare.
+For the sample dossier and a generated dossier of each size (benchmarks/generate.py), like
+with like, in rounds that take turns (a slow spell of a shared VM slows every tool of a
+round, not all runs of one), each figure the median of --runs rounds with its min and max:
+- clean: `build --no-cache` into an empty folder, interpreter start included; beside Hugo's
+  and Pelican's full builds (Pelican also with its content cache on and nothing changed);
+- one body edit / one new article: `build` with its cache after appending a sentence to one
+  article / adding one article, beside Hugo's full build (Hugo keeps no cache between runs:
+  its full build is what a Hugo user waits for after any edit);
+- no change: `build` again with nothing changed;
+- preview: the live-preview path (`build.py serve` in its own process): save, then the time
+  until the server has sent its reload message and answers with the new page, for a title
+  edit and for a new article (medians of --edits saves), beside `hugo server`;
+- memory: the peak proportional set size of the clean build's processes (PSS: shared pages
+  counted once, so forked workers are not counted twice), sampled every 0.25 s.
+No pass/fail: numbers to compare.
 """
 from __future__ import annotations
 
@@ -88,121 +90,160 @@ def timed(command: list[str], cwd: Path | None = None) -> tuple[float, float, st
 def dossier_build(root: Path, out: Path, *extra: str) -> tuple[float, float, int]:
     seconds, memory, output = timed([sys.executable, str(REPO / "build.py"), "build",
                                      "--root", str(root), "--output", str(out), *extra])
-    return seconds, memory, int(re.search(r"(\d+) pages", output)[1])
+    return seconds, memory, int(re.search(r"\((\d+) rendered\)", output)[1])
 
 
-def interleaved(root: Path, work: Path, runs: int, others: dict) -> dict:
-    """Medians of `runs` rounds, each one dossier cold build, one warm build and one cold
-    build by each other tool (`others`: name -> site folder), one after the other.
+def spread(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
 
-    Taking turns makes the ratios fair on a machine whose speed drifts (a shared VM's can
-    change by 2x within minutes): a slow spell slows every tool's run of a round, instead of
-    all of one tool's runs."""
+
+NEW = "zz-benchmark-new"       # the article a round adds (and takes away again)
+
+
+def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) -> dict:
+    """`runs` rounds of: dossier clean, no change, one body edit, one new article, then each
+    other tool's full build (`others`: name -> site folder) -> {figure: [values]}."""
     from benchmarks.others import hugo_command, pelican_command
-    cold_out, warm_out = work / "site-cold", work / "site-warm"
+    clean_out, site = work / "site-clean", work / "site"
     shutil.rmtree(root / ".dossier-cache", ignore_errors=True)
-    shutil.rmtree(warm_out, ignore_errors=True)
-    dossier_build(root, warm_out)                 # fills the cache
-    figures: dict[str, list] = {"cold": [], "warm": [], **{tool: [] for tool in others}}
-    for _ in range(runs):
-        shutil.rmtree(cold_out, ignore_errors=True)
-        figures["cold"].append(dossier_build(root, cold_out, "--no-cache"))
-        figures["warm"].append(dossier_build(root, warm_out))
-        for tool, site in others.items():
-            command = hugo_command(site) if tool == "hugo" else pelican_command(site)
-            shutil.rmtree(_other_output(tool, site), ignore_errors=True)
-            figures[tool].append(timed(command, cwd=site))
-    cold, warm = figures["cold"], figures["warm"]
-    return {"cold": statistics.median(c[0] for c in cold),
-            "memory": max(c[1] for c in cold + warm),
-            "pages": cold[0][2],
-            "warm": statistics.median(w[0] for w in warm),
-            "others": {tool: (statistics.median(r[0] for r in figures[tool]),
-                              max(r[1] for r in figures[tool]),
-                              sum(1 for _ in _other_output(tool, site).rglob("*.html")))
-                       for tool, site in others.items()}}
+    shutil.rmtree(site, ignore_errors=True)
+    dossier_build(root, site)                   # fills the cache
+    for tool, folder in others.items():         # Pelican's content cache, filled
+        if tool == "pelican":
+            timed(pelican_command(folder, cache=True), cwd=folder)
+    original, new = article.read_text(encoding="utf-8"), article.with_name(f"{NEW}.md")
+    figures: dict[str, list] = {}
+
+    def add(name: str, value) -> None:
+        figures.setdefault(name, []).append(value)
+
+    for run in range(runs):
+        shutil.rmtree(clean_out, ignore_errors=True)
+        seconds, memory, rendered = dossier_build(root, clean_out, "--no-cache")
+        add("clean", seconds), add("memory", memory), add("pages", rendered)
+        add("no change", dossier_build(root, site)[0])
+        article.write_text(original + f"\nUne phrase ajoutée ({run}).\n", encoding="utf-8")
+        seconds, _, rendered = dossier_build(root, site)
+        add("one body edit", seconds), add("rendered after one body edit", rendered)
+        new.write_text(original.replace('title: "', f'title: "Nouveau {run} ', 1),
+                       encoding="utf-8")
+        seconds, _, rendered = dossier_build(root, site)
+        add("one new article", seconds), add("rendered after one new article", rendered)
+        article.write_text(original, encoding="utf-8")
+        new.unlink()
+        dossier_build(root, site)               # back to where the round started
+        for tool, folder in others.items():
+            command = hugo_command(folder) if tool == "hugo" else pelican_command(folder)
+            shutil.rmtree(_other_output(tool, folder), ignore_errors=True)
+            seconds, memory, _ = timed(command, cwd=folder)
+            add(tool, seconds), add(f"{tool} memory", memory)
+            if tool == "pelican":
+                add("pelican, content cache on", timed(pelican_command(folder, cache=True),
+                                                       cwd=folder)[0])
+    return figures
 
 
 def _other_output(tool: str, site: Path) -> Path:
     return site / ("public" if tool == "hugo" else "output")
 
 
-def edit_to_served(root: Path, article: Path, runs: int) -> tuple[float, int]:
-    """Median seconds from saving `article` (its title edited) to the preview server
-    answering with the new page, and the pages rendered to answer.
-
-    The server runs as a user runs it (`build.py serve`, its own process), and the client
-    does what the page's livereload.js does: it waits for the `reload` message on the
-    LiveReload websocket, then asks for the page again."""
-    server = subprocess.Popen([sys.executable, "-u", str(REPO / "build.py"), "serve", "--root",
-                               str(root), "--port", "0"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+def preview_saves(command: list[str], url_of, article: Path, page: str, runs: int,
+                  title: str = 'title: "') -> dict[str, list[float]]:
+    """Seconds from a save to the server answering with the new page, for a title edit
+    and for a new article, as a browser sees it: the client waits for the `reload` message
+    on the LiveReload websocket (what livereload.js does), then asks for the page."""
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
     try:
-        for line in server.stdout:
-            if line.startswith("Serving "):
-                url = line.split(" on ")[1].split()[0]
-                break
-        else:
-            raise SystemExit("the preview server did not start")
+        url = url_of(server.stdout)
         threading.Thread(target=server.stdout.read, daemon=True).start()   # keep it drained
         original = article.read_text(encoding="utf-8")
         try:
-            return asyncio.run(_edits(url, article, original, runs))
+            return asyncio.run(_saves(url, article, original, page, runs, title))
         finally:
             article.write_text(original, encoding="utf-8")
+            article.with_name(f"{NEW}.md").unlink(missing_ok=True)
     finally:
         server.terminate()
         server.wait(10)
 
 
-async def _edits(url: str, article: Path, original: str, runs: int) -> tuple[float, int]:
-    from tornado.httpclient import AsyncHTTPClient
+async def _saves(url: str, article: Path, original: str, page: str, runs: int,
+                 title: str) -> dict[str, list[float]]:
+    from tornado.httpclient import AsyncHTTPClient, HTTPClientError
     from tornado.websocket import websocket_connect
-    page = url + f"articles/{article.stem}/index.html"
     client = AsyncHTTPClient()
-
-    async def rendered() -> int:
-        return json.loads((await client.fetch(url + "__dossier__/status")).body)["rendered"]
-
     socket = await websocket_connect(url.replace("http://", "ws://", 1) + "livereload")
     await socket.write_message(json.dumps({"command": "hello", "protocols": [
         "http://livereload.com/protocols/official-7"]}))
     await socket.read_message()
-    await socket.write_message(json.dumps({"command": "info", "url": page}))
-    await client.fetch(page)                        # the browser shows the page
-    times, renders = [], []
-    for run in range(runs):
-        marker = f"Benchmark edit {run}"
-        before = await rendered()
+    await socket.write_message(json.dumps({"command": "info", "url": url + page}))
+    await client.fetch(url + page)                  # the browser shows the page
+
+    async def shows(path: str, marker: str) -> bool:
+        try:
+            return marker in (await client.fetch(url + path)).body.decode()
+        except HTTPClientError:
+            return False
+
+    async def until(path: str, marker: str) -> float:
         started = time.perf_counter()
-        article.write_text(original.replace('title: "', f'title: "{marker} ', 1),
-                           encoding="utf-8")
         while True:        # a build may have caught the file half-written: wait for the next
             message = json.loads(await socket.read_message())
-            if message.get("command") == "reload" and \
-                    marker in (await client.fetch(page)).body.decode():
-                break
-        times.append(time.perf_counter() - started)
-        renders.append(await rendered() - before)
-        await asyncio.sleep(0.3)
+            if message.get("command") == "reload" and await shows(path, marker):
+                return time.perf_counter() - started
+
+    figures: dict[str, list[float]] = {"edit": [], "new article": []}
+    new = article.with_name(f"{NEW}.md")
+    for run in range(runs):
+        marker = f"Benchmark edit {run}"
+        article.write_text(original.replace(title, f"{title}{marker} ", 1), encoding="utf-8")
+        figures["edit"].append(await until(page, marker))
+        await asyncio.sleep(0.5)
+        marker = f"Nouvel article {run}"
+        new.write_text(original.replace(title, f"{title}{marker} ", 1), encoding="utf-8")
+        figures["new article"].append(await until(page.replace(article.stem, NEW), marker))
+        new.unlink()
+        await until(page, "")          # the article gone again
+        await asyncio.sleep(0.5)
     socket.close()
-    return statistics.median(times), int(statistics.median(renders))
+    return figures
+
+
+def _dossier_url(lines) -> str:
+    for line in lines:
+        if line.startswith("Serving "):
+            return line.split(" on ")[1].split()[0]
+    raise SystemExit("the preview server did not start")
+
+
+def _hugo_url(lines) -> str:
+    for line in lines:
+        found = re.search(r"(http://[\d.:a-z]+/)", line)
+        if found and "localhost" in line or found and "127.0.0.1" in line:
+            return found[1].replace("localhost", "127.0.0.1")
+    raise SystemExit("hugo server did not start")
+
+
+def show(values: list[float], unit: str = "s") -> str:
+    middle, low, high = spread(values)
+    if unit == "ms":
+        return f"{middle * 1000:.0f} ms ({low * 1000:.0f}–{high * 1000:.0f})"
+    return f"{middle:.2f} s ({low:.2f}–{high:.2f})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000", help="comma-separated article counts")
-    parser.add_argument("--runs", type=int, default=3, help="builds per figure (median)")
-    parser.add_argument("--edits", type=int, default=5, help="saves per dossier (median)")
+    parser.add_argument("--runs", type=int, default=3, help="rounds per figure (median)")
+    parser.add_argument("--edits", type=int, default=5, help="saves per preview (median)")
     args = parser.parse_args()
-    from benchmarks.others import hugo_site, pelican_site, version
+    from benchmarks.others import free_port, hugo_server, hugo_site, pelican_site, version
     tools = {name: version(name) for name in ("hugo", "pelican")}
     print(f"machine: {platform.machine()}, {platform.system()}, Python "
           f"{platform.python_version()}, {os.cpu_count()} cores; "
           + "; ".join(f"{k}: {v or 'not installed'}" for k, v in tools.items()) + "\n")
-    print("| dossier | pages | cold | warm | edit → served | memory (peak PSS) | pages/s |")
-    print("|---|---|---|---|---|---|---|")
-    others = []
+    print("Median (min–max) of each figure; ratios of medians.\n")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         sample = work / "sample"
@@ -219,21 +260,45 @@ def main() -> None:
                 tool: make(root, work / tool)
                 for tool, make in (("hugo", hugo_site), ("pelican", pelican_site))
                 if tools[tool]}
-            built = interleaved(root, work, args.runs, sites)
-            edit, rendered = edit_to_served(root, article, args.edits)
-            print(f"| {name} | {built['pages']:,} | {built['cold']:.2f} s | "
-                  f"{built['warm']:.2f} s | {edit * 1000:.0f} ms ({rendered} rendered) | "
-                  f"{built['memory']:.0f} MB | {built['pages'] / built['cold']:.0f} |",
-                  flush=True)
-            others += [(name, tool, pages, seconds, memory, built)
-                       for tool, (seconds, memory, pages) in built["others"].items()]
-    if others:
-        print("\n| dossier | tool | pages | cold | memory | dossier cold ÷ tool | "
-              "dossier warm ÷ tool |")
-        print("|---|---|---|---|---|---|---|")
-        for name, tool, pages, seconds, memory, built in others:
-            print(f"| {name} | {tool} | {pages:,} | {seconds:.2f} s | {memory:.0f} MB | "
-                  f"{built['cold'] / seconds:.2f} | {built['warm'] / seconds:.2f} |")
+            f = interleaved(root, work, args.runs, sites, article)
+            page = f"articles/{article.stem}/index.html"
+            served = preview_saves([sys.executable, "-u", str(REPO / "build.py"), "serve",
+                                    "--root", str(root), "--port", "0"], _dossier_url,
+                                   article, page, args.edits)
+            print(f"### {name}: {f['pages'][0]:,} pages\n")
+            print("| what is measured | dossier | beside |")
+            print("|---|---|---|")
+            hugo = f.get("hugo")
+            for figure in ("clean", "one body edit", "one new article", "no change"):
+                beside = []
+                if hugo:
+                    beside.append(f"÷ Hugo full build {show(hugo)}: "
+                                  f"**{spread(f[figure])[0] / spread(hugo)[0]:.2f}**")
+                if figure == "clean" and "pelican" in f:
+                    beside.append(f"÷ Pelican full build {show(f['pelican'])}: "
+                                  f"**{spread(f[figure])[0] / spread(f['pelican'])[0]:.2f}**")
+                    beside.append("Pelican with its content cache on, nothing changed: "
+                                  f"{show(f['pelican, content cache on'])}")
+                rendered = f.get(f"rendered after {figure}")
+                what = f"{figure} ({int(statistics.median(rendered))} pages rendered)" \
+                    if rendered else figure
+                print(f"| {what} | {show(f[figure])} | {'; '.join(beside)} |")
+            memory = f"{max(f['memory']):.0f} MB"
+            if hugo:
+                memory += f" | Hugo {max(f['hugo memory']):.0f} MB"
+            if "pelican" in f:
+                memory += f", Pelican {max(f['pelican memory']):.0f} MB"
+            print(f"| peak memory of the clean build | {memory} |")
+            hugo_served = preview_saves(hugo_server(sites["hugo"], free_port()), _hugo_url,
+                                        sites["hugo"] / f"content/articles/{article.name}",
+                                        f"articles/{article.stem}/", args.edits,
+                                        title='"title": "') if hugo else {}
+            for figure in ("edit", "new article"):
+                beside = f"`hugo server`: {show(hugo_served[figure], 'ms')}" \
+                    if hugo_served else ""
+                print(f"| preview, save → page reloaded, {figure} | "
+                      f"{show(served[figure], 'ms')} | {beside} |")
+            print(flush=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Nothing below this module exits the process; outcomes become exit codes here onl
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime
+import gc
 import sys
 import threading
 import time
@@ -80,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         return OK if exc.code == 0 else USAGE_ERROR
     if args.command == "init":
         return _init(args)
+    if args.command in ("build", "check"):
+        _tune_collector()
     root = args.root.resolve()
     if not root.is_dir():
         print(f"dossier: --root {args.root}: no such folder", file=sys.stderr)
@@ -97,12 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return _report(build(root, write_output=False, strict=args.strict,
                                  drafts=args.drafts, strict_sources=args.strict_sources,
-                                 jobs=args.jobs, progress=Progress(sys.stderr)), "checked")
+                                 jobs=args.jobs, progress=Progress(sys.stderr),
+                                 after_load=_give_back_memory), "checked")
         started = time.perf_counter()
         progress = Progress(sys.stderr)
         result = build(root, output=args.output, base_url=args.base_url, strict=args.strict,
                        drafts=args.drafts, use_disk_cache=not args.no_cache, jobs=args.jobs,
-                       progress=progress)
+                       progress=progress, after_load=_give_back_memory)
         progress.done()
     except OutputError as exc:
         print(f"dossier: {exc}", file=sys.stderr)
@@ -111,6 +116,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dossier: error: {exc}", file=sys.stderr)
         return BUILD_FAILED
     return _report(result, "built", time.perf_counter() - started)
+
+
+def _give_back_memory() -> None:
+    """Return freed memory to the system between load and render: once converted, a
+    one-shot build drops the Markdown (140 MB at 10,000 articles), but the C allocator keeps
+    freed blocks, and every forked worker would hold the idle pages too (peak 518 -> 430 MB
+    over the processes of a 10,000-article build)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)      # glibc (Linux); elsewhere, nothing to do
+    except (AttributeError, OSError):
+        pass
+
+
+def _tune_collector() -> None:
+    """A one-shot build makes millions of objects that live as long as it does (records,
+    the graph, digests) and few garbage cycles (Markdown's trees): Python's cyclic collector,
+    run every 700 new objects, traverses them again and again. Freezing what is loaded now
+    and collecting less often: a 10,000-article build that changes nothing 5.6 -> 4.1 s,
+    same output. The preview server keeps the defaults (it runs for hours)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 50)
 
 
 def _jobs(text: str) -> int:

@@ -58,7 +58,7 @@ def note(reads: set) -> None:
     by the page being made now."""
     current = getattr(_local, "reads", None)
     if current is not None:
-        current |= reads
+        current.update(reads)
 
 
 class Graph:

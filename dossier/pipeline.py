@@ -65,21 +65,24 @@ class Site:
 def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = None,
           lazy: bool = False, use_disk_cache: bool = False, jobs: int = 1,
           progress: Progress | None = None, changed: set[Path] | None = None,
-          **options) -> BuildResult:
+          after_load: Callable[[], None] | None = None, **options) -> BuildResult:
     """Build the dossier at `root`; `options` override dossier.yaml (output, base_url, strict,
     drafts, strict_sources). With write_output=False (`check`, `serve`) everything runs but
     nothing is written; with lazy=True (`serve`) files are made only when asked for and
     kept; with use_disk_cache=True the cache in ROOT/.dossier-cache is read (and saved when
     the build writes). `jobs` processes share the work; `progress(stage, done, total)` hears
     how it goes; `changed` (from the preview's watcher) names the only files that may have
-    changed since the last build with this `cache`. Content problems are collected in the
-    result, never raised."""
+    changed since the last build with this `cache`; `after_load()` is called between load and
+    render (the command line hands freed memory back to the system there: an interpreter
+    matter, kept at the edge). Content problems are collected in the result, never raised."""
     clock, cache = _Clock(), cache or BuildCache()
     stage = (lambda name: partial(progress, name)) if progress else (lambda name: None)
     site = load(root, cache, keep=lazy, save=write_output and use_disk_cache,
                 use_disk_cache=use_disk_cache, jobs=jobs, stage=stage, changed=changed,
                 **options)
     clock.lap("load")
+    if after_load is not None:
+        after_load()
     result = BuildResult(site.config, site.problems, site.dossier, timings=clock.laps)
     if site.problems.errors:             # rendering broken records would only add noise
         return result

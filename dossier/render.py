@@ -103,7 +103,7 @@ class Renderer:
                 "t": self.strings, "asset_versions": self.asset_versions,
                 "absolute": lambda path: feeds.absolute(self.config, path),
                 "json_ld": json_ld}
-        fragments: dict[tuple, tuple[bytes, frozenset]] = {}
+        fragments: dict[tuple, tuple[bytes, tuple]] = {}
 
         @jinja2.pass_context
         def fragment(context, name: str, **values) -> MarkupSafe:
@@ -119,7 +119,7 @@ class Renderer:
                 with depends.recording() as reads:
                     text = self.env.get_template(name).render(site, page_path=stand_in,
                                                               **values)
-                found = fragments[key] = (text.encode(), frozenset(reads))
+                found = fragments[key] = (text.encode(), tuple(reads))
             else:
                 depends.note(found[1])
             return MarkupSafe(found[0].decode())

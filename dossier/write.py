@@ -97,15 +97,19 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
                 known = pages.previous.get(out.path) if out.recorded else None
                 if known and stale.isdisjoint(known[0]) and \
                         _stat(previous / out.path) == tuple(known[1:]):
-                    results[i] = (REUSED, pages.kept(out.path))
+                    kept = pages.kept(out.path)
+                    results[i] = (REUSED, kept if kept[0] is not None else None)
         todo = [i for i, result in enumerate(results) if result is None]
         done = len(outputs) - len(todo)
         if progress and done:
             progress(done, len(outputs))
-        put = partial(_put, staging, previous, on_error)
+        put = partial(_put, staging, previous, on_error, pages is not None)
         for i, result in zip(todo, parallel.run(
                 put, [outputs[i] for i in todo], jobs,
                 progress and (lambda made, _: progress(done + made, len(outputs))))):
+            if pages is not None and isinstance(result, tuple) and result[1] is not None:
+                numbers = pages.number(result[1][0])
+                result = (result[0], numbers and (numbers, *result[1][1:]))
             results[i] = result
         failures = [p for r in results if isinstance(r, list) for p in r]
         if failures:
@@ -129,7 +133,8 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
                 if unchanged == REUSED and out.is_page))
 
 
-def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, out: Output):
+def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, reads_wanted: bool,
+         out: Output):
     """Make one output; write it to `staging` unless the previous site has the same bytes.
     -> (unchanged?, (addresses read, size, mtime) or None), or a list of problems."""
     previous = previous_dir / out.path if previous_dir else None
@@ -154,7 +159,7 @@ def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, out
         if on_error is None:
             raise
         return on_error(exc)
-    if not out.recorded:
+    if not (out.recorded and reads_wanted):
         return unchanged, None
     # Its time once moved into place is the staged file's: rename keeps it.
     return unchanged, (tuple(reads), *_stat(previous if unchanged else target))
