@@ -174,10 +174,12 @@ async def _saves(url: str, article: Path, original: str, page: str, runs: int,
     from tornado.websocket import websocket_connect
     client = AsyncHTTPClient()
     socket = await websocket_connect(url.replace("http://", "ws://", 1) + "livereload")
+    # Compact JSON: Hugo's server looks for the text '"command":"hello"' in the message.
     await socket.write_message(json.dumps({"command": "hello", "protocols": [
-        "http://livereload.com/protocols/official-7"]}))
+        "http://livereload.com/protocols/official-7"]}, separators=(",", ":")))
     await socket.read_message()
-    await socket.write_message(json.dumps({"command": "info", "url": url + page}))
+    await socket.write_message(json.dumps({"command": "info", "url": url + page},
+                                          separators=(",", ":")))
     await client.fetch(url + page)                  # the browser shows the page
 
     async def shows(path: str, marker: str) -> bool:
