@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     b = command("build", "build the site into the output folder (the default command)")
     b.add_argument("--output", type=Path, help="output folder (default: _site, or dossier.yaml's)")
     b.add_argument("--base-url", help="public address of the site, e.g. https://example.org/d/")
-    b.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    b.add_argument("--drafts", action="store_true",
+                   help="publish articles marked draft: true (their problems are errors)")
     b.add_argument("--strict", action="store_true",
                    help="treat warnings (unknown fields, stub pages) as errors")
     b.add_argument("--no-cache", action="store_true",
@@ -50,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--strict-sources", action="store_true",
                    help="warn about claims and events that rest on a single publisher")
-    c.add_argument("--drafts", action="store_true", help="check drafts too")
+    c.add_argument("--drafts", action="store_true",
+                   help="check drafts too (their problems are errors)")
     c.add_argument("--jobs", type=_jobs, default=default_jobs(),
                    help=f"processes to use (default: all {default_jobs()} cores)")
     s = command("serve", "preview the site, rebuilt and reloaded in the browser on every save")
@@ -58,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="address to listen on (default 127.0.0.1: this computer only)")
     s.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     s.add_argument("--open", action="store_true", help="open the site in the web browser")
-    s.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    s.add_argument("--drafts", action="store_true",
+                   help="treat the problems of drafts (always shown) as errors")
     s.add_argument("--strict", action="store_true", help="treat warnings as errors")
     n = command("new", "create a dated article skeleton in content/articles/")
     n.add_argument("title", help="the article's title")
@@ -211,7 +214,8 @@ def _import(root: Path, files: list[str]) -> int:
             inputs.append((path.name, path.read_text(encoding="latin-1")))
     from dossier import scaffold     # HTML parsing libraries: loaded only to import
     for path, draft in scaffold.import_clippings(root, inputs, datetime.date.today()):
-        print(f"dossier: wrote {_shown(path)}")
+        print(f"dossier: wrote {_shown(path)} (a draft: not published until you remove "
+              "'draft: true')")
         print(f"  actors proposed: {', '.join(draft.actors) or 'none'}")
         print(f"  resolutions proposed: {', '.join(draft.resolutions) or 'none'}")
         for note in draft.review:
@@ -245,6 +249,9 @@ def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int
         print(problem, file=sys.stderr)
     errors, warnings = len(result.problems.errors), len(result.problems.warnings)
     counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    in_drafts = len(result.problems.in_drafts)
+    if in_drafts:    # shown, never fatal: the drafts are not published (--drafts: errors)
+        counts += f", {in_drafts} in drafts (not published)"
     if not result.ok:
         strict = " (--strict: warnings count as errors)" if result.config.strict and \
             not errors else ""

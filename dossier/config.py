@@ -22,7 +22,8 @@ class SiteConfig:
     authors: tuple[str, ...] = ()
     strict: bool = False
     strict_sources: bool = False
-    drafts: bool = False
+    drafts: bool = False             # publish drafts, their problems as errors
+    show_drafts: bool = False        # show drafts (the preview), their problems never fatal
 
     @property
     def content_dir(self) -> Path:
@@ -49,8 +50,8 @@ def load_config(root: Path, problems: Problems, **overrides) -> SiteConfig:
     root = root.resolve()
     path = root / CONFIG_FILE
     values, lines = _read(path, problems) if path.exists() else ({}, {})
-    fields = {f.name for f in dataclasses.fields(SiteConfig)} - {"root", "strict", "drafts",
-                                                                 "strict_sources"}
+    fields = {f.name for f in dataclasses.fields(SiteConfig)} - {
+        "root", "strict", "drafts", "show_drafts", "strict_sources"}
     clean: dict = {}
     for key, value in values.items():
         line = lines.get(key, 1)

@@ -224,7 +224,9 @@ def render_article(draft: Draft, today: dt.date) -> str:
              f"language: {draft.language}",
              f"actors: {q(draft.actors)}  # proposed from names and aliases in the text",
              f"resolutions: {q(draft.resolutions)}  # proposed from mentions in the text",
-             "tags: []", "---", ""]
+             "tags: []",
+             "draft: true  # not published until reviewed: remove this line to publish",
+             "---", ""]
     return "\n".join(lines) + draft.body
 
 

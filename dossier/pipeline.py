@@ -125,7 +125,14 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
                         cache.front_matter(), changed)
     cache.save_front_matter(save)
     articles, actors, resolutions = validate(loaded.records, config.language, problems,
-                                             drafts=config.drafts, cache=cache.records)
+                                             drafts=config.drafts or config.show_drafts,
+                                             cache=cache.records)
+    # A draft nobody publishes yet must not stop what is published: its problems are shown
+    # and never fatal, unless drafts are published (--drafts).
+    drafts = set() if config.drafts else \
+        {raw.path for raw in loaded.records if raw.kind == "articles" and
+         isinstance(raw.parsed.data, dict) and raw.parsed.data.get("draft") is True}
+    problems.demote(drafts)
     finish_bodies = None
     if not problems.errors:          # Markdown is converted over the workers during link()
         site.renderer = cache.renderer_for(config)
@@ -148,6 +155,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
     if keep:
         cache.linked = Linked(articles, actors, resolutions, config.strict_sources,
                               site.dossier, found)
+    problems.demote(drafts)
     if problems.errors:
         return site
     try:
@@ -157,6 +165,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
     except Exception as exc:            # dossier's own bug: reported, never a traceback
         problems.items += template_problems(exc, problems.root)
         return site
+    problems.demote(drafts)
     site.assets = loaded.assets
     if not keep:
         del loaded.records[:], articles, actors, resolutions

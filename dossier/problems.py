@@ -7,6 +7,7 @@ from pathlib import Path
 ERROR = "error"
 WARNING = "warning"
 NOTE = "note"          # information only: never fatal, not counted
+DRAFT = "draft"        # in an article marked draft: shown, never fatal (errors with --drafts)
 
 
 @dataclass(frozen=True, order=True)
@@ -54,6 +55,18 @@ class Problems:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity == WARNING]
+
+    @property
+    def in_drafts(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == DRAFT]
+
+    def demote(self, paths: set[Path]) -> None:
+        """Errors and warnings in the files at `paths` (drafts nobody publishes yet) become
+        draft problems: shown, never fatal."""
+        where = {self.relpath(path) for path in paths}
+        self.items = [Problem(p.path, p.line, p.message, p.hint, DRAFT)
+                      if p.path in where and p.severity in (ERROR, WARNING) else p
+                      for p in self.items]
 
     def fatal(self, strict: bool = False) -> bool:
         """True when the build must not write: any error, or any warning under --strict."""

@@ -27,7 +27,7 @@ from dossier import watch
 from dossier.parallel import default_jobs
 from dossier.cache import BuildCache
 from dossier.pipeline import build, template_problems
-from dossier.problems import ERROR, Problem
+from dossier.problems import DRAFT, ERROR, WARNING, Problem
 from dossier.outputs import Output
 
 WAIT_FOR_BUILD_S = 30
@@ -41,6 +41,7 @@ class Preview:
         self.cache = BuildCache()
         self.site: dict[str, Output] = {}
         self.problems: list[Problem] = []          # the current build errors, for the overlay
+        self.warnings: list[Problem] = []          # and its warnings (drafts' problems too)
         self.builds = 0
         self.last = ""                             # one-line summary of the last build
         self.output_dir = root / "_site"
@@ -59,7 +60,7 @@ class Preview:
         try:
             result = build(self.root, write_output=False, cache=self.cache, lazy=True,
                            use_disk_cache=True, changed=changed, jobs=jobs,
-                           strict=self.strict, drafts=self.drafts)
+                           strict=self.strict, drafts=self.drafts, show_drafts=True)
             self.output_dir = result.config.output_dir
             self.theme_dir = result.config.root / result.config.theme
             if result.ok:
@@ -67,7 +68,10 @@ class Preview:
                 self.problems = []
             else:
                 self.problems = [p for p in result.problems.sorted()
-                                 if p.severity == ERROR or self.strict]
+                                 if p.severity == ERROR or self.strict and
+                                 p.severity == WARNING]
+            self.warnings = [p for p in result.problems.sorted()
+                             if p.severity in (WARNING, DRAFT) and p not in self.problems]
             seconds = time.perf_counter() - started
             self.last = (f"{result.pages} pages ready in {seconds:.2f} s"
                          if result.ok else f"build failed in {seconds:.2f} s")
@@ -114,15 +118,19 @@ _HEAD_END = re.compile(rb"</head\s*>", re.IGNORECASE)
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 
-def inject(page: bytes, port: int, problems: list[Problem]) -> bytes:
-    """Add the reload script (wherever </head> is, any case) and the error overlay, if any."""
+def inject(page: bytes, port: int, problems: list[Problem],
+           warnings: list[Problem] = ()) -> bytes:
+    """Add the reload script (wherever </head> is, any case), the error overlay if the build
+    failed, and the build's warnings, folded, if it has any."""
     script = f'<script src="/livereload.js?port={port}"></script>'.encode()
     match = _HEAD_END.search(page)
     page = page[:match.start()] + script + page[match.start():] if match else script + page
-    if problems:
-        overlay = overlay_html(problems).encode()
+    added = (overlay_html(problems) if problems else "") + \
+        (warnings_html(warnings) if warnings else "")
+    if added:
         match = _BODY_END.search(page)
-        page = page[:match.start()] + overlay + page[match.start():] if match else page + overlay
+        data = added.encode()
+        page = page[:match.start()] + data + page[match.start():] if match else page + data
     return page
 
 
@@ -138,6 +146,20 @@ def overlay_html(problems: list[Problem]) -> str:
             '</div>')
 
 
+def warnings_html(warnings: list[Problem]) -> str:
+    """The build's warnings (drafts' problems among them) as a folded panel in a corner:
+    a count, and each PATH:LINE when opened."""
+    count = len(warnings)
+    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in warnings)
+    return ('<details id="dossier-build-warnings" style="position:fixed;right:1rem;bottom:1rem;'
+            'max-width:min(60rem,90vw);max-height:50vh;overflow:auto;z-index:2147483646;'
+            'padding:.5rem 1rem;background:#fffbe6;color:#3d2a00;border:2px solid #ad6800;'
+            'border-radius:6px;font:14px/1.5 ui-monospace,monospace;box-shadow:0 4px 16px #0003">'
+            f'<summary style="cursor:pointer">dossier: {count} warning{"s" * (count != 1)}'
+            '</summary><ul style="margin:.5rem 0 0;padding-left:1.25rem">'
+            f'{items}</ul></details>')
+
+
 class PreviewServer:
     """Serves a Preview on host:port; watches the dossier; reloads browsers after each build."""
 
@@ -149,6 +171,7 @@ class PreviewServer:
         self.port = self.sockets[0].getsockname()[1]
         self.url = f"http://{host if ':' not in host else f'[{host}]'}:{self.port}/"
         self.reloads = 0
+        self._warned: set[Problem] = set()           # warnings printed already
         self.ready = threading.Event()
         self._stop_watching = threading.Event()
         self._watching = threading.Event()
@@ -184,7 +207,7 @@ class PreviewServer:
                         b"<!doctype html><html><head><title>Build failed</title></head>"
                         b"<body></body></html>")
                 if kind.startswith("text/html"):
-                    body = inject(body, port, preview.problems)
+                    body = inject(body, port, preview.problems, preview.warnings)
                 self.set_status(status)
                 self.set_header("Content-Type", kind)
                 self.set_header("Cache-Control", "no-store")
@@ -196,7 +219,8 @@ class PreviewServer:
                 renderer = preview.cache.renderer
                 self.write(json.dumps({"builds": preview.builds, "last": preview.last,
                                        "rendered": renderer.rendered if renderer else 0,
-                                       "errors": [str(p) for p in preview.problems]}))
+                                       "errors": [str(p) for p in preview.problems],
+                                       "warnings": [str(p) for p in preview.warnings]}))
 
         self._app = web.Application([
             (r"/livereload", LiveReloadHandler),
@@ -257,6 +281,12 @@ class PreviewServer:
                 waiter.send_message(message)
 
     def _report(self) -> None:
+        """The build's summary, its errors, and the warnings not printed after the last
+        build (the same list on every save would hide the new one)."""
         self.log(f"dossier: {self.preview.last}")
         for problem in self.preview.problems:
             print(problem, file=sys.stderr)
+        for problem in self.preview.warnings:
+            if problem not in self._warned:
+                print(problem, file=sys.stderr)
+        self._warned = set(self.preview.warnings)

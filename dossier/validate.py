@@ -1,6 +1,7 @@
 """Field rules per record kind: raw front matter -> typed records, every problem located."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -246,7 +247,15 @@ def article_from(raw: Raw, site_language: str, problems: Problems) -> model.Arti
         actors=f.names("actors"), resolutions=f.names("resolutions"), tags=f.names("tags"),
         events=tuple(e for e in events if e), claims=tuple(c for c in claims if c),
         draft=f.flag("draft"), lines=raw.parsed.lines)
-    return article if len(problems.errors) == before else None
+    if len(problems.errors) == before:
+        return article
+    # A draft is shown by the preview as far as it is written (its problems are reported,
+    # never fatal): a page needs a date and an address, the rest can wait.
+    if article.draft and date is not None and slug:
+        return dataclasses.replace(article, title=title or raw.path.stem,
+                                   source=source if source.name else
+                                   dataclasses.replace(source, name="TODO"))
+    return None
 
 
 def _slug(f: Fields, path: Path) -> str:

@@ -42,12 +42,17 @@ def test_seed_clipping_imports_to_an_article_that_checks_once_filled(make_dossie
     assert re.search(r"^resolutions: \[\]", front, re.M)         # none invented
     assert "language: fr" in front and f"retrieved: {datetime.date.today()}" in front
 
+    # An imported clipping is a draft: reported, never blocking, published once reviewed.
     check = run_cli("check", "--root", str(root))
+    assert check.returncode == 0, check.stderr
+    assert f"{path.relative_to(root)}:6: draft: source.name is still TODO" in check.stderr
+    check = run_cli("check", "--drafts", "--root", str(root))
     assert check.returncode == 1
     assert f"{path.relative_to(root)}:6: source.name is still TODO" in check.stderr
     assert f"{path.relative_to(root)}:7: source.url is still TODO" in check.stderr
     path.write_text(text.replace("name: TODO", "name: Associated Press").replace(
-        "url: TODO", "url: https://example.org/ap"), encoding="utf-8")
+        "url: TODO", "url: https://example.org/ap").replace("\ndraft: true", "\n"),
+        encoding="utf-8")
     assert run_cli("check", "--strict", "--root", str(root)).returncode == 0
     assert run_cli("build", "--root", str(root)).returncode == 0
     page = next((root / "_site/articles").glob("*/index.html")).read_text()
@@ -107,8 +112,9 @@ def test_new_writes_a_commented_skeleton_that_check_reports(make_dossier):
                   "archived:", "retrieved:", "summary:", "actors:", "resolutions:", "tags:",
                   "events:", "claims:", "slug:", "draft: true"):
         assert field in text, field
-    check = run_cli("check", "--root", str(root))
-    assert check.returncode == 1 and "source.name is still TODO" in check.stderr
+    check = run_cli("check", "--root", str(root))      # a draft: reported, never blocking
+    assert check.returncode == 0 and "draft: source.name is still TODO" in check.stderr
+    assert run_cli("check", "--drafts", "--root", str(root)).returncode == 1
     assert run_cli("new", "Titre de l’article", "--root", str(root)).returncode == 0
     assert len(imported(root)[0]) == 2                             # never overwritten
 

@@ -40,3 +40,24 @@ def test_edit_error_and_fix_show_up_in_the_open_page(page, live):
     expect(overlay).to_have_count(0, timeout=10_000)
     expect(page.locator(".body")).not_to_contain_text("PHRASE AJOUTÉE EN DIRECT")
     assert page.problems == []
+
+
+def test_a_new_draft_shows_in_the_preview_with_its_problems_folded(page, live):
+    """Saving a draft with TODOs does not turn the preview red: the draft is shown with a
+    banner, and its problems are counted in a folded panel, each with its PATH:LINE."""
+    page.goto(live.url + "index.html")
+    page.wait_for_function("window.LiveReload && LiveReload.connector && "
+                           "LiveReload.connector._isSocketConnected()", timeout=10_000)
+    draft = live.preview.root / "content/articles/brouillon.md"
+    draft.write_text('---\ntitle: "Brouillon en cours"\ndate: 2025-01-02\nsource:\n'
+                     "  name: TODO\ndraft: true\n---\nÀ vérifier.\n", encoding="utf-8")
+    panel = page.locator("#dossier-build-warnings")
+    expect(panel).to_be_visible(timeout=10_000)
+    expect(panel.locator("summary")).to_have_text("dossier: 1 warning")
+    expect(page.locator("#dossier-build-errors")).to_have_count(0)
+    panel.locator("summary").click()
+    expect(panel).to_contain_text("content/articles/brouillon.md:5: draft: source.name is "
+                                  "still TODO")
+    page.goto(live.url + "articles/brouillon/index.html")
+    expect(page.locator(".notice.draft")).to_contain_text("Brouillon non publié")
+    assert page.problems == []

@@ -1,0 +1,86 @@
+"""Drafts never block: collect now, verify later (issue #16, first part)."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from tests.helpers import article, preview_server, run_cli, write_files
+
+DRAFT = """---
+title: "Un brouillon"
+date: 2024-03-01
+source:
+  name: TODO
+  url: TODO
+actors: [Houthis]
+draft: true
+---
+Voir [la suite](absent.md).
+"""
+FILES = {
+    "dossier.yaml": "title: Dossier\nlanguage: fr\n",
+    "content/articles/publie.md": article(title="Publié", actors="[Houthis]"),
+    "content/articles/brouillon.md": DRAFT,
+    "content/actors/houthis.md": "---\nname: Houthis\nkind: armed-group\n---\n",
+}
+
+
+def _dossier(tmp_path):
+    return write_files(tmp_path / "dossier", FILES)
+
+
+def test_a_draft_with_problems_never_blocks_the_build(tmp_path):
+    root = _dossier(tmp_path)
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "content/articles/brouillon.md:5: draft: source.name is still TODO" in result.stderr
+    assert "content/articles/brouillon.md:10: draft: link to 'absent.md'" not in result.stderr
+    assert "in drafts (not published)" in result.stdout
+    assert (root / "_site/articles/publie/index.html").is_file()
+    assert not (root / "_site/articles/brouillon").exists()
+
+
+def test_strict_does_not_make_a_draft_block_either(tmp_path):
+    root = _dossier(tmp_path)
+    assert run_cli("build", "--root", str(root), "--strict").returncode == 0
+
+
+def test_drafts_problems_are_errors_when_drafts_are_published_or_checked(tmp_path):
+    root = _dossier(tmp_path)
+    built = run_cli("build", "--root", str(root), "--drafts")
+    assert built.returncode == 1
+    assert "content/articles/brouillon.md:5: source.name is still TODO" in built.stderr
+    assert run_cli("check", "--root", str(root)).returncode == 0
+    checked = run_cli("check", "--root", str(root), "--drafts")
+    assert checked.returncode == 1 and "brouillon.md:5: source.name is still TODO" in \
+        checked.stderr
+
+
+def test_an_imported_clipping_is_a_draft_until_reviewed(tmp_path):
+    root = write_files(tmp_path / "dossier", {k: v for k, v in FILES.items()
+                                              if "brouillon" not in k})
+    clipping = tmp_path / "clip.txt"
+    clipping.write_text("Les Houthis ont revendiqué une attaque en mer Rouge.\n\n"
+                        "Le navire a été touché au large du Yémen.\n", encoding="utf-8")
+    imported = run_cli("import", "--root", str(root), str(clipping))
+    assert imported.returncode == 0, imported.stderr
+    assert "a draft: not published until you remove 'draft: true'" in imported.stdout
+    written = [p for p in (root / "content/articles").glob("*.md") if p.name != "publie.md"]
+    assert len(written) == 1 and "\ndraft: true" in written[0].read_text(encoding="utf-8")
+    built = run_cli("build", "--root", str(root))
+    assert built.returncode == 0, built.stderr
+    assert not (root / f"_site/articles/{written[0].stem}").exists()
+
+
+def test_the_preview_shows_drafts_with_a_banner_and_their_problems_as_warnings(tmp_path):
+    root = _dossier(tmp_path)
+    with preview_server(root) as server:
+        with urllib.request.urlopen(server.url + "articles/brouillon/index.html") as response:
+            page = response.read().decode()
+        with urllib.request.urlopen(server.url + "__dossier__/status") as response:
+            status = json.loads(response.read())
+    assert 'class="notice draft"' in page and "Brouillon non publié" in page
+    assert status["errors"] == []
+    assert any("brouillon.md:10: draft: link to 'absent.md' points nowhere" in w
+               for w in status["warnings"])
+    assert 'id="dossier-build-warnings"' in page and "brouillon.md:5: draft:" in page
