@@ -8,6 +8,11 @@ from pathlib import Path
 
 Date = dt.date  # a date, or a datetime (a subclass) with its UTC offset
 
+# What an actor may be, in the order pictures and lists show them (each has a UI string
+# `actor_kind_<kind>` in every theme language).
+ACTOR_KINDS = ("state", "person", "organization", "territory", "region", "armed-group",
+               "vessel", "media", "company", "other")
+
 
 @dataclass(frozen=True)
 class PartialDate:

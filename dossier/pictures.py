@@ -14,8 +14,7 @@ from markupsafe import Markup
 
 from dossier import model, urls
 
-KIND_ORDER = ("state", "person", "organization", "territory", "region", "armed-group",
-              "media", "company", "other")
+KIND_ORDER = model.ACTOR_KINDS
 YEAR_WIDTH = 84           # px per year: a few weeks apart stay distinguishable
 NEIGHBOURS = 12           # actors around one actor in its neighbourhood picture
 MARK = 4                  # mark radius, px

@@ -14,8 +14,7 @@ from dossier.problems import Problems
 
 CLAIM_STATUSES = ("alleged", "confirmed", "denied", "disputed", "refuted", "retracted",
                   "unverified")
-ACTOR_KINDS = ("state", "person", "organization", "territory", "region", "armed-group",
-               "media", "company", "other")
+ACTOR_KINDS = model.ACTOR_KINDS
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 ARTICLE_KEYS = ("title", "date", "source", "language", "actors", "resolutions", "summary",
@@ -322,8 +321,11 @@ def actor_from(raw: Raw, problems: Problems) -> model.Actor | None:
     name = f.text("name", required="add 'name: …' (the name used in this dossier's language)")
     kind = f.text("kind")
     if kind and kind not in ACTOR_KINDS:
-        f.problems.warning(raw.path, f.line("kind"), f"kind '{kind}' is not a known actor kind",
-                           "use one of " + ", ".join(ACTOR_KINDS))
+        # An error, not a warning: pages show an actor by its kind, in the reader's language.
+        close = difflib.get_close_matches(kind, ACTOR_KINDS, n=1)
+        f.error("kind", f"kind '{kind}' is not a known actor kind" +
+                (f" (did you mean '{close[0]}'?)" if close else ""),
+                "use one of " + ", ".join(ACTOR_KINDS))
     country = f.text("country")
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         f.error("country", f"country '{country}' is not an ISO 3166 code",

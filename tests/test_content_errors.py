@@ -1,0 +1,34 @@
+"""Every content problem is a content error at its PATH:LINE, never a template error."""
+from __future__ import annotations
+
+from tests.helpers import article, run_cli, write_files
+
+
+def test_an_unknown_actor_kind_is_an_error_at_the_actor_with_the_known_kinds(tmp_path):
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: Mer Rouge\nlanguage: en\n",
+        "content/articles/a.md": article(title="Attack", actors="[Houthis, Coalition]"),
+        "content/actors/houthis.md": "---\nname: Houthis\nkind: armed-group\n---\n",
+        "content/actors/coalition.md": "---\nname: Coalition\nkind: coalition\n---\n",
+    })
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "content/actors/coalition.md:3: kind 'coalition' is not a known actor kind" in \
+        result.stderr
+    assert "vessel" in result.stderr and "template error" not in result.stderr
+
+
+def test_a_near_miss_of_a_kind_suggests_it_and_vessel_is_a_kind(tmp_path):
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: Mer Rouge\nlanguage: fr\n",
+        "content/articles/a.md": article(title="Attaque", actors="[Galaxy Leader, Maersk]"),
+        "content/actors/galaxy.md": "---\nname: Galaxy Leader\nkind: vessel\n---\n",
+        "content/actors/maersk.md": "---\nname: Maersk\nkind: organisation\n---\n",
+    })
+    result = run_cli("build", "--root", str(root))
+    assert "maersk.md:3: kind 'organisation' is not a known actor kind (did you mean " \
+           "'organization'?)" in result.stderr
+    (root / "content/actors/maersk.md").write_text("---\nname: Maersk\nkind: company\n---\n")
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "Navires" in (root / "_site/actors/galaxy-leader/index.html").read_text()
