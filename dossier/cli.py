@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--strict", action="store_true", help="treat warnings as errors")
     n = command("new", "create a dated article skeleton in content/articles/")
     n.add_argument("title", help="the article's title")
+    n.add_argument("--date", type=_date, default=None,
+                   help="the original's publication date, YYYY-MM-DD (default today): it "
+                        "names the file and so the article's address")
     i = command("import", "turn raw clippings (text, Markdown, HTML; - for standard input) "
                           "into articles to review")
     i.add_argument("files", nargs="+", help="clipping files, or - for standard input")
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(root, args)
     if args.command == "new":
         from dossier import scaffold
-        path = scaffold.new_article(root, args.title, datetime.date.today())
+        path = scaffold.new_article(root, args.title, datetime.date.today(), args.date)
         print(f"dossier: wrote {_shown(path)}: fill in the TODOs, then remove 'draft: true'")
         return OK
     if args.command == "import":
@@ -140,6 +143,13 @@ def _tune_collector() -> None:
     same output. The preview server keeps the defaults (it runs for hours)."""
     gc.freeze()
     gc.set_threshold(50_000, 50, 50)
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD (not {text!r})")
 
 
 def _jobs(text: str) -> int:

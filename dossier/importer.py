@@ -230,9 +230,16 @@ def render_article(draft: Draft, today: dt.date) -> str:
     return "\n".join(lines) + draft.body
 
 
+def _shortened(slug: str, limit: int = 60) -> str:
+    """At most `limit` characters, cut between words ("…-on-maersk", not "…-on-maersk-gi")."""
+    if len(slug) <= limit:
+        return slug
+    return slug[:limit + 1].rsplit("-", 1)[0] or slug[:limit]
+
+
 def target_path(articles_dir: Path, draft: Draft) -> Path:
     """A new file name in articles_dir, numbered rather than overwriting."""
-    stem = f"{draft.date.isoformat()}-{slugify(draft.title)[:60].rstrip('-') or 'article'}"
+    stem = f"{draft.date.isoformat()}-{_shortened(slugify(draft.title)) or 'article'}"
     path = articles_dir / f"{stem}.md"
     number = 2
     while path.exists():

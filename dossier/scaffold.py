@@ -15,7 +15,7 @@ from dossier.validate import validate
 SKELETON = """\
 ---
 title: {title}
-date: {today}                 # publication date of the original: YYYY-MM-DD
+date: {date}                 # publication date of the original: YYYY-MM-DD
 source:                       # where the text comes from
   name: TODO                  # publisher, e.g. Associated Press
   url: TODO                   # address of the original
@@ -39,16 +39,18 @@ Write the text here, in Markdown.
 """
 
 
-def new_article(root: Path, title: str, today: dt.date) -> Path:
-    """A dated skeleton with every field shown; never overwrites an existing file."""
+def new_article(root: Path, title: str, today: dt.date, date: dt.date | None = None) -> Path:
+    """A skeleton with every field shown, dated `date` (the original's publication date,
+    which names the file; default today); never overwrites an existing file."""
+    date = date or today
     import yaml
     articles = root / "content" / "articles"
     articles.mkdir(parents=True, exist_ok=True)
-    draft = Draft(title=title, date=today, body="", language="")
+    draft = Draft(title=title, date=date, body="", language="")
     path = target_path(articles, draft)
     quoted = yaml.safe_dump(title, allow_unicode=True, width=10_000).strip().removesuffix("...")
-    path.write_text(SKELETON.format(title=quoted.strip(), today=today.isoformat()),
-                    encoding="utf-8")
+    path.write_text(SKELETON.format(title=quoted.strip(), date=date.isoformat(),
+                                    today=today.isoformat()), encoding="utf-8")
     return path
 
 

@@ -205,7 +205,13 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
                       body)
         return Markup(body)
 
+    def chronological(items) -> list:
+        """Records with a `date` (events), oldest first, whatever order they were written in:
+        partial dates at the start of their period, as everywhere else."""
+        return sorted(items, key=lambda item: model.sort_key(item.date))
+
     env.filters.update(date=date, month=month, slug=slugify, actor_name=actor_name,
+                       chronological=chronological,
                        embedded=embedded,
                        isodate=lambda d: d.isoformat() if d else "")
     return env

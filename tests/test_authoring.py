@@ -128,3 +128,16 @@ def test_init_creates_a_dossier_that_builds_and_checks_clean(tmp_path):
     home = (folder / "_site/index.html").read_text()
     assert 'lang="fr"' in home and "Example article" in home
     assert run_cli("init", str(folder)).returncode == 2            # not empty: refused
+
+
+def test_new_takes_the_originals_date_and_cuts_long_titles_between_words(make_dossier):
+    root = make_dossier(ACTORS)
+    title = "Houthi rebels claim an attack on the container ship Maersk Gibraltar in the Red Sea"
+    result = run_cli("new", title, "--date", "2023-12-14", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    (path,), (text,) = imported(root)
+    assert path.name == "2023-12-14-houthi-rebels-claim-an-attack-on-the-container-ship-maersk.md"
+    assert "\ndate: 2023-12-14" in text
+    assert f"retrieved: {datetime.date.today()}" in text
+    bad = run_cli("new", "Titre", "--date", "14/12/2023", "--root", str(root))
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr

@@ -32,3 +32,17 @@ def test_a_near_miss_of_a_kind_suggests_it_and_vessel_is_a_kind(tmp_path):
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 0, result.stderr
     assert "Navires" in (root / "_site/actors/galaxy-leader/index.html").read_text()
+
+
+def test_an_articles_events_are_shown_oldest_first(tmp_path):
+    events = ('\n  - {date: 2024-03-02, title: "Troisième"}\n  - {date: 2024-01, title: '
+              '"Premier"}\n  - {date: 2024-02-10, title: "Deuxième"}')
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: Dossier\nlanguage: fr\n",
+        "content/articles/a.md": article(title="Chronologie", date="2024-03-05",
+                                         events=events)})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    page = (root / "_site/articles/a/index.html").read_text()
+    positions = [page.index(word) for word in ("Premier", "Deuxième", "Troisième")]
+    assert positions == sorted(positions)
