@@ -204,7 +204,7 @@ def _init(args) -> int:
         return USAGE_ERROR
     for path in written:
         print(f"dossier: wrote {_shown(path)}")
-    print(f"dossier: next: python build.py serve --root {args.folder}")
+    print(f"dossier: next: dossier serve --root {args.folder}")
     return OK
 
 

@@ -82,8 +82,10 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
         if year < last:
             axis.append(f'<text class="year" x="{_f(x + 3)}" y="{AXIS - 10}">{year}</text>')
     counts = {k: sum(1 for e in entries if e.kind == k) for k in ("article", "event", "deadline")}
-    summary = t("chart_summary", articles=counts["article"], events=counts["event"],
-                deadlines=counts["deadline"], first=first, last=last - 1)
+    summary = t("chart_summary", articles=t("n_articles", count=counts["article"]),
+                events=t("n_events", count=counts["event"]),
+                deadlines=t("n_deadlines", count=counts["deadline"]), first=first,
+                last=last - 1)
     # Lane names stay in view in their own column; the time axis scrolls beside them, and
     # opens on its most recent years (the scroll box runs right to left, the picture does not).
     return Markup(

@@ -44,6 +44,7 @@ class Strings:
     def __init__(self, dirs: list[Path], language: str):
         self.language = language
         self._tables = [self._read(dirs, language.split("-")[0]), self._read(dirs, "en")]
+        self._locales = [_locale(language), _locale(FALLBACK_LANGUAGE)]
 
     @staticmethod
     def _read(dirs: list[Path], language: str) -> dict:
@@ -59,9 +60,13 @@ class Strings:
         return bool(self._tables[0])
 
     def __call__(self, key: str, **values) -> str:
-        for table in self._tables:
+        for table, locale in zip(self._tables, self._locales):
             if key in table:
-                return str(table[key]).format(**values) if values else str(table[key])
+                text = table[key]
+                if isinstance(text, dict):     # by CLDR plural category: one, few, other…
+                    category = locale.plural_form(values.get("count", 0))
+                    text = text.get(category, text.get("other", ""))
+                return str(text).format(**values) if values else str(text)
         raise KeyError(f"no UI string '{key}' in the theme's i18n/en.yaml")
 
 
@@ -171,6 +176,10 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         return strings("reported_later", delay=format_timedelta(
             dt.timedelta(days=days), granularity="day", threshold=1.5, locale=locale))
 
+    def country_name(code: str) -> str:
+        """An ISO 3166 code in the dossier's language ("YE" -> "Yémen")."""
+        return locale.territories.get(code.upper(), code) if code else ""
+
     def language_name(code: str) -> str:
         return locale.languages.get(code.split("-")[0], code) if code else ""
 
@@ -184,6 +193,7 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         return pictures.network(context["dossier"], context["page_path"], strings, center)
 
     env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
+                       country_name=country_name,
                        reported_gap=reported_gap, timeline_chart=timeline_chart,
                        network=network,
                        by_month=by_month,
