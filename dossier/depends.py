@@ -174,7 +174,7 @@ class Snapshot:
         if found is _ABSENT:
             try:
                 found = self._look_up(address)
-            except (TypeError, ValueError, IndexError):      # a damaged address: changed
+            except (AttributeError, TypeError, ValueError, IndexError):   # damaged: changed
                 found = None
             self._digests[address] = found
         return found

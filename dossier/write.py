@@ -9,15 +9,17 @@ import filecmp
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from dossier import parallel
 from dossier.outputs import Output
 from dossier.depends import Snapshot, recording
 from dossier.problems import Problem, Problems
+
+if TYPE_CHECKING:
+    from dossier.cache import PageCache
 
 OnError = Callable[[Exception], "list[Problem]"]   # a failed output -> its problems
 Progress = Callable[[int, int], None]              # (done, total)

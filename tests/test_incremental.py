@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dossier.cache import BuildCache
 from dossier.pipeline import build
-from tests.helpers import REPO, digest
+from tests.helpers import digest
 
 ACTORS = ["Corée du Nord", "Russie", "Ukraine"]
 ALIASES = ["RPDC", "Fédération de Russie", "Kyiv", "Pyongyang"]
