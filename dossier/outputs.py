@@ -43,24 +43,6 @@ class Output:
 MAKING = threading.RLock()
 
 
-def once(function: Callable[[], bytes]) -> Callable[[], bytes]:
-    """Make the bytes the first time they are asked for, then keep them."""
-    return _Once(function)
-
-
-class _Once:
-    __slots__ = ("function", "made")
-
-    def __init__(self, function: Callable[[], bytes]):
-        self.function, self.made = function, None
-
-    def __call__(self) -> bytes:
-        with MAKING:
-            if self.made is None:
-                self.made = self.function()
-            return self.made
-
-
 def static_files(dirs: list[Path]) -> list[Output]:
     """Theme static files, the site's theme overriding the default file by file."""
     found: dict[str, Path] = {}
