@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from dossier import model
-from dossier.names import slugify
+from dossier.names import short_slug, slugify
 
 
 def event_key(event: model.Event) -> str:
@@ -40,14 +40,58 @@ def merge_events(reports: dict[str, list[tuple[model.Article, model.Event, tuple
     return entries
 
 
-def support_claims(claims: list[model.LinkedClaim], by_slug) -> list[model.LinkedClaim]:
-    """Each claim with the distinct publishers of every report of the same claim."""
-    publishers = defaultdict(set)
-    for linked in claims:
-        publishers[claim_key(linked.claim, linked.by)].add(
-            publisher(by_slug[linked.article], linked.claim.source))
-    return [replace(linked, support=tuple(sorted(publishers[claim_key(linked.claim, linked.by)])))
-            for linked in claims]
+Report = tuple  # (article, claim, by slug, about slugs, cited provisions): one article's report
+
+
+def merge_claims(reports: list[Report], problems) -> dict[str, model.LinkedClaim]:
+    """Claim key -> one claim per `id` (else per author and text), whatever number of articles report it,
+    with the status each report gave it, oldest first: its status history. Reports that
+    cannot be a history (two statuses on one date, two authors for one id) are warnings
+    naming both places."""
+    grouped: dict[str, list[Report]] = defaultdict(list)
+    for report in reports:
+        grouped[claim_key(report[1], report[2])].append(report)
+    claims, slugs = {}, set()
+    for key, found in grouped.items():
+        found.sort(key=lambda r: (model.sort_key(r[0].date), r[0].slug, r[1].line))
+        _contradictions(found, problems)
+        last = found[-1]
+        slug = last[1].id or short_slug(key)
+        while slug in slugs:                    # a derived address equal to someone's id
+            slug += "-2"
+        slugs.add(slug)
+        history = tuple(model.Assessment(claim.status, article.date,
+                                         publisher(article, claim.source), article.slug)
+                        for article, claim, *_ in found)
+        claims[key] = (model.LinkedClaim(
+            slug, last[1], last[2], history,
+            about=tuple(dict.fromkeys(s for r in found for s in r[3])),
+            support=tuple(sorted({a.source for a in history})),
+            provisions=tuple(dict.fromkeys(p for r in found for p in r[4]))))
+    return dict(sorted(claims.items(), key=lambda kv: (
+        model.sort_key(kv[1].history[-1].date), kv[1].slug), reverse=True))
+
+
+def _named(claim: model.Claim) -> str:
+    return f"'{claim.id}'" if claim.id else f"\"{claim.text[:50]}\""
+
+
+def _contradictions(found: list[Report], problems) -> None:
+    first_article, first = found[0][0], found[0][1]
+    for article, claim, by, *_ in found[1:]:
+        here, there = (article.path, claim.line), \
+            f"{problems.relpath(first_article.path)}:{first.line}"
+        if by != found[0][2]:
+            problems.warning(*here, f"claim {_named(claim)} is made by '{claim.by}' here and by "
+                             f"'{first.by}' in {there}", "one id names one claim by one "
+                             "actor: correct 'by', or give one of them another id")
+    for (a1, c1, *_), (a2, c2, *_) in zip(found, found[1:]):
+        if model.sort_key(a1.date) == model.sort_key(a2.date) and c1.status != c2.status:
+            problems.warning(a2.path, c2.line, f"claim {_named(c2)} is "
+                             f"'{c2.status}' here and '{c1.status}' in "
+                             f"{problems.relpath(a1.path)}:{c1.line}, on the same date "
+                             f"{a1.date.isoformat()[:10]}", "a status history needs one "
+                             "status per date: correct one status, or one article's date")
 
 
 def deadline_entries(resolutions: dict[str, model.Resolution]) -> list[model.TimelineEntry]:

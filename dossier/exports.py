@@ -70,11 +70,12 @@ def rows(dossier: model.Dossier, summary_of, table: str) -> Iterator[dict]:
         } for e in dossier.timeline if e.kind == "event")
     assert table == "claims", table
     return ({
-        "by": names[c.by], "about": [names[s] for s in c.about], "status": c.claim.status,
-        "text": c.claim.text, "date": _date(c.claim.date), "article": c.article,
-        "source": _source(c.claim.source or dossier.by_slug[c.article].source),
-        "sources": list(c.support),
-        "provisions": [f"{symbols[s]}#{p}" for s, p in c.provisions],
+        "id": c.slug, "by": names[c.by], "about": [names[s] for s in c.about],
+        "status": c.status, "text": c.claim.text, "date": _date(c.claim.date),
+        "history": [{"status": a.status, "date": _date(a.date), "source": a.source,
+                     "article": a.article} for a in c.history],
+        "articles": list(c.articles), "sources": list(c.support),
+        "provisions": [f"{symbols[s]}#{p}" for s, p in c.provisions], "url": urls.claim(c.slug),
     } for c in dossier.claims)
 
 
@@ -97,7 +98,8 @@ def as_json(rows) -> Iterator[bytes]:
 
 
 def as_csv(rows: Callable[[], Iterable[dict]]) -> Iterator[bytes]:
-    """One row per record; lists joined with '; ', nested mappings flattened as key.sub.
+    """One row per record; lists joined with '; ' (a mapping in a list: its values joined
+    with spaces), nested mappings flattened as key.sub.
     `rows` is called twice, to know every column before writing any row."""
     columns = sorted({key for row in rows() for key in _flatten(row)})
     out = io.StringIO()
@@ -119,10 +121,18 @@ def _flatten(row: dict, prefix: str = "") -> dict:
         if isinstance(value, dict):
             flat.update(_flatten(value, name + "."))
         elif isinstance(value, list):
-            flat[name] = "; ".join(v["text"] if isinstance(v, dict) else str(v) for v in value)
+            flat[name] = "; ".join(_cell(v) for v in value)
         else:
             flat[name] = "" if value is None else value
     return flat
+
+
+def _cell(value) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    if "text" in value:                     # a provision: its text says it all
+        return value["text"]
+    return " ".join(str(v) for v in value.values() if v is not None)
 
 
 def timelinejs(config, dossier: model.Dossier, summary_of) -> dict:
@@ -180,6 +190,11 @@ def search_index(dossier: model.Dossier, body_of, summary_of) -> Iterator[bytes]
         for slug, actor in dossier.actors.items():
             yield {"k": "actor", "u": urls.actor(slug), "t": actor.name, "s": actor.summary,
                    "m": fold(" ".join([actor.name, *actor.aliases, actor.summary]))}
+        for c in dossier.claims:
+            yield {"k": "claim", "u": urls.claim(c.slug), "t": c.claim.text,
+                   "s": f"{dossier.actors[c.by].name} · {c.status}",
+                   "m": fold(" ".join([c.claim.text, *(dossier.actors[s].name
+                                                       for s in (c.by, *c.about))]))}
         for slug, r in dossier.resolutions.items():
             yield {"k": "resolution", "u": urls.resolution(slug), "t": r.symbol,
                    "s": r.title or r.summary,

@@ -129,7 +129,7 @@ def link(articles: list[model.Article], actors: list[model.Actor],
     article_actors: dict[str, list[str]] = {}
     article_resolutions: dict[str, list[str]] = {}
     timeline: list[model.TimelineEntry] = []
-    claims: list[model.LinkedClaim] = []
+    claim_reports: list[evidence.Report] = []
     reports: dict[str, list] = defaultdict(list)
     for article in ordered:
         def actor(ref, *key, article=article):
@@ -160,7 +160,7 @@ def link(articles: list[model.Article], actors: list[model.Actor],
             cites = provisions(claim.provisions, "claims", n)
             named += [by, *about]
             cited += [s for s, _ in cites]
-            claims.append(model.LinkedClaim(claim, article.slug, by, about, provisions=cites))
+            claim_reports.append((article, claim, by, about, cites))
         article_actors[article.slug] = list(dict.fromkeys(named))
         article_resolutions[article.slug] = list(dict.fromkeys(cited))
         timeline.append(model.TimelineEntry(article.date, "article", article.title, article.slug,
@@ -169,7 +169,8 @@ def link(articles: list[model.Article], actors: list[model.Actor],
 
     timeline += evidence.merge_events(reports)
     timeline += evidence.deadline_entries(resolution_index.by_slug())
-    claims = evidence.support_claims(claims, by_slug)
+    claim_by_key = evidence.merge_claims(claim_reports, problems)
+    claims = list(claim_by_key.values())
     if strict_sources:
         evidence.single_source_warnings(timeline, claims, by_slug, problems)
     actor_articles = _invert(article_actors, ordered)
@@ -189,13 +190,11 @@ def link(articles: list[model.Article], actors: list[model.Actor],
             resolution_timeline[slug].append(entry)
     article_claims = defaultdict(list)
     actor_claims: dict = defaultdict(lambda: ([], []))
-    listed = set()
+    for article, claim, by, *_ in claim_reports:            # in each article's own order
+        linked = claim_by_key[evidence.claim_key(claim, by)]
+        if linked not in article_claims[article.slug]:
+            article_claims[article.slug].append(linked)
     for linked in claims:
-        article_claims[linked.article].append(linked)
-        key = evidence.claim_key(linked.claim, linked.by)
-        if key in listed:               # the same claim from another report: listed once
-            continue
-        listed.add(key)
         actor_claims[linked.by][0].append(linked)
         for slug in dict.fromkeys(linked.about):
             actor_claims[slug][1].append(linked)

@@ -13,6 +13,11 @@ Date = dt.date  # a date, or a datetime (a subclass) with its UTC offset
 ACTOR_KINDS = ("state", "person", "organization", "territory", "region", "armed-group",
                "vessel", "media", "company", "other")
 
+# What a source says of a claim, in the order the claims index groups them (each has a UI
+# string `status_<status>`).
+CLAIM_STATUSES = ("confirmed", "alleged", "disputed", "unverified", "denied", "refuted",
+                  "retracted")
+
 
 @dataclass(frozen=True)
 class PartialDate:
@@ -155,7 +160,7 @@ class Dossier:
     resolution_articles: dict[str, list[str]]
     tags: dict[str, tuple[str, list[str]]]           # tag slug -> (label, article slugs)
     timeline: list["TimelineEntry"]                  # oldest first
-    claims: list["LinkedClaim"]
+    claims: list["LinkedClaim"]                      # each claim once, latest assessed first
     related: dict[str, list[str]]                    # article slug -> related article slugs
     co_actors: dict[str, list[tuple[str, int]]]      # actor slug -> [(actor slug, count)]
     article_claims: dict[str, list["LinkedClaim"]]
@@ -189,13 +194,40 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """One article's report of a claim: the status its source gave it, on the article's date."""
+
+    status: str
+    date: Date
+    source: str                                      # the publisher
+    article: str                                     # slug of the reporting article
+
+
+@dataclass(frozen=True)
 class LinkedClaim:
-    claim: Claim
-    article: str
+    """One claim, however many articles report it (they share its `id`, or its author and
+    text), with the status each gave it over time."""
+
+    slug: str                                        # its page: claims/<slug>/
+    claim: Claim                                     # as last reported: its text and source
     by: str                                          # actor slug
+    history: tuple[Assessment, ...]                  # oldest first; the last one is current
     about: tuple[str, ...] = ()
     support: tuple[str, ...] = ()                    # distinct publishers reporting the claim
     provisions: tuple[tuple[str, str], ...] = ()     # (resolution slug, provision id)
+
+    @property
+    def status(self) -> str:
+        return self.history[-1].status
+
+    @property
+    def articles(self) -> tuple[str, ...]:
+        """The reporting articles, earliest first."""
+        return tuple(dict.fromkeys(a.article for a in self.history))
+
+    @property
+    def article(self) -> str:
+        return self.history[0].article
 
 
 def without_sources(dossier: Dossier) -> Dossier:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 
@@ -22,6 +23,18 @@ def slugify(text: str) -> str:
     """ASCII slug made of [a-z0-9-] only, so it can never leave the output folder."""
     ascii_text = fold(text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+
+
+def short_slug(text: str, limit: int = 60) -> str:
+    """A slug of at most about `limit` characters for a long text (a claim): cut between
+    words, with a short digest of the whole text so that two texts alike at the start keep
+    different addresses; a digest alone when nothing of the text is ASCII."""
+    slug = slugify(text)
+    if slug and len(slug) <= limit:
+        return slug
+    digest = hashlib.blake2b(fold(text).encode(), digest_size=4).hexdigest()
+    cut = slug[:limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit + 1] else slug[:limit]
+    return f"{cut}-{digest}" if cut else digest
 
 
 # "2397", "UNSCR 2397", "resolution 2397", "S/RES/2397", "S/RES/2397 (2017)", "S/RES/2397(2017)"

@@ -19,7 +19,7 @@ def plan(dossier: model.Dossier) -> list[PageSpec]:
     specs = [PageSpec(path, template, {}) for path, template in (
         (urls.HOME, "index.html"), (urls.TIMELINE, "timeline.html"),
         (urls.ACTORS, "actors.html"), (urls.RESOLUTIONS, "resolutions.html"),
-        (urls.TAGS, "tags.html"), (urls.NOT_FOUND, "404.html"), (urls.PRINT, "print.html"))]
+        (urls.TAGS, "tags.html"), (urls.CLAIMS, "claims.html"), (urls.NOT_FOUND, "404.html"), (urls.PRINT, "print.html"))]
     articles = dossier.articles
     for i, article in enumerate(articles):
         newer = articles[i - 1] if i > 0 else None
@@ -31,6 +31,8 @@ def plan(dossier: model.Dossier) -> list[PageSpec]:
     for slug, resolution in dossier.resolutions.items():
         specs.append(PageSpec(urls.resolution(slug), "resolution.html",
                               {"resolution": resolution}))
+    for linked in dossier.claims:
+        specs.append(PageSpec(urls.claim(linked.slug), "claim.html", {"linked": linked}))
     for slug, (label, slugs) in dossier.tags.items():
         specs.append(PageSpec(urls.tag(slug), "tag.html",
                               {"tag": slug, "label": label, "slugs": slugs}))

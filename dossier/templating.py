@@ -193,6 +193,7 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         return pictures.network(context["dossier"], context["page_path"], strings, center)
 
     env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
+                       claim_statuses=model.CLAIM_STATUSES,
                        country_name=country_name,
                        reported_gap=reported_gap, timeline_chart=timeline_chart,
                        network=network,

@@ -10,6 +10,7 @@ TIMELINE = "timeline/index.html"
 ACTORS = "actors/index.html"
 RESOLUTIONS = "resolutions/index.html"
 TAGS = "tags/index.html"
+CLAIMS = "claims/index.html"
 NOT_FOUND = "404.html"
 PRINT = "print/index.html"
 
@@ -24,6 +25,10 @@ def actor(slug: str) -> str:
 
 def resolution(slug: str) -> str:
     return f"resolutions/{slug}/index.html"
+
+
+def claim(slug: str) -> str:
+    return f"claims/{slug}/index.html"
 
 
 def tag(slug: str) -> str:

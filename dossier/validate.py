@@ -12,8 +12,7 @@ from dossier.load import Raw
 from dossier.names import resolution_key, resolution_symbol, slugify
 from dossier.problems import Problems
 
-CLAIM_STATUSES = ("alleged", "confirmed", "denied", "disputed", "refuted", "retracted",
-                  "unverified")
+CLAIM_STATUSES = tuple(sorted(model.CLAIM_STATUSES))       # listed alphabetically in messages
 ACTOR_KINDS = model.ACTOR_KINDS
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 

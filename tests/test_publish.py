@@ -91,7 +91,7 @@ def test_data_exports(sample_site):
         assert rows and len(lines) == len(rows) + 1, name           # a header, then one per record
         assert column in lines[0].split(","), (name, lines[0])
     claims = json.loads((sample_site / "data/claims.json").read_text())
-    assert {"by", "about", "status", "text", "source"} <= set(claims[0])
+    assert {"id", "by", "about", "status", "text", "history", "articles", "sources"} <= set(claims[0])
     timeline = json.loads((sample_site / "data/timeline.json").read_text())
     first = timeline["events"][0]
     assert set(first["start_date"]) == {"year", "month", "day"} and first["text"]["headline"]
