@@ -1,9 +1,11 @@
 """Resolve actor and resolution references, make stubs, and build the dossier's graph."""
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from dossier import evidence, model
 from dossier.names import fold, resolution_key, resolution_symbol, slugify
@@ -37,22 +39,41 @@ class _Actors:
                                    "an alias must point to one actor: remove it from one file")
                 else:
                     self._by_key[key] = actor
+        self._labels = list(self._by_key)     # folded names and aliases of the actor files
 
     def resolve(self, reference: str, article: model.Article, *key) -> str:
         actor = self._by_key.get(fold(reference)) or self.by_slug.get(slugify(reference))
         if actor:
             return actor.slug
         slug = slugify(reference)
-        known = [a.name for a in self.by_slug.values() if a.path]
-        guess = difflib.get_close_matches(reference, known, n=1, cutoff=0.75)
-        hint = (f"did you mean '{guess[0]}'?" if guess else
-                f"create content/actors/{slug}.md, or add '{reference}' to an actor's aliases")
+        meant = self._near_miss(reference)
+        if meant:       # a typo must not publish a page of its own: each one is an error
+            self.problems.error(article.path, article.line(*key),
+                                f"unknown actor '{reference}': did you mean '{meant.name}'?",
+                                f"correct the name, or, if it is another actor, create "
+                                f"content/actors/{slug}.md")
+            return meant.slug
         self.problems.warning(article.path, article.line(*key),
-                              f"unknown actor '{reference}': a stub page is made", hint)
+                              f"unknown actor '{reference}': a stub page is made",
+                              f"create content/actors/{slug}.md, or add '{reference}' to an "
+                              "actor's aliases")
         stub = model.Actor(name=reference, slug=slug)
         self.by_slug[slug] = stub
         self._by_key[fold(reference)] = stub
         return slug
+
+
+    def _near_miss(self, reference: str) -> model.Actor | None:
+        """The actor whose name or alias `reference` differs from by a typo: one edit (a
+        letter changed, missing, added or two swapped) in a name of 5 to 8 letters, two in a
+        longer one. 'Iran' and 'Irak', 'Corée du Sud' and 'Corée du Nord' stay different."""
+        folded = fold(reference)
+        allowed = 0 if len(folded) < 5 else 1 if len(folded) < 9 else 2
+        if not allowed or not self._labels:
+            return None
+        found = process.extractOne(folded, self._labels, scorer=OSA.distance,
+                                   score_cutoff=allowed)
+        return self._by_key[found[0]] if found else None
 
 
 class _Resolutions:

@@ -134,7 +134,11 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
          isinstance(raw.parsed.data, dict) and raw.parsed.data.get("draft") is True}
     problems.demote(drafts)
     finish_bodies = None
-    if not problems.errors:          # Markdown is converted over the workers during link()
+    # Markdown is converted over the workers during link(), also when records have errors:
+    # its problems (a link to a missing file) belong in the same report. Not when the
+    # settings are wrong: the theme they name may not be there.
+    if not any(p.path == problems.relpath(config.root / "dossier.yaml")
+               for p in problems.errors):
         site.renderer = cache.renderer_for(config)
         finish_bodies = site.renderer.convert(articles, actors, resolutions, loaded.assets,
                                               problems, keep=keep, jobs=jobs,
@@ -155,17 +159,16 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
     if keep:
         cache.linked = Linked(articles, actors, resolutions, config.strict_sources,
                               site.dossier, found)
-    problems.demote(drafts)
-    if problems.errors:
-        return site
     try:
-        site.bodies = finish_bodies()
+        if finish_bodies is not None:
+            site.bodies = finish_bodies()
     except WorkerDied:
         raise
     except Exception as exc:            # dossier's own bug: reported, never a traceback
         problems.items += template_problems(exc, problems.root)
-        return site
     problems.demote(drafts)
+    if problems.errors:
+        return site
     site.assets = loaded.assets
     if not keep:
         del loaded.records[:], articles, actors, resolutions

@@ -247,13 +247,18 @@ def article_from(raw: Raw, site_language: str, problems: Problems) -> model.Arti
         draft=f.flag("draft"), lines=raw.parsed.lines)
     if len(problems.errors) == before:
         return article
+    if not slug:
+        return None
     # A draft is shown by the preview as far as it is written (its problems are reported,
-    # never fatal): a page needs a date and an address, the rest can wait.
-    if article.draft and date is not None and slug:
-        return dataclasses.replace(article, title=title or raw.path.stem,
-                                   source=source if source.name else
-                                   dataclasses.replace(source, name="TODO"))
-    return None
+    # never fatal): a page needs a date and an address, the rest can wait. Any other
+    # article with errors is linked as far as it is written too, so that one pass reports
+    # every problem (its actors, claims and links), and never published: the build fails.
+    if article.draft and date is None:
+        return None
+    return dataclasses.replace(article, title=title or raw.path.stem,
+                               date=date or dt.date.min,
+                               source=source if source and source.name else
+                               model.Source(name="TODO"))
 
 
 def _slug(f: Fields, path: Path) -> str:
@@ -272,11 +277,10 @@ def _event(e: Fields) -> model.Event | None:
     date = e.when("date", required="give when it happened: 'date: YYYY-MM-DD' (or YYYY-MM, "
                                    "YYYY when the source gives no more)")
     title = e.text("title", required="say what happened: 'title: \"…\"'")
-    if not (date and title):
-        return None
-    return model.Event(date=date, title=title, actors=e.names("actors"),
-                       resolutions=e.names("resolutions"), provisions=_provisions(e),
-                       text=e.text("text"), id=_id(e), line=e.line())
+    event = model.Event(date=date, title=title, actors=e.names("actors"),
+                        resolutions=e.names("resolutions"), provisions=_provisions(e),
+                        text=e.text("text"), id=_id(e), line=e.line())
+    return event if date and title else None
 
 
 def _id(f: Fields) -> str:
@@ -306,12 +310,11 @@ def _claim(c: Fields) -> model.Claim | None:
     if status and status not in CLAIM_STATUSES:
         c.error("status", f"status '{status}' is not a claim status",
                 "use one of " + ", ".join(CLAIM_STATUSES))
-        return None
-    if not (by and status and text):
-        return None
-    return model.Claim(by=by, status=status, text=text, about=c.names("about"),
-                       date=c.date("date"), source=_source(c, required=False),
-                       provisions=_provisions(c), id=_id(c), line=c.line())
+        status = ""
+    claim = model.Claim(by=by, status=status, text=text, about=c.names("about"),
+                        date=c.date("date"), source=_source(c, required=False),
+                        provisions=_provisions(c), id=_id(c), line=c.line())
+    return claim if by and status and text else None
 
 
 def actor_from(raw: Raw, problems: Problems) -> model.Actor | None:

@@ -88,13 +88,28 @@ def test_unknown_field_warns_and_fails_under_strict(make_dossier):
     assert strict.returncode == 1 and "warnings count as errors" in strict.stderr
 
 
-def test_unknown_actor_suggests_the_closest_name(make_dossier):
-    root = make_dossier({"content/articles/a.md": article(actors="[Corée du Nrd]"),
-                         "content/actors/k.md": "---\nname: Corée du Nord\n---\n"})
-    result = cli(root, "check", "--strict")
+def test_a_typo_of_a_known_actor_is_an_error_and_a_new_name_a_stub(make_dossier):
+    """'Hoothis' must not publish a page of its own; 'Corée du Sud' is another actor."""
+    root = make_dossier({
+        "content/articles/a.md": article(actors="[Corée du Nrd, Hoothis, Corée du Sud, Irak]"),
+        "content/actors/k.md": "---\nname: Corée du Nord\n---\n",
+        "content/actors/h.md": "---\nname: Ansar Allah\naliases: [Houthis]\n---\n",
+        "content/actors/i.md": "---\nname: Iran\n---\n"})
+    result = cli(root, "build")
     assert result.returncode == 1
-    assert "content/articles/a.md:5: warning: unknown actor 'Corée du Nrd': a stub page is " \
-           "made (did you mean 'Corée du Nord'?)" in result.stderr
+    assert "content/articles/a.md:5: unknown actor 'Corée du Nrd': did you mean 'Corée du " \
+           "Nord'?" in result.stderr
+    assert "content/articles/a.md:5: unknown actor 'Hoothis': did you mean 'Ansar Allah'?" \
+        in result.stderr                                   # found through its alias
+    for new in ("Corée du Sud", "Irak"):
+        assert f"a.md:5: warning: unknown actor '{new}': a stub page is made" in result.stderr
+    assert "2 errors" in result.stderr and not (root / "_site").exists()
+    fixed = (root / "content/articles/a.md").read_text().replace("Nrd", "Nord") \
+        .replace("Hoothis", "Houthis")
+    (root / "content/articles/a.md").write_text(fixed)
+    assert cli(root, "build").returncode == 0
+    assert sorted(p.name for p in (root / "_site/actors").iterdir() if p.is_dir()) == \
+        sorted(["coree-du-nord", "coree-du-sud", "iran", "irak", "ansar-allah"])
 
 
 def test_build_and_check_exit_codes(make_dossier, tmp_path):

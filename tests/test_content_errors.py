@@ -46,3 +46,41 @@ def test_an_articles_events_are_shown_oldest_first(tmp_path):
     page = (root / "_site/articles/a/index.html").read_text()
     positions = [page.index(word) for word in ("Premier", "Deuxième", "Troisième")]
     assert positions == sorted(positions)
+
+
+WAVES = """---
+title: "Attaque"
+date: 2024-13-45
+source: Reuters
+actors: [Hoothis]
+events:
+  - title: "Sans date"
+    actors: [Galaxy Leeder]
+claims:
+  - by: Houthis
+    status: claimed
+    about: {pays: Yémen}
+    text: "Le navire a été saisi."
+---
+Voir [l'autre article](absent.md).
+"""
+
+
+def test_every_problem_of_a_file_is_reported_in_one_pass(tmp_path):
+    """Fixing a bad date must not reveal problems that were already there."""
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: Mer Rouge\nlanguage: fr\n",
+        "content/articles/a.md": WAVES,
+        "content/actors/houthis.md": "---\nname: Houthis\nkind: armed-group\n---\n",
+        "content/actors/galaxy.md": "---\nname: Galaxy Leader\nkind: vessel\n---\n",
+    })
+    result = run_cli("check", "--root", str(root))
+    assert result.returncode == 1
+    for expected in ("a.md:3: date: '2024-13-45' is not a valid date",
+                     "a.md:5: unknown actor 'Hoothis': did you mean 'Houthis'?",
+                     "a.md:7: missing required field 'date' in events.0",
+                     "a.md:11: status 'claimed' is not a claim status",
+                     "a.md:12: claims.0.about: expected a name, got a mapping",
+                     "a.md:15: link to 'absent.md'"):
+        assert expected in result.stderr, (expected, result.stderr)
+    assert "a.md:2" not in result.stderr and "Traceback" not in result.stderr

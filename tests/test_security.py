@@ -81,7 +81,7 @@ def test_payloads_everywhere_stay_inert(make_dossier, build_site):
             actors=f'["{quoted}"]',
             claims=f'[{{by: "{quoted}", status: alleged, text: "{quoted}"}}]',
             events=f'[{{date: 2022-01-01, title: "{quoted}"}}]'),
-        "content/actors/x.md": f'---\nname: "Evil {quoted}"\naliases: ["{quoted}2"]\n---\n{BODY}',
+        "content/actors/x.md": f'---\nname: "Evil {quoted}"\naliases: ["{quoted} — autre nom"]\n---\n{BODY}',
     }, config=f'title: "{quoted}"\ndescription: "{quoted}"\n')
     result = run_cli("build", "--root", str(root))
     site = root / "_site"
