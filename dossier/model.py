@@ -33,6 +33,12 @@ class PartialDate:
     def start(self) -> dt.date:
         return dt.date(self.year, self.month or 1, 1)
 
+    def end(self) -> dt.date:
+        """The period's last day."""
+        if self.month is None or self.month == 12:
+            return dt.date(self.year, 12, 31)
+        return dt.date(self.year, self.month + 1, 1) - dt.timedelta(days=1)
+
 
 When = Date | PartialDate
 

@@ -88,18 +88,25 @@ def _known(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     return names, {r.key: r.symbol for r in resolutions}
 
 
-EXAMPLE = {
+SETUP = {
     ".gitignore": """\
 _site/
 .dossier-cache/
 """,
     CONFIG_FILE: """\
 title: "{title}"
-description: "A dossier of collected reporting, with its actors, UN resolutions and timeline."
+description: "{description}"
 language: {language}
 # base_url: https://example.org/dossier/   # the public address, for feeds and the sitemap
 """,
-    "content/articles/example-article.md": """\
+}
+
+# The example content, in the dossier's language (English for languages without one here).
+EXAMPLES = {
+    "en": {
+        "description": "A dossier of collected reporting, with its actors, UN resolutions "
+                       "and timeline.",
+        "content/articles/example-article.md": """\
 ---
 title: "Example article: replace me"
 date: {today}
@@ -120,7 +127,7 @@ claims:
 Write the article in Markdown. Link other files of the dossier by their path, for example
 [the actor](../actors/example-state.md) or [the resolution](../resolutions/s-res-1-1946.md).
 """,
-    "content/actors/example-state.md": """\
+        "content/actors/example-state.md": """\
 ---
 name: Example State
 aliases: [Exampleland]
@@ -128,7 +135,7 @@ kind: state
 summary: "An example actor; actors referenced by name or alias link to this page."
 ---
 """,
-    "content/resolutions/s-res-1-1946.md": """\
+        "content/resolutions/s-res-1-1946.md": """\
 ---
 symbol: "S/RES/1 (1946)"
 body: Security Council
@@ -138,6 +145,51 @@ provisions:
   - "Each provision that matters to the dossier, as a line of text"
 ---
 """,
+    },
+    "fr": {
+        "description": "Un dossier d’articles rassemblés, avec ses acteurs, les résolutions "
+                       "de l’ONU en jeu et sa chronologie.",
+        "content/articles/article-exemple.md": """\
+---
+title: "Article d’exemple : à remplacer"
+date: {today}
+source:
+  name: Éditeur d’exemple
+  url: "https://example.org/article-original"
+  language: fr
+  retrieved: {today}
+summary: "Un exemple qui montre chaque partie d’un article ; modifiez-le ou supprimez-le."
+actors: [État d’exemple]
+resolutions: ["S/RES/1 (1946)"]
+tags: [exemple]
+events:
+  - {{date: {today}, title: "Un fait rapporté par l’article", actors: [État d’exemple]}}
+claims:
+  - {{by: État d’exemple, about: [État d’exemple], status: alleged, text: "Ce qui est affirmé."}}
+---
+Écrivez l’article en Markdown. Liez les autres fichiers du dossier par leur chemin, par
+exemple [l’acteur](../actors/etat-d-exemple.md) ou
+[la résolution](../resolutions/s-res-1-1946.md).
+""",
+        "content/actors/etat-d-exemple.md": """\
+---
+name: État d’exemple
+aliases: [Exemplie]
+kind: state
+summary: "Un acteur d’exemple : les articles qui le nomment, par son nom ou un alias, renvoient à cette page."
+---
+""",
+        "content/resolutions/s-res-1-1946.md": """\
+---
+symbol: "S/RES/1 (1946)"
+body: Conseil de sécurité
+title: "Une entrée d’exemple : remplacez-la par les résolutions que cite votre dossier"
+url: "https://undocs.org/S/RES/1(1946)"
+provisions:
+  - "Chaque disposition utile au dossier, en une ligne de texte"
+---
+""",
+    },
 }
 
 
@@ -147,10 +199,13 @@ def init_dossier(folder: Path, language: str, today: dt.date) -> list[Path]:
         raise FileExistsError(f"{folder} is not empty: choose a new folder for the dossier")
     written = []
     title = folder.resolve().name.replace("-", " ").replace("_", " ").capitalize() or "Dossier"
-    for name, text in EXAMPLE.items():
+    examples = dict(EXAMPLES.get(language.split("-")[0], EXAMPLES["en"]))
+    description = examples.pop("description")
+    for name, text in {**SETUP, **examples}.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.format(today=today.isoformat(), language=language,
-                                    title=title.replace('"', "'")), encoding="utf-8")
+                                    title=title.replace('"', "'"), description=description),
+                        encoding="utf-8")
         written.append(path)
     return written

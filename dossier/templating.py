@@ -163,13 +163,18 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         return formatted(dt.date(value.year, value.month, 1), "LLLL y")
 
     def reported_gap(happened, reported) -> str:
-        """'reported the same day' / 'reported 3 months later', from the start of the period."""
+        """'reported the same day' / 'reported 3 months later'. For a month or a year, from
+        the period's end, and nothing when the report falls inside it (an event of '2024'
+        reported in March may have happened in February)."""
         if reported is None:
             return ""
-        start = happened.start() if isinstance(happened, model.PartialDate) else happened
-        if isinstance(start, dt.datetime):
-            start = start.date()
         day = reported.date() if isinstance(reported, dt.datetime) else reported
+        if isinstance(happened, model.PartialDate):
+            if day <= happened.end():
+                return ""
+            start = happened.end()
+        else:
+            start = happened.date() if isinstance(happened, dt.datetime) else happened
         days = (day - start).days
         if days <= 0:
             return strings("reported_same_day")

@@ -2,6 +2,7 @@
 import datetime
 import re
 
+import pytest
 
 from tests.helpers import REPO, run_cli
 
@@ -119,14 +120,21 @@ def test_new_writes_a_commented_skeleton_that_check_reports(make_dossier):
     assert len(imported(root)[0]) == 2                             # never overwritten
 
 
-def test_init_creates_a_dossier_that_builds_and_checks_clean(tmp_path):
+@pytest.mark.parametrize("language, example, actor", [
+    ("fr", "Article d’exemple", "actors/etat-d-exemple/index.html"),
+    ("en", "Example article", "actors/example-state/index.html")])
+def test_init_creates_a_dossier_in_its_language_that_builds_and_checks_clean(
+        tmp_path, language, example, actor):
     folder = tmp_path / "mon-dossier"
-    result = run_cli("init", str(folder), "--language", "fr")
+    result = run_cli("init", str(folder), "--language", language)
     assert result.returncode == 0, result.stderr
     assert run_cli("check", "--strict", "--root", str(folder)).returncode == 0
     assert run_cli("build", "--strict", "--root", str(folder)).returncode == 0
     home = (folder / "_site/index.html").read_text()
-    assert 'lang="fr"' in home and "Example article" in home
+    assert f'lang="{language}"' in home and example in home
+    assert (folder / "_site" / actor).is_file()
+    if language == "fr":
+        assert "Example" not in "".join(p.read_text() for p in folder.rglob("*.md"))
     assert run_cli("init", str(folder)).returncode == 2            # not empty: refused
 
 

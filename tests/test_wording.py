@@ -1,6 +1,8 @@
 """What pages say in the dossier's language: plural forms from CLDR, country names."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import article, run_cli, write_files
@@ -30,3 +32,20 @@ def test_init_names_a_command_that_works_outside_the_repository(tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"dossier serve --root {tmp_path / 'neuf'}" in result.stdout
     assert "build.py" not in result.stdout
+
+
+def test_the_delay_before_a_report_counts_from_the_end_of_a_month_or_year(tmp_path):
+    events = ('\n  - {date: 2024, title: "Dans l’année"}'
+              '\n  - {date: 2023-11, title: "En novembre"}'
+              '\n  - {date: 2024-01-09, title: "Un jour précis"}')
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: Mer Rouge\nlanguage: fr\n",
+        "content/articles/a.md": article(title="Bilan", date="2024-03-10", events=events)})
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    page = (root / "_site/articles/a/index.html").read_text()
+    gaps = {title: gap for title, gap in re.findall(
+        r"(Dans l’année|En novembre|Un jour précis).*?(rapporté [^<]*plus tard|</li>)", page,
+        re.S)}
+    assert gaps == {"Dans l’année": "</li>",                  # March is inside 2024
+                    "En novembre": "rapporté 3\xa0mois plus tard",  # from 30 November
+                    "Un jour précis": "rapporté 2\xa0mois plus tard"}, gaps
