@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +98,9 @@ def _read(path: Path, problems: Problems) -> tuple[dict, dict]:
     return data, {key[0]: line for key, line in lines.items() if len(key) == 1}
 
 
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
 def _check(config: SiteConfig, path: Path, lines: dict, problems: Problems) -> None:
     out, content = config.output_dir, config.content_dir.resolve()
     line = lines.get("output", 1)
@@ -106,6 +110,13 @@ def _check(config: SiteConfig, path: Path, lines: dict, problems: Problems) -> N
     elif out.is_relative_to(content) or content.is_relative_to(out):
         problems.error(path, line, f"output: {config.output} overlaps content/",
                        "the next build would read the site as content; choose a folder such as _site")
+    if not _LANGUAGE.match(config.language):
+        problems.error(path, lines.get("language", 1), f"language: '{config.language}' is not "
+                       "a language code", "write an ISO 639 code such as fr or en")
+    theme = (config.root / config.theme).resolve()
+    if not theme.is_relative_to(config.root):
+        problems.error(path, lines.get("theme", 1), f"theme: {config.theme} is outside the "
+                       "dossier", "keep the theme in the dossier's folder, e.g. theme/")
     if config.base_url and not config.base_url.startswith(("http://", "https://")):
         problems.error(path, lines.get("base_url", 1), f"base_url: '{config.base_url}' is not an "
                        "http(s) address", "write it in full, e.g. https://example.org/dossier/")

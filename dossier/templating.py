@@ -8,10 +8,12 @@ import itertools
 import json
 import os
 import re
+import string
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 import yaml
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_timedelta
@@ -66,8 +68,29 @@ class Strings:
                 if isinstance(text, dict):     # by CLDR plural category: one, few, other…
                     category = locale.plural_form(values.get("count", 0))
                     text = text.get(category, text.get("other", ""))
-                return str(text).format(**values) if values else str(text)
+                return _PLAIN.format(str(text), **values) if values else str(text)
         raise KeyError(f"no UI string '{key}' in the theme's i18n/en.yaml")
+
+
+class _PlainFields(string.Formatter):
+    """str.format for interface strings, which come with a theme: a field is a plain name
+    ("{count}"), never an attribute, an index or a format spec ("{count.__class__}",
+    "{count:>999999999}")."""
+
+    def get_field(self, field_name: str, args, kwargs):
+        if not field_name.isidentifier():
+            raise ValueError(f"'{{{field_name}}}' in an interface string: only plain names "
+                             "such as {count} are allowed")
+        return kwargs[field_name], field_name
+
+    def format_field(self, value, format_spec: str):
+        if format_spec:
+            raise ValueError(f"':{format_spec}' in an interface string: formats are not "
+                             "allowed")
+        return super().format_field(value, "")
+
+
+_PLAIN = _PlainFields()
 
 
 def json_ld(data: dict) -> Markup:
@@ -83,10 +106,12 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     folder that cannot be written only means compiling every time. Not in the dossier's
     .dossier-cache/: a dossier handed over must not bring code to run."""
 
-    def __init__(self):
+    def __init__(self, sandboxed: bool):
         home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
                                                                 ".cache")
-        folder = os.path.join(home, "dossier", "templates")
+        # Sandboxed code differs (calls go through the sandbox): kept apart, so a template
+        # compiled for a trusted environment is never run in the sandbox.
+        folder = os.path.join(home, "dossier", "sandboxed" if sandboxed else "templates")
         os.makedirs(folder, mode=0o700, exist_ok=True)
         super().__init__(folder)
 
@@ -97,19 +122,38 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
             pass
 
 
-def _compiled_templates() -> jinja2.BytecodeCache | None:
+def _compiled_templates(sandboxed: bool) -> jinja2.BytecodeCache | None:
     try:
-        return _CompiledTemplates()
+        return _CompiledTemplates(sandboxed)
     except OSError:
         return None
 
 
+class _ThemeSandbox(ImmutableSandboxedEnvironment):
+    """For a theme that came with a dossier (not the package's): Jinja2's sandbox (no
+    private attributes, no changing the records) and no file system through the paths that
+    records and settings carry (`config.root.joinpath(…).read_text()`)."""
+
+    def is_safe_attribute(self, obj, attr: str, value) -> bool:
+        if isinstance(obj, PurePath):
+            return attr in ("name", "stem", "suffix")
+        return super().is_safe_attribute(obj, attr, value)
+
+
+def is_trusted(dirs: list[Path]) -> bool:
+    """Only the package's own theme is trusted code."""
+    return dirs == [default_theme().resolve()]
+
+
 def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jinja2.Environment:
-    env = jinja2.Environment(
+    # The package's theme runs unsandboxed: the sandbox checks every attribute and call
+    # (about 7 % of a 1,000-article build), and the package is trusted code anyway.
+    kind = jinja2.Environment if is_trusted(dirs) else _ThemeSandbox
+    env = kind(
         loader=jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
-        bytecode_cache=_compiled_templates())
+        bytecode_cache=_compiled_templates(kind is _ThemeSandbox))
     locale = _locale(config.language)
 
     @jinja2.pass_context

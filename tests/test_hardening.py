@@ -1,0 +1,68 @@
+"""A dossier received from someone else cannot run code, leak files or destroy any (issue #17).
+
+Who is trusted: the installed package (its code and its own theme). Who is not: everything in
+a dossier's folder — content, theme, settings, caches. Each test is one class of attack."""
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import article, run_cli, write_files
+
+BASE = {"dossier.yaml": "title: Reçu\nlanguage: fr\n",
+        "content/articles/a.md": article(title="Un article")}
+
+
+def _received(tmp_path, files: dict):
+    return write_files(tmp_path / "recu", {**BASE, **files})
+
+
+@pytest.mark.parametrize("template", [
+    "{{ cycler.__init__.__globals__.os.system('touch PWNED') }}",
+    "{{ lipsum.__globals__['os'].system('touch PWNED') }}",
+    "{{ config.root.joinpath('PWNED').touch() }}",
+    "{{ config.root.joinpath('secret.txt').read_text() }}",
+    "{% for x in ().__class__.__base__.__subclasses__() %}{{ x }}{% endfor %}",
+    "{{ dossier.articles.append(1) }}",
+])
+def test_a_received_theme_cannot_run_code_or_read_files(tmp_path, template):
+    root = _received(tmp_path, {
+        "secret.txt": "CI_TOKEN=hunter2",
+        "theme/templates/index.html": '{% extends "base.html" %}{% block main %}' + template +
+                                      "{% endblock %}"})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert "theme/templates/index.html:1: template error: SecurityError" in result.stderr
+    assert not (root / "PWNED").exists() and not (root / "_site").exists()
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_the_packages_own_theme_still_renders_under_a_received_override(tmp_path):
+    """The sandbox must not break an honest theme: one template overridden, the rest the
+    package's, all rendered in the sandbox."""
+    root = _received(tmp_path, {"theme/templates/tag.html": '{% extends "base.html" %}'
+                                "{% block main %}<h1>{{ label|upper }}</h1>{% endblock %}",
+                                "content/articles/a.md": article(title="Un", tags="[Obus]")})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "<h1>OBUS</h1>" in (root / "_site/tags/obus/index.html").read_text()
+
+
+@pytest.mark.parametrize("string", ["{count.__class__.__mro__}", "{count:>999999999}",
+                                    "{count[0]}"])
+def test_interface_strings_are_plain_names_only(tmp_path, string):
+    root = _received(tmp_path, {"theme/i18n/fr.yaml": f'n_articles: "{string}"\n'})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "only plain names" in result.stderr or "formats are not allowed" in result.stderr
+    assert "class 'int'" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("language: ../../../etc/passwd", "dossier.yaml:2: language: '../../../etc/passwd' is not "
+                                      "a language code"),
+    ("theme: /etc", "dossier.yaml:2: theme: /etc is outside the dossier"),
+    ("theme: ../elsewhere", "dossier.yaml:2: theme: ../elsewhere is outside the dossier")])
+def test_settings_cannot_point_outside_the_dossier(tmp_path, setting, message):
+    root = _received(tmp_path, {"dossier.yaml": f"title: Reçu\n{setting}\n"})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1 and message in result.stderr, result.stderr
