@@ -113,6 +113,9 @@ def _check(config: SiteConfig, path: Path, lines: dict, problems: Problems) -> N
     if not _LANGUAGE.match(config.language):
         problems.error(path, lines.get("language", 1), f"language: '{config.language}' is not "
                        "a language code", "write an ISO 639 code such as fr or en")
+    if not content.is_relative_to(config.root):
+        problems.error(path, 1, "content/ is a link to a folder outside the dossier",
+                       "copy the folder itself into the dossier")
     theme = (config.root / config.theme).resolve()
     if not theme.is_relative_to(config.root):
         problems.error(path, lines.get("theme", 1), f"theme: {config.theme} is outside the "

@@ -33,9 +33,23 @@ def walk(top: Path, paths: dict[str, Path] | None = None) -> list[tuple[tuple[st
     return found
 
 
+def leaves(path: Path, folder: Path) -> bool:
+    """True if `path` is a link that resolves outside `folder`: a received dossier's
+    content/x.txt -> /proc/self/environ must never be read, let alone published."""
+    return os.path.islink(path) and \
+        not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+
+
 def theme_files(dirs: list[Path]) -> list[Path]:
-    """Every file that counts in the theme folders (templates, static files, strings)."""
-    return [path for folder in dirs for _, path in walk(folder) if path.is_file()]
+    """Every file that counts in the theme folders (templates, static files, strings), but
+    links leading out of them."""
+    return [path for folder in dirs for _, path in walk(folder)
+            if path.is_file() and not leaves(path, folder)]
+
+
+def links_out(dirs: list[Path]) -> list[Path]:
+    """The theme folders' links that lead out of them, to report."""
+    return [path for folder in dirs for _, path in walk(folder) if leaves(path, folder)]
 
 
 def theme_digest(dirs: list[Path]) -> str:

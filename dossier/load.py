@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 from typing import Callable
 
 from dossier import files, parallel
@@ -37,9 +37,11 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
         scan = list(last[0])
         for path in changed:
             try:
-                stat = os.stat(path)
+                stat = os.lstat(path)
             except OSError:
                 break                    # deleted or renamed: walk again
+            if S_ISLNK(stat.st_mode):
+                break                    # a link now: checked by a walk
             i = last[1][path]
             scan[i] = (scan[i][0], path, stat)
         else:
@@ -48,7 +50,12 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
     scan = []
     for rel, path in files.walk(top, cache.setdefault("paths", {})):
         try:
-            stat = os.stat(path)
+            stat = os.lstat(path)
+            if S_ISLNK(stat.st_mode):
+                if files.leaves(path, top):
+                    scan.append((rel, path, None))       # refused by load()
+                    continue
+                stat = os.stat(path)
         except OSError:                  # a broken link, or gone since the walk
             continue
         if S_ISREG(stat.st_mode):
@@ -81,7 +88,11 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
     start = len(problems.items)
     wanted: list[tuple[Path, tuple]] = []
     for rel, path, stat in _scan(content_dir, cache, changed):
-        if not rel[-1].lower().endswith(".md"):
+        if stat is None:
+            problems.error(path, 1, "this is a link to a file outside content/: it is not "
+                           "read, so that it cannot be published",
+                           "copy the file itself into content/")
+        elif not rel[-1].lower().endswith(".md"):
             loaded.assets.append(path)
         elif len(rel) >= 2 and rel[0] in KINDS:
             wanted.append((path, (rel[0], stat.st_mtime_ns, stat.st_size)))
@@ -134,8 +145,10 @@ def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problem
     records = list(loaded.records)
     for path in changed:
         try:
-            stat = os.stat(path)
+            stat = os.lstat(path)
         except OSError:
+            return None
+        if S_ISLNK(stat.st_mode):
             return None
         kind = cache[path][0][0]          # (kind, mtime, size), kept by load()
         key = (kind, stat.st_mtime_ns, stat.st_size)

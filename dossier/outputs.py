@@ -48,6 +48,6 @@ def static_files(dirs: list[Path]) -> list[Output]:
     found: dict[str, Path] = {}
     for folder in reversed(dirs):
         for parts, path in files.walk(folder / "static"):
-            if path.is_file():
+            if path.is_file() and not files.leaves(path, folder):
                 found[urls.static("/".join(parts))] = path
     return [Output(out, str(src), source=src) for out, src in sorted(found.items())]

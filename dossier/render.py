@@ -87,6 +87,12 @@ class Renderer:
         a theme bug fails the build instead of a later visit. With keep=False (`build`,
         `check`) a page is rendered each time its bytes are asked for, by whichever process
         writes it, and nothing is kept."""
+        for found in self.strings.problems:
+            problems.error(*found)
+        for path in files.links_out(self.dirs):
+            problems.error(path, 1, "this is a link to a file outside the theme: it is not "
+                           "read, so that it cannot be published",
+                           "copy the file itself into the theme")
         if not self.strings.translated:
             problems.warning(self.config.root / "dossier.yaml", 1,
                              f"no interface strings for language '{self.config.language}': "

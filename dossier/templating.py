@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_timedelta
 from markupsafe import Markup, escape
 
-from dossier import feeds, model, pictures, urls
+from dossier import feeds, files, model, pictures, urls
 from dossier.config import SiteConfig
 from dossier.names import slugify
 
@@ -45,17 +45,40 @@ class Strings:
 
     def __init__(self, dirs: list[Path], language: str):
         self.language = language
+        self.problems: list[tuple[Path, int, str, str]] = []    # reported by the renderer
         self._tables = [self._read(dirs, language.split("-")[0]), self._read(dirs, "en")]
         self._locales = [_locale(language), _locale(FALLBACK_LANGUAGE)]
 
-    @staticmethod
-    def _read(dirs: list[Path], language: str) -> dict:
+    def _read(self, dirs: list[Path], language: str) -> dict:
         table: dict = {}
         for folder in reversed(dirs):                # the site's theme overrides key by key
             path = folder / "i18n" / f"{language}.yaml"
-            if path.exists():
-                table.update(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            if path.exists() and not files.leaves(path, folder):
+                table.update(self._strings(path))
         return table
+
+    def _strings(self, path: Path) -> dict:
+        """One i18n file's strings: text, or text by plural category; problems noted."""
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            self.problems.append((path, mark.line + 1 if mark else 1, f"not valid YAML: "
+                                  f"{getattr(exc, 'problem', None) or exc}",
+                                  "write 'key: text' lines, quoting texts that hold ':'"))
+            return {}
+        if not isinstance(data, dict):
+            self.problems.append((path, 1, "expected 'key: text' lines", ""))
+            return {}
+        good = {}
+        for key, text in data.items():
+            plural = isinstance(text, dict) and all(isinstance(v, str) for v in text.values())
+            if isinstance(text, str) or plural:
+                good[str(key)] = text
+            else:
+                self.problems.append((path, 1, f"'{key}': expected text, or texts by plural "
+                                      "form ({one: …, other: …})", ""))
+        return good
 
     @property
     def translated(self) -> bool:

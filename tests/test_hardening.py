@@ -66,3 +66,31 @@ def test_settings_cannot_point_outside_the_dossier(tmp_path, setting, message):
     root = _received(tmp_path, {"dossier.yaml": f"title: Reçu\n{setting}\n"})
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1 and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("link", ["content/articles/notes.txt", "content/passwd.md",
+                                  "content/articles/b.md", "theme/static/leak.css",
+                                  "theme/templates/tag.html", "theme/i18n/fr.yaml"])
+def test_links_leading_out_of_the_dossier_are_refused_not_published(tmp_path, link):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("CI_TOKEN=hunter2\n")
+    root = _received(tmp_path, {})
+    (root / link).parent.mkdir(parents=True, exist_ok=True)
+    (root / link).symlink_to(secret)
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert f"{link}:1: this is a link to a file outside" in result.stderr, result.stderr
+    assert "hunter2" not in result.stderr and not (root / "_site").exists()
+
+
+def test_a_link_inside_the_dossier_is_fine_and_a_content_folder_outside_is_not(tmp_path):
+    root = _received(tmp_path, {"content/docs/note.txt": "bonjour"})
+    (root / "content/articles/note.txt").symlink_to(root / "content/docs/note.txt")
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    assert (root / "_site/articles/note.txt").read_text() == "bonjour"
+    elsewhere = write_files(tmp_path / "ailleurs", {"articles/a.md": article()})
+    other = write_files(tmp_path / "autre", {"dossier.yaml": "title: Autre\n"})
+    (other / "content").symlink_to(elsewhere)
+    result = run_cli("build", "--root", str(other))
+    assert result.returncode == 1
+    assert "content/ is a link to a folder outside the dossier" in result.stderr
