@@ -6,16 +6,18 @@ from collections import defaultdict
 from dataclasses import replace
 
 from dossier import model
-from dossier.names import short_slug, slugify
+from dossier.names import short_slug, words
 
 
 def event_key(event: model.Event) -> str:
-    """The same event reported by several articles: its `id`, else its date and title."""
-    return event.id or slugify(f"{event.date.isoformat()} {event.title}")
+    """The same event reported by several articles: its `id`, else its date and title (the
+    text itself, folded: two titles in any script are two events)."""
+    return event.id or f"{event.date.isoformat()} {words(event.title)}"
 
 
 def claim_key(claim: model.Claim, by: str) -> str:
-    return claim.id or slugify(f"{by} {claim.text}")
+    """The same claim: its `id`, else its author and text."""
+    return claim.id or f"{by} {words(claim.text)}"
 
 
 def publisher(article: model.Article, source: model.Source | None = None) -> str:

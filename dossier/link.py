@@ -46,6 +46,12 @@ class _Actors:
         if actor:
             return actor.slug
         slug = slugify(reference)
+        if not slug:
+            self.problems.error(article.path, article.line(*key), f"actor '{reference}' has "
+                                "no letter or digit to make its page address from",
+                                "write the name with words, or use a name or alias of an "
+                                "actor file")
+            return self._nameless()
         meant = self._near_miss(reference)
         if meant:       # a typo must not publish a page of its own: each one is an error
             self.problems.error(article.path, article.line(*key),
@@ -62,6 +68,11 @@ class _Actors:
         self._by_key[fold(reference)] = stub
         return slug
 
+
+    def _nameless(self) -> str:
+        """A stand-in for references that cannot have a page (the build fails anyway)."""
+        stub = model.Actor(name="?", slug="-")
+        return self.by_slug.setdefault(stub.slug, stub).slug
 
     def _near_miss(self, reference: str) -> model.Actor | None:
         """The actor whose name or alias `reference` differs from by a typo: one edit (a
@@ -198,10 +209,13 @@ def link(articles: list[model.Article], actors: list[model.Actor],
     resolution_articles = _invert(article_resolutions, ordered)
     tags: dict[str, tuple[str, list[str]]] = {}
     for article in ordered:
-        for label in article.tags:
-            tags.setdefault(slugify(label), (label, []))[1].append(article.slug)
-    for slug in [s for s in tags if not s]:
-        del tags[slug]
+        for i, label in enumerate(article.tags):
+            if slugify(label):
+                tags.setdefault(slugify(label), (label, []))[1].append(article.slug)
+            else:
+                problems.error(article.path, article.line("tags", i), f"tag '{label}' has "
+                               "no letter or digit to make its page address from",
+                               "write the tag with words")
     timeline.sort(key=_timeline_order)
     actor_timeline, resolution_timeline = defaultdict(list), defaultdict(list)
     for entry in timeline:

@@ -1,10 +1,13 @@
-"""Names: ASCII slugs, accent- and case-insensitive matching keys, UN symbol normalisation."""
+"""Names: ASCII slugs (transliterated from any script), accent- and case-insensitive matching
+keys that keep every script, UN symbol normalisation."""
 from __future__ import annotations
 
 import functools
 import hashlib
 import re
 import unicodedata
+
+from anyascii import anyascii
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00ab": '"',
                               "\u00bb": '"', "\u2013": "-", "\u2014": "-"})
@@ -18,11 +21,25 @@ def fold(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _transliterate(ch: str) -> str:
+    # Without the apostrophe a soft sign becomes ('Курськ' -> 'kursk', not 'kurs-k').
+    return anyascii(ch).replace("'", "").lower()
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def slugify(text: str) -> str:
-    """ASCII slug made of [a-z0-9-] only, so it can never leave the output folder."""
-    ascii_text = fold(text).encode("ascii", "ignore").decode()
+    """ASCII slug made of [a-z0-9-] only, so it can never leave the output folder; other
+    scripts transliterated ('Україна' -> 'ukraina', 'œuvre' -> 'oeuvre'). Empty for text
+    with no letter or digit in any script: callers report it."""
+    ascii_text = "".join(ch if ch.isascii() else _transliterate(ch) for ch in fold(text))
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+
+
+def words(text: str) -> str:
+    """Matching key of a title or a sentence: folded, punctuation dropped, every script
+    kept ('Drones arrive.' = 'drones arrive'; two Ukrainian titles stay two)."""
+    return " ".join(re.findall(r"\w+", fold(text)))
 
 
 def short_slug(text: str, limit: int = 60) -> str:

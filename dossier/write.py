@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import filecmp
 import os
+import posixpath
 import shutil
 import tempfile
+import unicodedata
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -33,10 +35,13 @@ class OutputError(Exception):
 
 
 def check_outputs(outputs: list[Output], problems: Problems) -> None:
-    """Two sources mapping to one output path is an error that names both."""
+    """Two sources mapping to one output path is an error that names both. Paths are
+    compared as a file system may see them: 'a//b' is 'a/b', and a USB stick's (FAT, exFAT)
+    or a Mac's does not tell case or Unicode forms apart."""
     seen: dict[str, Output] = {}
     for out in outputs:
-        first = seen.setdefault(out.path, out)
+        same = unicodedata.normalize("NFC", posixpath.normpath(out.path)).casefold()
+        first = seen.setdefault(same, out)
         if first is not out:
             where = out.source or first.source or Path(".")
             problems.error(where, 0, f"two files would be written to {out.path}: "

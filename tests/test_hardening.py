@@ -94,3 +94,55 @@ def test_a_link_inside_the_dossier_is_fine_and_a_content_folder_outside_is_not(t
     result = run_cli("build", "--root", str(other))
     assert result.returncode == 1
     assert "content/ is a link to a folder outside the dossier" in result.stderr
+
+
+UKRAINIAN = """---
+title: "Звіт"
+date: 2024-10-18
+source: Укрінформ
+actors: [Україна, Росія, "北朝鲜"]
+tags: [Курськ, "???"]
+events:
+  - {date: 2024-10-18, title: "Росія атакувала Київ"}
+  - {date: 2024-10-18, title: "Україна відбила атаку"}
+claims:
+  - {by: Україна, about: [Росія], status: alleged, text: "Війська КНДР у Курській області."}
+  - {by: Україна, about: [Росія], status: denied, text: "Переговорів не було."}
+  - {by: Росія, about: [Україна], status: denied, text: "Війська КНДР у Курській області."}
+---
+Текст.
+"""
+
+
+def test_text_in_any_script_keeps_its_identity_and_gets_an_address(tmp_path):
+    root = _received(tmp_path, {"content/articles/a.md": UKRAINIAN.replace(', "???"', "")})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    site = root / "_site"
+    # Stubs of different names are different actors, with transliterated addresses.
+    for slug, name in (("ukraina", "Україна"), ("rosiya", "Росія"), ("beichaoxian", "北朝鲜")):
+        assert f"<h1>{name}</h1>" in (site / f"actors/{slug}/index.html").read_text(), slug
+    assert "<h1>Acteurs</h1>" in (site / "actors/index.html").read_text()
+    # Two events on one date and three claims stay apart, each with its author.
+    timeline = (site / "timeline/index.html").read_text()
+    assert "Росія атакувала Київ" in timeline and "Україна відбила атаку" in timeline
+    assert len(list((site / "claims").glob("*/index.html"))) == 3
+    russia = (site / "actors/rosiya/index.html").read_text()
+    assert russia.count('<li class="claim') == 3       # made one, about two
+    assert (site / "tags/kursk/index.html").is_file()
+
+
+def test_a_name_or_tag_with_no_letter_in_any_script_is_an_error(tmp_path):
+    root = _received(tmp_path, {"content/articles/a.md": UKRAINIAN.replace(
+        "actors: [Україна", 'actors: ["—", Україна')})
+    result = run_cli("check", "--root", str(root))
+    assert result.returncode == 1
+    assert "a.md:5: actor '—' has no letter or digit" in result.stderr, result.stderr
+    assert "a.md:6: tag '???' has no letter or digit" in result.stderr
+
+
+def test_output_paths_that_one_file_system_would_merge_are_an_error(tmp_path):
+    root = _received(tmp_path, {"content/articles/Notes.txt": "1", "content/articles/notes.txt": "2"})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "two files would be written to articles/" in result.stderr, result.stderr
