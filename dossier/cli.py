@@ -17,7 +17,7 @@ from dossier import __version__
 from dossier.parallel import default_jobs
 from dossier.pipeline import BuildResult, build
 from dossier.parallel import WorkerDied
-from dossier.write import OutputError
+from dossier.output_dir import OutputError
 
 OK, CONTENT_ERRORS, USAGE_ERROR = 0, 1, 2
 BUILD_FAILED = 1          # the build could not finish (a worker process died)

@@ -91,6 +91,7 @@ def _known(root: Path) -> tuple[dict[str, str], dict[str, str]]:
 SETUP = {
     ".gitignore": """\
 _site/
+._site.lock
 .dossier-cache/
 """,
     CONFIG_FILE: """\

@@ -6,7 +6,6 @@ folder's parent (the staging folder lives beside it and is removed).
 from __future__ import annotations
 
 import filecmp
-import os
 import posixpath
 import shutil
 import tempfile
@@ -15,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from dossier import output_dir as output_dir_
 from dossier import parallel
 from dossier.outputs import Output
 from dossier.depends import Snapshot, recording
@@ -28,10 +28,6 @@ Progress = Callable[[int, int], None]              # (done, total)
 
 
 REUSED = 2                  # unchanged, and not even rendered (known from the page cache)
-
-
-class OutputError(Exception):
-    """The output folder cannot be replaced; the message says why and what to do."""
 
 
 def check_outputs(outputs: list[Output], problems: Problems) -> None:
@@ -88,53 +84,61 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
     the `snapshot` of this build's data), a file whose reads are unchanged is not made.
 
     New and changed files are first written to a staging folder beside the output; only when
-    every output was made are they moved into place (each file replaced atomically) and files
-    of pages that no longer exist deleted. A file whose bytes did not change is not touched:
+    every output was made are they moved into place, all or nothing, and the files of pages
+    that no longer exist deleted (see output_dir.py: only files dossier wrote are ever
+    replaced or deleted). A file whose bytes did not change is not touched:
     it keeps its modification time, so `rsync -u`, `aws s3 sync` and caches see only what
     really changed. Returns (files, files unchanged, pages reused from `pages`)."""
-    _check_replaceable(output_dir)
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
-    previous = output_dir if (output_dir / "index.html").is_file() else None
-    try:
-        results: list = [None] * len(outputs)
-        if pages is not None and previous is not None and pages.previous:
-            stale = pages.stale(snapshot)
-            for i, out in enumerate(outputs):    # a stat each: not worth a worker
-                known = pages.previous.get(out.path) if out.recorded else None
-                if known and stale.isdisjoint(known[0]) and \
-                        _stat(previous / out.path) == tuple(known[1:]):
-                    kept = pages.kept(out.path)
-                    results[i] = (REUSED, kept if kept[0] is not None else None)
-        todo = [i for i, result in enumerate(results) if result is None]
-        done = len(outputs) - len(todo)
-        if progress and done:
-            progress(done, len(outputs))
-        put = partial(_put, staging, previous, on_error, pages is not None)
-        for i, result in zip(todo, parallel.run(
-                put, [outputs[i] for i in todo], jobs,
-                progress and (lambda made, _: progress(done + made, len(outputs))))):
-            if pages is not None and isinstance(result, tuple) and result[1] is not None:
-                numbers = pages.number(result[1][0])
-                result = (result[0], numbers and (numbers, *result[1][1:]))
-            results[i] = result
-        failures = [p for r in results if isinstance(r, list) for p in r]
-        if failures:
-            raise RenderFailed(failures)
-        if previous is None:
-            os.chmod(staging, 0o755)      # mkdtemp makes it 0700; a web server must read it
-            if output_dir.exists():
-                output_dir.rmdir()        # empty: checked above
-            staging.rename(output_dir)
-        else:
-            changed = [out.path for out, (unchanged, _) in zip(outputs, results)
-                       if not unchanged]
-            _apply(staging, output_dir, changed, {out.path for out in outputs})
-        if pages is not None:
-            pages.current = {out.path: entry for out, (_, entry) in zip(outputs, results)
-                             if entry is not None}
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with output_dir_.locked(output_dir):
+        wanted = {out.path for out in outputs}
+        mine = output_dir_.owned(output_dir)
+        output_dir_.check_conflicts(output_dir, wanted, mine)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-",
+                                        dir=output_dir.parent))
+        previous = output_dir if mine else None
+        try:
+            return _write(outputs, output_dir, staging, previous, wanted, mine, jobs,
+                          on_error, pages, snapshot, progress)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Path | None,
+           wanted: set[str], mine: set[str], jobs: int, on_error: OnError | None,
+           pages: PageCache | None, snapshot: Snapshot | None, progress: Progress | None
+           ) -> tuple[int, int, int]:
+    results: list = [None] * len(outputs)
+    if pages is not None and previous is not None and pages.previous:
+        stale = pages.stale(snapshot)
+        for i, out in enumerate(outputs):    # a stat each: not worth a worker
+            known = pages.previous.get(out.path) if out.recorded else None
+            if known and stale.isdisjoint(known[0]) and \
+                    _stat(previous / out.path) == tuple(known[1:]):
+                kept = pages.kept(out.path)
+                results[i] = (REUSED, kept if kept[0] is not None else None)
+    todo = [i for i, result in enumerate(results) if result is None]
+    done = len(outputs) - len(todo)
+    if progress and done:
+        progress(done, len(outputs))
+    put = partial(_put, staging, previous, on_error, pages is not None)
+    for i, result in zip(todo, parallel.run(
+            put, [outputs[i] for i in todo], jobs,
+            progress and (lambda made, _: progress(done + made, len(outputs))))):
+        if pages is not None and isinstance(result, tuple) and result[1] is not None:
+            numbers = pages.number(result[1][0])
+            result = (result[0], numbers and (numbers, *result[1][1:]))
+        results[i] = result
+    failures = [p for r in results if isinstance(r, list) for p in r]
+    if failures:
+        raise RenderFailed(failures)
+    if not output_dir.exists() or not any(output_dir.iterdir()):
+        output_dir_.first_site(staging, output_dir, wanted)
+    else:
+        changed = [out.path for out, (unchanged, _) in zip(outputs, results) if not unchanged]
+        output_dir_.replace(staging, output_dir, changed, wanted, mine)
+    if pages is not None:
+        pages.current = {out.path: entry for out, (_, entry) in zip(outputs, results)
+                         if entry is not None}
     return (len(outputs), sum(1 for unchanged, _ in results if unchanged),
             sum(1 for out, (unchanged, _) in zip(outputs, results)
                 if unchanged == REUSED and out.is_page))
@@ -172,30 +176,6 @@ def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, rea
     return unchanged, (tuple(reads), *_stat(previous if unchanged else target))
 
 
-def _apply(staging: Path, output_dir: Path, changed: list[str], wanted: set[str]) -> None:
-    """Move new and changed files into the site; delete files no output makes any more."""
-    for path in changed:
-        target = output_dir / path
-        if target.is_dir():                # a folder became a file: rare, but possible
-            shutil.rmtree(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / path, target)
-    # With strings, not Path objects: a site has a folder per page (10,000s of them).
-    top, removed = str(output_dir), set()
-    for folder, dirs, files in os.walk(top, topdown=False):
-        prefix = folder[len(top) + 1:].replace(os.sep, "/") + "/" if folder != top else ""
-        kept = False
-        for name in files:
-            if prefix + name in wanted:
-                kept = True
-            else:
-                os.unlink(os.path.join(folder, name))
-        if folder != top and not kept and \
-                all(os.path.join(folder, d) in removed for d in dirs):
-            os.rmdir(folder)
-            removed.add(folder)
-
-
 def _stat(path: Path) -> tuple[int, int] | None:
     try:
         stat = path.stat()
@@ -216,14 +196,3 @@ def _same(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
         return False
-
-
-def _check_replaceable(output_dir: Path) -> None:
-    """Refuse to replace a folder that is not a site we built (say, --output ~/Documents)."""
-    if output_dir.exists() and not output_dir.is_dir():
-        raise OutputError(f"{output_dir} is a file, not a folder: choose another --output")
-    if output_dir.is_dir() and any(output_dir.iterdir()) and \
-            not (output_dir / "index.html").is_file():
-        raise OutputError(f"{output_dir} is not empty and does not look like a built site "
-                          "(no index.html): the build replaces the whole folder, so choose "
-                          "another --output or empty it first")

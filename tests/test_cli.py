@@ -138,7 +138,8 @@ def test_failed_build_keeps_previous_output_byte_identical(make_dossier):
     assert result.returncode == 1 and "previous output is unchanged" in result.stderr
     assert digest(root / "_site") == before
     # No temporary folders left; the one hidden cache folder is the only other thing written.
-    assert sorted(p.name for p in root.iterdir()) == [".dossier-cache", "_site", "content"]
+    assert sorted(p.name for p in root.iterdir()) == ["._site.lock", ".dossier-cache", "_site",
+                                                       "content"]      # no staging left
 
 
 def test_rebuild_replaces_output_and_removes_deleted_pages(make_dossier):
@@ -147,17 +148,27 @@ def test_rebuild_replaces_output_and_removes_deleted_pages(make_dossier):
     (root / "content/articles/gone.md").unlink()
     assert cli(root, "build").returncode == 0
     assert not (root / "_site/articles/gone").exists()
-    assert sorted(p.name for p in root.iterdir()) == [".dossier-cache", "_site", "content"]
+    assert sorted(p.name for p in root.iterdir()) == ["._site.lock", ".dossier-cache", "_site",
+                                                       "content"]      # no staging left
 
 
-def test_refuses_to_replace_a_folder_that_is_not_a_site(make_dossier, tmp_path):
+def test_a_folder_of_other_files_keeps_them_and_refuses_to_overwrite(make_dossier, tmp_path):
     root = make_dossier(GOOD)
     precious = tmp_path / "Documents"
     precious.mkdir()
     (precious / "thesis.odt").write_text("years of work")
-    result = cli(root, "build", "--output", str(precious))
-    assert result.returncode == 2 and "does not look like a built site" in result.stderr
+    assert cli(root, "build", "--output", str(precious)).returncode == 0
     assert (precious / "thesis.odt").read_text() == "years of work"
+    (precious / "thesis.odt").unlink()
+    (precious / "404.html").unlink()
+    (precious / "404.html").write_text("my own error page")      # no longer dossier's file
+    (precious / ".dossier-files").write_text(
+        (precious / ".dossier-files").read_text().replace("404.html\n", ""))
+    result = cli(root, "build", "--output", str(precious))
+    assert result.returncode == 2
+    assert "holds files that dossier did not write where the site goes (404.html)" in \
+        result.stderr
+    assert (precious / "404.html").read_text() == "my own error page"
 
 
 def test_output_inside_content_is_a_config_error(make_dossier):

@@ -4,9 +4,12 @@ Who is trusted: the installed package (its code and its own theme). Who is not: 
 a dossier's folder — content, theme, settings, caches. Each test is one class of attack."""
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
-from tests.helpers import article, run_cli, write_files
+from tests.helpers import article, digest, run_cli, write_files
 
 BASE = {"dossier.yaml": "title: Reçu\nlanguage: fr\n",
         "content/articles/a.md": article(title="Un article")}
@@ -146,3 +149,125 @@ def test_output_paths_that_one_file_system_would_merge_are_an_error(tmp_path):
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
     assert "two files would be written to articles/" in result.stderr, result.stderr
+
+
+# --- The output folder: only dossier's own files are ever replaced or deleted --------------
+
+def test_an_output_folder_of_someone_elses_files_loses_nothing(tmp_path):
+    root = _received(tmp_path, {})
+    home = write_files(tmp_path / "home", {"index.html": "<h1>My page</h1>",
+                                           "Documents/cv.txt": "cv", ".ssh/id_ed25519": "key",
+                                           "CNAME": "example.org"})
+    before = digest(home)
+    result = run_cli("build", "--root", str(root), "--output", str(home))
+    assert result.returncode == 2
+    assert "holds files that dossier did not write where the site goes (index.html)" in \
+        result.stderr, result.stderr
+    assert digest(home) == before
+
+
+def test_a_sites_foreign_files_survive_every_rebuild(tmp_path):
+    root = _received(tmp_path, {"content/articles/b.md": article(title="B")})
+    out = write_files(tmp_path / "pages", {"CNAME": "example.org", ".git/HEAD": "ref"})
+    assert run_cli("build", "--root", str(root), "--output", str(out)).returncode == 0
+    assert (out / "articles/b/index.html").is_file()
+    (root / "content/articles/b.md").unlink()
+    assert run_cli("build", "--root", str(root), "--output", str(out)).returncode == 0
+    assert not (out / "articles/b").exists()                    # ours: deleted
+    assert (out / "CNAME").read_text() == "example.org" and (out / ".git/HEAD").is_file()
+
+
+def test_a_file_that_becomes_a_folder_and_back_builds(tmp_path):
+    root = _received(tmp_path, {"content/articles/annexe": "un fichier"})
+    out = tmp_path / "site"
+    assert run_cli("build", "--root", str(root), "--output", str(out)).returncode == 0
+    (root / "content/articles/annexe").unlink()
+    write_files(root, {"content/articles/annexe/carte.txt": "un dossier"})
+    result = run_cli("build", "--root", str(root), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert (out / "articles/annexe/carte.txt").read_text() == "un dossier"
+    shutil.rmtree(root / "content/articles/annexe")
+    write_files(root, {"content/articles/annexe": "de nouveau un fichier"})
+    assert run_cli("build", "--root", str(root), "--output", str(out)).returncode == 0
+    assert (out / "articles/annexe").read_text() == "de nouveau un fichier"
+
+
+def _two_sites(tmp_path):
+    """A dossier built once, then edited so that the next build adds, changes, deletes and
+    turns a file into a folder."""
+    root = _received(tmp_path, {"content/articles/b.md": article(title="B"),
+                                "content/articles/annexe": "fichier"})
+    out = tmp_path / "site"
+    assert run_cli("build", "--root", str(root), "--output", str(out)).returncode == 0
+    (root / "content/articles/b.md").unlink()
+    (root / "content/articles/annexe").unlink()
+    write_files(root, {"content/articles/c.md": article(title="C"),
+                       "content/articles/annexe/x.txt": "dossier",
+                       "content/articles/a.md": article(title="Un article modifié")})
+    return root, out
+
+
+def test_a_failure_at_any_point_of_the_move_leaves_the_previous_site(tmp_path, monkeypatch):
+    from dossier import pipeline
+    root, out = _two_sites(tmp_path)
+    before = digest(out)
+    real, calls = os.replace, []
+
+    def failing(limit):
+        def replace(*args):
+            calls.append(args)
+            if len(calls) == limit:
+                raise OSError(28, "No space left on device (injected)")
+            return real(*args)
+        return replace
+
+    limit = 1
+    while True:
+        calls.clear()
+        monkeypatch.setattr(os, "replace", failing(limit))
+        try:
+            pipeline.build(root, output=out, jobs=1)
+        except OSError:
+            assert digest(out) == before, f"a mix after failing move {limit}"
+            assert not list(tmp_path.glob(".site.*-*")), "leftovers"
+            limit += 1
+            continue
+        break
+    monkeypatch.setattr(os, "replace", real)
+    assert limit > 5                              # the failure did reach the moves
+    assert (out / "articles/c/index.html").is_file() and not (out / "articles/b").exists()
+
+
+def test_a_build_killed_while_moving_is_rolled_back_by_the_next(tmp_path, monkeypatch):
+    from dossier import output_dir, pipeline
+    root, out = _two_sites(tmp_path)
+    before = digest(out)
+    real, calls = os.replace, []
+
+    def dies(*args):                              # as kill -9 would: no roll back
+        calls.append(args)
+        if len(calls) == 4:
+            raise SystemExit("killed")
+        return real(*args)
+    monkeypatch.setattr(os, "replace", dies)
+    monkeypatch.setattr(output_dir, "_roll_back", lambda plan, backup: None)
+    monkeypatch.setattr(output_dir.shutil, "rmtree", lambda *a, **k: None)
+    with pytest.raises(SystemExit):
+        pipeline.build(root, output=out, jobs=1)
+    monkeypatch.undo()
+    assert digest(out) != before and list(tmp_path.glob(".site.old-*"))   # half done
+    output_dir.recover(out)
+    assert digest(out) == before
+    assert not list(tmp_path.glob(".site.*-*"))
+    result = run_cli("build", "--root", str(root), "--output", str(out))
+    assert result.returncode == 0 and (out / "articles/c/index.html").is_file()
+
+
+def test_two_builds_at_once_the_second_says_so(tmp_path):
+    from filelock import FileLock
+    root = _received(tmp_path, {})
+    with FileLock(str(root / "._site.lock")):
+        result = run_cli("build", "--root", str(root))
+    assert result.returncode == 2
+    assert "another build is writing" in result.stderr and "Traceback" not in result.stderr
+    assert run_cli("build", "--root", str(root)).returncode == 0
