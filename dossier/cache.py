@@ -4,7 +4,11 @@ disk in `.dossier-cache/` (`build`, unless --no-cache). The one module that know
 All JSON, never pickle (a dossier received from someone else must not be able to run code
 when built), each file tagged with the code version (render.code_version) and ignored when
 the tag differs or the file cannot be read: a cache is a hint, the worst a bad one may cost
-is doing the work again.
+is doing the work again. And each file is signed with a key of this machine's user (a keyed
+BLAKE2 of its bytes; the key in ~/.cache/dossier/key): a cache that came with a dossier, or
+was edited, is not this machine's work and is ignored, so it can never put a title, a status
+or HTML in a page that the Markdown does not give (the HTML in it is what this machine's
+sanitiser made).
 
 - records.json: parsed front matter, by a digest of each file's text;
 - bodies.jsonl + bodies.html: converted Markdown (summary, problems, then the HTML raw),
@@ -14,6 +18,8 @@ is doing the work again.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -30,6 +36,63 @@ from dossier import files
 from dossier.templating import theme_dirs
 
 CACHE_DIR = ".dossier-cache"          # the one hidden folder a build may write besides its output
+
+
+def _machine_key() -> bytes:
+    """This user's key for signing caches, made once (0600); a fresh one per process if it
+    cannot be kept, which only means caches are not reused."""
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(home, "dossier", "key")
+    try:
+        with open(path, "rb") as file:
+            key = file.read()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        descriptor = os.open(path + f".{os.getpid()}", os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(key)
+        os.replace(path + f".{os.getpid()}", path)
+    except OSError:
+        pass
+    return key
+
+
+_KEY: bytes | None = None
+
+
+def _signer():
+    global _KEY
+    if _KEY is None:
+        _KEY = _machine_key()
+    return hashlib.blake2b(key=_KEY, digest_size=32)
+
+
+def _signed(data: bytes) -> bytes:
+    signer = _signer()
+    signer.update(data)
+    return signer.hexdigest().encode() + b"\n" + data
+
+
+def _signs(tag, pieces) -> bool:
+    """True if `tag` is this machine's signature of the `pieces` (bytes) put together."""
+    signer = _signer()
+    for piece in pieces:
+        signer.update(piece)
+    return isinstance(tag, str) and hmac.compare_digest(tag, signer.hexdigest())
+
+
+def _verified(data: bytes) -> bytes | None:
+    """The signed bytes, or None if they are not this machine's."""
+    tag, _, rest = data.partition(b"\n")
+    signer = _signer()
+    signer.update(rest)
+    return rest if hmac.compare_digest(tag, signer.hexdigest().encode()) else None
 
 
 @dataclass
@@ -76,22 +139,27 @@ class BuildCache:
                 written = html.readline().rstrip(b"\n").decode()
                 if header != {"version": code_version(), "id": written}:
                     return
+                lines = index.readlines()
                 # Read into its final buffer: bytes then a copy would hold it twice.
                 buffer = bytearray(os.fstat(html.fileno()).st_size - html.tell())
                 html.readinto(buffer)
-                spans, bodies, start = {}, {}, 0
-                for line in index:
-                    key, summary, found, size = json.loads(line)
-                    spans[key] = (start, start + size)
-                    bodies[key] = (summary, [Problem(*p) for p in found])
-                    start += size
+            signature = json.loads(lines.pop()) if lines else {}
+            if not _signs(signature.get("lines"), [line.encode() for line in lines]) or \
+                    not _signs(signature.get("html"), [buffer]):
+                return                                  # not this machine's work
+            spans, bodies, start = {}, {}, 0
+            for line in lines:
+                key, summary, found, size = json.loads(line)
+                spans[key] = (start, start + size)
+                bodies[key] = (summary, [Problem(*p) for p in found])
+                start += size
             if start == len(buffer):
                 renderer.html, renderer.bodies = Texts(buffer, spans), bodies
                 # What each text links to (see Renderer._body_key): a pure function of the
                 # text key, so any entry read back is right for this code.
                 renderer.links = {text: tuple(map(tuple, links))
                                   for text, links in self._read("links").items()}
-        except (OSError, ValueError, TypeError):       # missing, damaged or other code's
+        except (OSError, ValueError, TypeError, AttributeError):  # missing, damaged, other's
             pass
 
     def front_matter(self) -> dict | None:
@@ -122,9 +190,11 @@ class BuildCache:
         if path is None or not path.is_file():
             return {}
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return data[name] if data.get("version") == code_version() else {}
-        except (OSError, ValueError, TypeError, KeyError):
+            signed = _verified(path.read_bytes())
+            data = json.loads(signed) if signed is not None else {}
+            value = data[name] if data.get("version") == code_version() else {}
+            return value if isinstance(value, dict) else {}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}
 
     def save(self) -> None:
@@ -135,14 +205,20 @@ class BuildCache:
             self.folder.mkdir(exist_ok=True)
             texts, written = self.renderer.html, secrets.token_hex(16)
             temporary = {path: path.with_name(path.name + ".tmp") for path in (index, html)}
+            signers = {"lines": _signer(), "html": _signer()}
             with open(temporary[index], "w", encoding="utf-8") as lines, \
                     open(temporary[html], "wb") as data:
                 lines.write(json.dumps({"version": code_version(), "id": written}) + "\n")
                 data.write(written.encode() + b"\n")
                 for key, (summary, found) in sorted(self.renderer.bodies.items()):
-                    size = data.write(texts.raw(key))
-                    lines.write(json.dumps([key, summary, [list(astuple(p)) for p in found],
-                                            size], ensure_ascii=False) + "\n")
+                    raw = texts.raw(key)
+                    size = data.write(raw)
+                    signers["html"].update(raw)
+                    line = json.dumps([key, summary, [list(astuple(p)) for p in found], size],
+                                      ensure_ascii=False) + "\n"
+                    lines.write(line)
+                    signers["lines"].update(line.encode())
+                lines.write(json.dumps({k: v.hexdigest() for k, v in signers.items()}) + "\n")
             for path, written_to in temporary.items():
                 written_to.replace(path)
             self._write("links", self.renderer.links)
@@ -155,8 +231,8 @@ class BuildCache:
         self.folder.mkdir(exist_ok=True)
         path = self.folder / f"{name}.json"
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({"version": code_version(), name: value},
-                                        ensure_ascii=False), encoding="utf-8")
+        temporary.write_bytes(_signed(json.dumps({"version": code_version(), name: value},
+                                                 ensure_ascii=False).encode()))
         temporary.replace(path)
 
 

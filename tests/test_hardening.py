@@ -4,12 +4,15 @@ Who is trusted: the installed package (its code and its own theme). Who is not: 
 a dossier's folder — content, theme, settings, caches. Each test is one class of attack."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from tests.helpers import article, digest, run_cli, write_files
+from tests.helpers import REPO, article, digest, run_cli, write_files
 
 BASE = {"dossier.yaml": "title: Reçu\nlanguage: fr\n",
         "content/articles/a.md": article(title="Un article")}
@@ -271,3 +274,63 @@ def test_two_builds_at_once_the_second_says_so(tmp_path):
     assert result.returncode == 2
     assert "another build is writing" in result.stderr and "Traceback" not in result.stderr
     assert run_cli("build", "--root", str(root)).returncode == 0
+
+
+# --- Caches are this machine's work, or ignored ---------------------------------------------
+
+def _machine(tmp_path, name: str) -> dict:
+    return {**os.environ, "XDG_CACHE_HOME": str(tmp_path / name)}
+
+
+def _run(env, *args):
+    return subprocess.run([sys.executable, str(REPO / "build.py"), *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _forge(path, key_file, old: bytes, new: bytes) -> None:
+    """Edit a signed cache file and sign it again with the given machine's key."""
+    data = path.read_bytes().partition(b"\n")[2].replace(old, new)
+    assert old not in data
+    tag = hashlib.blake2b(data, key=key_file.read_bytes(), digest_size=32).hexdigest()
+    path.write_bytes(tag.encode() + b"\n" + data)
+
+
+def test_a_cache_that_came_with_a_dossier_cannot_change_what_is_published(tmp_path):
+    root = _received(tmp_path, {"content/articles/a.md": article(
+        title="Un article", claims='[{by: Kyiv, status: alleged, text: "Des troupes."}]')})
+    sender, recipient = _machine(tmp_path, "sender"), _machine(tmp_path, "recipient")
+    assert _run(sender, "build", "--root", str(root)).returncode == 0
+    # The sender forges the cached front matter (signed with the sender's own key) and the
+    # cached HTML, then hands the dossier over with its .dossier-cache/.
+    cache = root / ".dossier-cache"
+    _forge(cache / "records.json", tmp_path / "sender/dossier/key", b"Un article", b"FORGED")
+    _forge(cache / "records.json", tmp_path / "sender/dossier/key", b"alleged", b"confirmed")
+    html = (cache / "bodies.html").read_bytes()
+    (cache / "bodies.html").write_bytes(html.replace(b"<p>", b"<p><script>alert(1)</script>"))
+    (root / "_site" / "articles/a/index.html").unlink()          # made again from the cache
+    assert _run(recipient, "check", "--root", str(root)).returncode == 0
+    assert _run(recipient, "build", "--root", str(root)).returncode == 0
+    page = (root / "_site/articles/a/index.html").read_text()
+    assert "<h1>Un article</h1>" in page and "FORGED" not in page
+    assert "status-alleged" in page and "status-confirmed" not in page
+    assert "<script>alert" not in page
+    clean = tmp_path / "clean"
+    assert _run(recipient, "build", "--root", str(root), "--no-cache", "--output",
+                str(clean)).returncode == 0
+    assert {k: v for k, v in digest(root / "_site").items() if k != ".dossier-files"} == \
+        {k: v for k, v in digest(clean).items() if k != ".dossier-files"}
+
+
+@pytest.mark.parametrize("damage", ["truncate", "shape"])
+def test_a_damaged_cache_is_discarded_not_fatal(tmp_path, damage):
+    root = _received(tmp_path, {})
+    me = _machine(tmp_path, "me")
+    assert _run(me, "build", "--root", str(root)).returncode == 0
+    for path in [*(tmp_path / "me/dossier").rglob("*"), *(root / ".dossier-cache").iterdir()]:
+        if path.is_file() and path.name != "key":
+            data = path.read_bytes()
+            path.write_bytes(data[:len(data) // 2] if damage == "truncate" else
+                             data.partition(b"\n")[0] + b'\n{"version": 1, "pages": []}')
+    for _ in range(2):
+        result = _run(me, "build", "--root", str(root))
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
