@@ -13,6 +13,9 @@ from dossier.problems import Problem, Problems
 
 RELATED_LIMIT = 5
 COMMON_ACTOR = 50
+# Actors one article may name: pages pair every two of them (who is reported with whom), so
+# 2,000 took a minute and 2.6 GB; a UN vote article naming every member state still fits.
+MAX_ACTORS = 500
 
 
 class _Actors:
@@ -174,7 +177,11 @@ def link(articles: list[model.Article], actors: list[model.Actor],
             return tuple(p for i, ref in enumerate(refs) if (p := resolution_index.provision(
                 ref, article, *key, "provisions", i)))
 
-        named = [actor(ref, "actors", i) for i, ref in enumerate(article.actors)]
+        if len(article.actors) > MAX_ACTORS:
+            problems.error(article.path, article.line("actors"), f"{len(article.actors)} "
+                           f"actors named: at most {MAX_ACTORS} per article",
+                           "name the actors the article is about; list the others in its text")
+        named = [actor(ref, "actors", i) for i, ref in enumerate(article.actors[:MAX_ACTORS])]
         cited = [resolution(ref, "resolutions", i) for i, ref in enumerate(article.resolutions)]
         for n, event in enumerate(article.events):
             who = tuple(dict.fromkeys(actor(r, "events", n, "actors", i)
@@ -217,6 +224,10 @@ def link(articles: list[model.Article], actors: list[model.Actor],
                                "no letter or digit to make its page address from",
                                "write the tag with words")
     timeline.sort(key=_timeline_order)
+    known = actor_index.by_slug
+    timeline = [replace(entry, kinds=tuple(sorted({known[a].kind or "other"
+                                                   for a in entry.actors})))
+                for entry in timeline]
     actor_timeline, resolution_timeline = defaultdict(list), defaultdict(list)
     for entry in timeline:
         for slug in entry.actors:

@@ -277,7 +277,51 @@ class Bodies:
                                "link to an existing file in content/, relative to this file")
             return found
 
+        text = _bounded(text, lambda line, message, hint: problems.warning(
+            path, first_line + line, message, hint))
         return markdown.render(text, resolve), tuple(links)
+
+
+# Python-Markdown's inline patterns take time quadratic in the '[' of a paragraph (a line of
+# 10,000 takes 23 s); a paragraph with more than this many shows them as text instead.
+MAX_BRACKETS = 500
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+def _bounded(text: str, warn) -> str:
+    """`text` with the '[' of any over-long paragraph escaped, each such paragraph warned
+    about at its first line. Fenced code is left alone: it has no links."""
+    if text.count("[") <= MAX_BRACKETS:
+        return text
+    lines, out, block, fence = text.split("\n"), [], [], None
+
+    def flush(end: int) -> None:
+        count = sum(line.count("[") for line in block)
+        if count > MAX_BRACKETS:
+            warn(end - len(block), f"{count} '[' in one paragraph: shown as text, not as "
+                 "links", f"split the paragraph, or keep it under {MAX_BRACKETS} '['")
+            out.extend(line.replace("[", "\\[") for line in block)
+        else:
+            out.extend(block)
+        block.clear()
+
+    for number, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence is None and opening:
+            flush(number)
+            fence = opening.group(1)[0]
+            out.append(line)
+        elif fence is not None:
+            out.append(line)
+            if opening and opening.group(1)[0] == fence:
+                fence = None
+        elif not line.strip():
+            flush(number)
+            out.append(line)
+        else:
+            block.append(line)
+    flush(len(lines))
+    return "\n".join(out)
 
 
 def _source(record) -> tuple[str, Path, str, int] | None:

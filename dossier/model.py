@@ -197,6 +197,7 @@ class TimelineEntry:
     also: tuple[str, ...] = ()                       # events: other reporting articles
     support: tuple[str, ...] = ()                    # events: distinct publishers reporting it
     provisions: tuple[tuple[str, str], ...] = ()     # (resolution slug, provision id)
+    kinds: tuple[str, ...] = ()                      # its actors' kinds, once (for lanes)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
 
     lanes: dict[str, list[model.TimelineEntry]] = {}
     for entry in entries:
-        kinds = {dossier.actors[a].kind or "other" for a in entry.actors} or {"other"}
+        kinds = entry.kinds or ("other",)
         if entry.kind == "deadline":
             kinds = {"deadline"}
         for kind in kinds:
@@ -128,11 +128,13 @@ def network(dossier: model.Dossier, page_path: str, t, center: str | None = None
         return Markup("")
     chosen = set(slugs)
     edges = {}
-    for a in slugs:
-        for b, count in dossier.co_actors.get(a, []):
-            # The neighbourhood shows the actor's own links only: a readable star.
-            if b in chosen and a < b and (not center or center in (a, b)):
-                edges[(a, b)] = count
+    if center:              # the actor's own links only: a readable star
+        edges = {tuple(sorted((center, b))): count for b, count in neighbours}
+    else:
+        for a in slugs:
+            for b, count in dossier.co_actors.get(a, []):
+                if b in chosen and a < b:
+                    edges[(a, b)] = count
     if center:
         ring = slugs[1:]
         positions = _radial(center, ring)

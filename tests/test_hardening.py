@@ -334,3 +334,40 @@ def test_a_damaged_cache_is_discarded_not_fatal(tmp_path, damage):
     for _ in range(2):
         result = _run(me, "build", "--root", str(root))
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+
+
+# --- Small inputs cannot make unbounded work ------------------------------------------------
+
+def _build_within(root, seconds: int):
+    """The real command line, killed (and the test failed) past `seconds`."""
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--root",
+                           str(root)], capture_output=True, text=True, timeout=seconds)
+
+
+def test_a_line_of_brackets_is_shown_as_text_in_bounded_time(tmp_path):
+    body = "Avant.\n\n" + "[" * 20_000 + "\n\n" + "![" * 5000 + "\n\nAprès [un lien](b.md)."
+    root = _received(tmp_path, {"content/articles/a.md": article(body=body),
+                                "content/articles/b.md": article(title="B")})
+    result = _build_within(root, 20)                   # Python-Markdown alone: minutes
+    assert result.returncode == 0, result.stderr
+    assert "a.md:8: warning: 20000 '[' in one paragraph: shown as text" in result.stderr
+    page = (root / "_site/articles/a/index.html").read_text()
+    assert "[" * 100 in page and 'href="../../articles/b/index.html"' in page
+
+
+def test_an_article_naming_thousands_of_actors_is_refused_in_bounded_time(tmp_path):
+    many = ", ".join(f"Acteur {i}" for i in range(2000))
+    root = _received(tmp_path, {"content/articles/a.md": article(actors=f"[{many}]")})
+    result = _build_within(root, 20)                   # before: 55 s, 2.6 GB, 362 MB site
+    assert result.returncode == 1
+    assert "a.md:5: 2000 actors named: at most 500 per article" in result.stderr
+
+
+def test_pages_cap_long_lists(tmp_path):
+    many = ", ".join(f"Acteur {i}" for i in range(400))
+    root = _received(tmp_path, {"content/articles/a.md": article(actors=f"[{many}]")})
+    result = _build_within(root, 60)
+    assert result.returncode == 0, result.stderr
+    actor = (root / "_site/actors/acteur-7/index.html").read_text()
+    assert len(actor) < 40_000 and "et 392 autres" in actor
+    assert (root / "_site/timeline/index.html").read_text().count("acteur-399") == 2
