@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     s = command("serve", "preview the site, rebuilt and reloaded in the browser on every save")
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this computer only)")
-    s.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    s.add_argument("--port", type=_port, default=8000,
+                   help="port (default 8000; 0 picks a free one)")
     s.add_argument("--open", action="store_true", help="open the site in the web browser")
     s.add_argument("--drafts", action="store_true",
                    help="treat the problems of drafts (always shown) as errors")
@@ -76,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("folder", type=Path, help="the new dossier's folder (new or empty)")
     init.add_argument("--language", default="en", help="language of the dossier (default en)")
     return parser
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 0 to 65535")
+    return port
 
 
 def main(argv: list[str] | None = None) -> int:

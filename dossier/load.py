@@ -29,6 +29,13 @@ class Loaded:
     assets: list[Path] = field(default_factory=list)    # non-Markdown files, copied as they are
 
 
+def _changes(stat) -> tuple[int, int, int]:
+    """What tells that a file changed without reading it: its size, its time, and the time
+    of its inode's last change, which a save that keeps size and time (or sets the time
+    back) still moves and no program can set."""
+    return stat.st_mtime_ns, stat.st_size, stat.st_ctime_ns
+
+
 def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
     """(parts, path, stat) of every visible regular file. The last scan (kept in `cache`
     under keys that are not paths) is reused when only files it holds `changed`."""
@@ -95,7 +102,7 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
         elif not rel[-1].lower().endswith(".md"):
             loaded.assets.append(path)
         elif len(rel) >= 2 and rel[0] in KINDS:
-            wanted.append((path, (rel[0], stat.st_mtime_ns, stat.st_size)))
+            wanted.append((path, (rel[0], *_changes(stat))))
         else:
             problems.warning(path, 1, "Markdown file outside articles/, actors/ or "
                              "resolutions/ is not built", "move it into one of those folders")
@@ -150,8 +157,8 @@ def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problem
             return None
         if S_ISLNK(stat.st_mode):
             return None
-        kind = cache[path][0][0]          # (kind, mtime, size), kept by load()
-        key = (kind, stat.st_mtime_ns, stat.st_size)
+        kind = cache[path][0][0]          # (kind, *_changes), kept by load()
+        key = (kind, *_changes(stat))
         # Read even when its size and time are the same: two saves within one tick of the
         # file system's clock can give both, and the watcher saw it change.
         raw, found_here, saved = _read_one(problems.root, {}, False, (path, key))
@@ -167,7 +174,7 @@ def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problem
 
 def _read_one(root: Path, known: dict, remember: bool, item: tuple[Path, tuple]):
     """-> (record or None, its problems, (digest, saved front matter) or None)."""
-    path, (kind, _, _) = item
+    path, (kind, *_) = item
     found = Problems(root)
     saved: list | None = [] if remember else None
     parsed = read(path, found, known, saved)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import ipaddress
 import json
 import mimetypes
 import re
@@ -18,7 +19,6 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from urllib.parse import unquote
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
@@ -90,8 +90,9 @@ class Preview:
         return self._idle.wait(timeout)
 
     def lookup(self, url_path: str) -> tuple[int, str, bytes, str | None]:
-        """(status, content type, body, redirect) for a URL path of the site."""
-        path = unquote(url_path).lstrip("/")
+        """(status, content type, body, redirect) for a URL path of the site, decoded once
+        (by the web server)."""
+        path = url_path.lstrip("/")
         if path == "" or path.endswith("/"):
             path += "index.html"
         out = self.site.get(path)
@@ -160,6 +161,19 @@ def warnings_html(warnings: list[Problem]) -> str:
             f'{items}</ul></details>')
 
 
+def allowed_hosts(bound: str) -> set[str]:
+    """Host names a request may name: the one the server was bound to, and localhost."""
+    return {bound.strip("[]").lower(), "localhost"}
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
 class PreviewServer:
     """Serves a Preview on host:port; watches the dossier; reloads browsers after each build."""
 
@@ -195,8 +209,23 @@ class PreviewServer:
         self._stopped = asyncio.Event()
         preview, port = self.preview, self.port
 
-        class Page(web.RequestHandler):
-            async def get(self, path):
+        allowed = allowed_hosts(self.host)
+
+        class LocalOnly:
+            """Answers only requests addressed to this server by a name it was bound to, or
+            by an IP address: a web page that makes a browser resolve its own domain to
+            127.0.0.1 (DNS rebinding) would otherwise read the whole dossier, drafts too."""
+
+            def prepare(self):
+                if self.request.host_name.strip("[]").lower() not in allowed and \
+                        not _is_ip(self.request.host_name):
+                    raise web.HTTPError(403, "unknown Host")
+
+        class Page(LocalOnly, web.RequestHandler):
+            async def head(self, path):
+                await self.get(path, head=True)
+
+            async def get(self, path, head=False):
                 # A request made while a rebuild runs waits for it: never a stale or half site.
                 await asyncio.get_running_loop().run_in_executor(None, preview.wait_idle)
                 status, kind, body, redirect = preview.lookup(path)
@@ -211,9 +240,18 @@ class PreviewServer:
                 self.set_status(status)
                 self.set_header("Content-Type", kind)
                 self.set_header("Cache-Control", "no-store")
-                self.write(body)
+                if head:
+                    self.set_header("Content-Length", len(body))
+                else:
+                    self.write(body)
 
-        class Status(web.RequestHandler):
+        class Reloads(LocalOnly, LiveReloadHandler):
+            pass
+
+        class ReloadScript(LocalOnly, LiveReloadJSHandler):
+            pass
+
+        class Status(LocalOnly, web.RequestHandler):
             def get(self):
                 self.set_header("Content-Type", "application/json")
                 renderer = preview.cache.renderer
@@ -223,8 +261,8 @@ class PreviewServer:
                                        "warnings": [str(p) for p in preview.warnings]}))
 
         self._app = web.Application([
-            (r"/livereload", LiveReloadHandler),
-            (r"/livereload.js", LiveReloadJSHandler),
+            (r"/livereload", Reloads),
+            (r"/livereload.js", ReloadScript),
             (r"/__dossier__/status", Status),
             (r"/(.*)", Page),
         ])
@@ -277,7 +315,7 @@ class PreviewServer:
         self.reloads += 1
         message = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
         for waiter in list(LiveReloadHandler.waiters):
-            if waiter.application is self._app:
+            if waiter.application is self._app:    # (waiters is shared by every server)
                 waiter.send_message(message)
 
     def _report(self) -> None:

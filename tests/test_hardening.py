@@ -9,10 +9,12 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 
-from tests.helpers import REPO, article, digest, run_cli, write_files
+from tests.helpers import REPO, article, digest, preview_server, run_cli, write_files
 
 BASE = {"dossier.yaml": "title: Reçu\nlanguage: fr\n",
         "content/articles/a.md": article(title="Un article")}
@@ -371,3 +373,54 @@ def test_pages_cap_long_lists(tmp_path):
     actor = (root / "_site/actors/acteur-7/index.html").read_text()
     assert len(actor) < 40_000 and "et 392 autres" in actor
     assert (root / "_site/timeline/index.html").read_text().count("acteur-399") == 2
+
+
+# --- The preview server ----------------------------------------------------------------------
+
+def _request(url: str, method: str = "GET", host: str | None = None):
+    request = urllib.request.Request(url, method=method)
+    if host:
+        request.add_header("Host", host)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+def test_the_preview_answers_its_own_host_names_only(tmp_path):
+    root = _received(tmp_path, {"content/articles/a%41.txt": "annexe",
+                                "content/articles/b.md": article(title="Brouillon secret",
+                                                                 draft="true")})
+    with preview_server(root) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        assert _request(base + "/", host=f"localhost:{server.port}")[0] == 200
+        assert _request(base + "/", host=f"127.0.0.1:{server.port}")[0] == 200
+        for evil in (f"attacker.example:{server.port}", "attacker.example"):
+            status, body, _ = _request(base + "/articles/b/index.html", host=evil)
+            assert status == 403 and b"Brouillon secret" not in body, evil
+        assert _request(base + "/livereload.js", host="attacker.example")[0] == 403
+        # HEAD answers like GET, without a body; a URL is decoded once.
+        status, body, headers = _request(base + "/index.html", method="HEAD")
+        assert status == 200 and body == b"" and int(headers["Content-Length"]) > 1000
+        assert _request(base + "/articles/a%2541.txt")[1] == b"annexe"
+        assert _request(base + "/articles/aA.txt")[0] == 404
+
+
+def test_a_port_out_of_range_is_refused():
+    result = run_cli("serve", "--port", "99999")
+    assert result.returncode == 2 and "99999 is not a port" in result.stderr
+
+
+def test_a_save_that_keeps_size_and_time_is_still_seen(tmp_path):
+    from dossier.serve import Preview
+    root = _received(tmp_path, {"content/articles/a.md": article(title="Avant")})
+    preview = Preview(root.resolve())
+    assert preview.rebuild()
+    path = root / "content/articles/a.md"
+    stat = path.stat()
+    path.write_text(path.read_text().replace("Avant", "Apres"))      # same length
+    assert path.stat().st_size == stat.st_size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))             # time set back
+    assert preview.rebuild()                      # as after changes the watcher did not see
+    assert b"<h1>Apres</h1>" in preview.site["articles/a/index.html"].content()
