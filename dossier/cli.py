@@ -106,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(root, args)
     if args.command == "new":
         from dossier import scaffold
-        path = scaffold.new_article(root, args.title, datetime.date.today(), args.date)
+        try:
+            path = scaffold.new_article(root, args.title, datetime.date.today(), args.date)
+        except OSError as exc:
+            print(f"dossier: {exc}", file=sys.stderr)
+            return USAGE_ERROR
         print(f"dossier: wrote {_shown(path)}: fill in the TODOs, then remove 'draft: true'")
         return OK
     if args.command == "import":
@@ -231,7 +235,12 @@ def _import(root: Path, files: list[str]) -> int:
         except UnicodeDecodeError:
             inputs.append((path.name, path.read_text(encoding="latin-1")))
     from dossier import scaffold     # HTML parsing libraries: loaded only to import
-    for path, draft in scaffold.import_clippings(root, inputs, datetime.date.today()):
+    try:
+        written = scaffold.import_clippings(root, inputs, datetime.date.today())
+    except OSError as exc:
+        print(f"dossier: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    for path, draft in written:
         print(f"dossier: wrote {_shown(path)} (a draft: not published until you remove "
               "'draft: true')")
         print(f"  actors proposed: {', '.join(draft.actors) or 'none'}")

@@ -7,6 +7,7 @@ found is left as a TODO that `check` reports.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,12 +238,24 @@ def _shortened(slug: str, limit: int = 60) -> str:
     return slug[:limit + 1].rsplit("-", 1)[0] or slug[:limit]
 
 
-def target_path(articles_dir: Path, draft: Draft) -> Path:
-    """A new file name in articles_dir, numbered rather than overwriting."""
+def write_new(root: Path, draft: Draft, text: str) -> Path:
+    """Write `text` to a new file of content/articles/ named after the draft, numbered
+    rather than overwriting. Created exclusively, never through a link (a dangling link
+    named like the file would send the text anywhere), and only in a content/articles/ that
+    is inside the dossier."""
+    articles = root / "content" / "articles"
+    articles.mkdir(parents=True, exist_ok=True)
+    if not Path(os.path.realpath(articles)).is_relative_to(os.path.realpath(root)):
+        raise OSError(f"{articles} leads out of the dossier: new files are not written there")
     stem = f"{draft.date.isoformat()}-{_shortened(slugify(draft.title)) or 'article'}"
-    path = articles_dir / f"{stem}.md"
-    number = 2
-    while path.exists():
-        path = articles_dir / f"{stem}-{number}.md"
-        number += 1
-    return path
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for number in range(1, 10_000):
+        path = articles / (f"{stem}.md" if number == 1 else f"{stem}-{number}.md")
+        try:
+            descriptor = os.open(path, flags, 0o644)
+        except FileExistsError:         # a file or a link of that name: the next number
+            continue
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+        return path
+    raise OSError(f"no free file name for {stem}.md in {articles}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dossier.config import CONFIG_FILE, load_config
 from dossier.importer import (Draft, clean_markdown, clean_text, from_html, propose,
-                              render_article, target_path)
+                              render_article, write_new)
 from dossier.load import load
 from dossier.names import fold
 from dossier.problems import Problems
@@ -44,21 +44,15 @@ def new_article(root: Path, title: str, today: dt.date, date: dt.date | None = N
     which names the file; default today); never overwrites an existing file."""
     date = date or today
     import yaml
-    articles = root / "content" / "articles"
-    articles.mkdir(parents=True, exist_ok=True)
     draft = Draft(title=title, date=date, body="", language="")
-    path = target_path(articles, draft)
     quoted = yaml.safe_dump(title, allow_unicode=True, width=10_000).strip().removesuffix("...")
-    path.write_text(SKELETON.format(title=quoted.strip(), date=date.isoformat(),
-                                    today=today.isoformat()), encoding="utf-8")
-    return path
+    return write_new(root, draft, SKELETON.format(title=quoted.strip(), date=date.isoformat(),
+                                                  today=today.isoformat()))
 
 
 def import_clippings(root: Path, inputs: list[tuple[str, str]], today: dt.date):
     """Write one article per (name, text) clipping -> [(path, review notes)]."""
     known_actors, known_resolutions = _known(root)
-    articles = root / "content" / "articles"
-    articles.mkdir(parents=True, exist_ok=True)
     written = []
     for name, raw in inputs:
         info = None
@@ -71,9 +65,7 @@ def import_clippings(root: Path, inputs: list[tuple[str, str]], today: dt.date):
         else:
             text = clean_text(raw)                    # one paragraph per line (scraped text)
         draft = propose(text, known_actors, known_resolutions, today, name, info)
-        path = target_path(articles, draft)
-        path.write_text(render_article(draft, today), encoding="utf-8")
-        written.append((path, draft))
+        written.append((write_new(root, draft, render_article(draft, today)), draft))
     return written
 
 

@@ -4,6 +4,7 @@ Who is trusted: the installed package (its code and its own theme). Who is not: 
 a dossier's folder — content, theme, settings, caches. Each test is one class of attack."""
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import shutil
@@ -424,3 +425,33 @@ def test_a_save_that_keeps_size_and_time_is_still_seen(tmp_path):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))             # time set back
     assert preview.rebuild()                      # as after changes the watcher did not see
     assert b"<h1>Apres</h1>" in preview.site["articles/a/index.html"].content()
+
+
+# --- import and new never write outside content/articles/ ----------------------------------
+
+def test_import_and_new_never_write_through_a_link(tmp_path):
+    root = _received(tmp_path, {})
+    target = tmp_path / "bash_aliases"
+    articles = root / "content/articles"
+    today = datetime.date.today().isoformat()
+    (articles / f"{today}-titre.md").symlink_to(target)                # dangling
+    (articles / f"{today}-titre-2.md").symlink_to(tmp_path / "elsewhere.md")
+    result = run_cli("new", "Titre", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert not target.exists() and not (tmp_path / "elsewhere.md").exists()
+    assert (articles / f"{today}-titre-3.md").read_text().startswith("---\ntitle: Titre")
+    clipping = tmp_path / "clip.txt"
+    clipping.write_text("Titre\nUn texte importé.\n")
+    assert run_cli("import", str(clipping), "--root", str(root)).returncode == 0
+    assert not target.exists()
+
+
+def test_new_refuses_an_articles_folder_that_leads_out(tmp_path):
+    elsewhere = tmp_path / "home"
+    elsewhere.mkdir()
+    root = write_files(tmp_path / "recu", {"dossier.yaml": "title: Reçu\n"})
+    (root / "content").mkdir()
+    (root / "content/articles").symlink_to(elsewhere)
+    result = run_cli("new", "Titre", "--root", str(root))
+    assert result.returncode == 2 and "leads out of the dossier" in result.stderr
+    assert list(elsewhere.iterdir()) == []
