@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dossier.files import CONFIG_FILE
-from dossier.frontmatter import FrontMatterError, parse_yaml
+from dossier.frontmatter import FrontMatterError, parse_yaml, printable
 from dossier.problems import Problems
 
 
@@ -83,7 +83,7 @@ def load_config(root: Path, problems: Problems, **overrides) -> SiteConfig:
 def _read(path: Path, problems: Problems) -> tuple[dict, dict]:
     """Settings and the line of each top-level key; problems recorded, never raised."""
     try:
-        data, lines = parse_yaml(path.read_text(encoding="utf-8"))
+        data, lines = parse_yaml(printable(path.read_text(encoding="utf-8"), path, problems))
     except UnicodeDecodeError:
         problems.error(path, 1, "not UTF-8 text", "save the file as UTF-8")
         return {}, {}

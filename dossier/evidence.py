@@ -3,7 +3,6 @@ the deadlines those provisions set. Called by link() once references are resolve
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 
 from dossier import model
 from dossier.names import short_slug, words

@@ -99,14 +99,16 @@ def as_json(rows) -> Iterator[bytes]:
 
 def as_csv(rows: Callable[[], Iterable[dict]]) -> Iterator[bytes]:
     """One row per record; lists joined with '; ' (a mapping in a list: its values joined
-    with spaces), nested mappings flattened as key.sub.
+    with spaces), nested mappings flattened as key.sub; UTF-8 with a byte order mark, and no
+    cell a spreadsheet would run as a formula.
     `rows` is called twice, to know every column before writing any row."""
     columns = sorted({key for row in rows() for key in _flatten(row)})
     out = io.StringIO()
+    out.write("\ufeff")                # a byte order mark: how Excel knows the file is UTF-8
     writer = csv.DictWriter(out, columns, lineterminator="\n")
     writer.writeheader()
     for row in rows():
-        writer.writerow(_flatten(row))
+        writer.writerow({key: _inert(value) for key, value in _flatten(row).items()})
         if out.tell() > 1 << 16:
             yield out.getvalue().encode()
             out.seek(0)
@@ -125,6 +127,14 @@ def _flatten(row: dict, prefix: str = "") -> dict:
         else:
             flat[name] = "" if value is None else value
     return flat
+
+
+def _inert(value):
+    """A cell a spreadsheet shows as text: one starting with =, +, -, @, a tab or a carriage
+    return would be run as a formula (CSV injection), so it starts with an apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _cell(value) -> str:

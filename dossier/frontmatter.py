@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 
@@ -77,8 +78,15 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, dict]:
                                "check indentation, and quote values containing ': ' or '#'") from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(first_line, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise FrontMatterError(first_line, f"invalid YAML: nested more than {MAX_DEPTH} "
+                               "levels deep", "front matter needs a few levels at most") \
+            from None
     finally:
         loader.dispose()
+
+
+MAX_DEPTH = 20
 
 
 def _collect_lines(node, path, first_line, lines, seen):
@@ -90,6 +98,13 @@ def _collect_lines(node, path, first_line, lines, seen):
                                "allowed here", "write the value out in full instead of *name")
     seen.add(id(node))
     lines.setdefault(path, first_line + node.start_mark.line)
+    if len(path) > MAX_DEPTH:
+        raise FrontMatterError(lines[path], f"invalid YAML: nested more than {MAX_DEPTH} "
+                               "levels deep", "front matter needs a few levels at most")
+    if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+        # Written as escapes ("\f", "\x1b"): control characters are dropped here, as raw
+        # ones are from the text (see printable).
+        node.value = _CONTROLS.sub("", node.value)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
@@ -148,3 +163,24 @@ def frozen(saved: list, text: str) -> Parsed:
         text = text[1:]
     body = text.split("\n", body_line - 1)[-1] if text.count("\n") >= body_line - 1 else ""
     return Parsed(data, {tuple(path): line for path, line in lines}, body, body_line)
+
+
+# C0 controls but tab and newline, DEL, C1 controls, and the two non-characters XML 1.0
+# forbids: a form feed from a PDF copy makes feed.xml unreadable, an ESC reaches terminals.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def printable(text: str, path: Path, problems) -> str:
+    """The text without control characters, each line that had some warned about once."""
+    if not _CONTROLS.search(text):
+        return text
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        found = _CONTROLS.findall(line)
+        if found:
+            codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+            problems.warning(path, number, f"control characters removed ({codes})",
+                             "they come from copying out of PDFs or terminals; nothing visible "
+                             "is lost")
+            lines[number - 1] = _CONTROLS.sub("", line)
+    return "\n".join(lines)

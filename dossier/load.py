@@ -10,7 +10,7 @@ from stat import S_ISLNK, S_ISREG
 from typing import Callable
 
 from dossier import files, parallel
-from dossier.frontmatter import FrontMatterError, Parsed, frozen, split, thawed
+from dossier.frontmatter import FrontMatterError, Parsed, frozen, printable, split, thawed
 from dossier.problems import Problems
 
 KINDS = ("articles", "actors", "resolutions")
@@ -195,7 +195,7 @@ def read(path: Path, problems: Problems, known: dict | None = None,
         problems.error(path, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
                        "re-save the file with UTF-8 encoding")
         return None
-    text = text.replace("\r\n", "\n")
+    text = printable(text.replace("\r\n", "\n"), path, problems)
     digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest() if saved is not None \
         else None
     hit = known.get(digest) if known else None

@@ -12,7 +12,7 @@ import re
 from itertools import chain
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import markdown
 import nh3
@@ -254,8 +254,8 @@ class Bodies:
         file = Path(os.path.normpath(path.parent / unquote(target)))
         if file in self.pages:
             return urls.relative(page, self.pages[file])
-        if file in self.assets:
-            return urls.relative(page, file.relative_to(self.content).as_posix())
+        if file in self.assets:           # any name: '#', '?' or '%' in it must not count
+            return urls.relative(page, quote(file.relative_to(self.content).as_posix()))
         return None
 
     def convert(self, markdown: Markup, page: str, path: Path, text: str, first_line: int,

@@ -1,8 +1,11 @@
 """Located content problems, collected rather than raised, printed as PATH:LINE: message."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+_VISIBLE = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 ERROR = "error"
 WARNING = "warning"
@@ -22,7 +25,10 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         label = "" if self.severity == ERROR else f"{self.severity}: "
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}: {label}{self.message}{hint}"
+        # Quoted content and file names may hold escape sequences: shown, never obeyed by
+        # the terminal.
+        text = f"{where}: {label}{self.message}{hint}"
+        return _VISIBLE.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 @dataclass

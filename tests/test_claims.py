@@ -90,7 +90,7 @@ def test_one_claim_reported_twice_shows_its_current_status_and_history_everywher
     assert [(r["id"], r["status"]) for r in rows] == [("troupes-koursk", "confirmed")]
     assert [(h["status"], h["date"], h["source"]) for h in rows[0]["history"]] == [
         ("alleged", "2024-10-18", "Reuters"), ("confirmed", "2025-04-28", "KCNA")]
-    table = list(csv.DictReader(io.StringIO((site / "data/claims.csv").read_text("utf-8"))))
+    table = list(csv.DictReader(io.StringIO((site / "data/claims.csv").read_text("utf-8-sig"))))
     assert len(table) == 1 and table[0]["id"] == "troupes-koursk"
     assert table[0]["history"].startswith("alleged 2024-10-18 Reuters")
     # Searchable once, leading to its page.

@@ -4,8 +4,10 @@ Who is trusted: the installed package (its code and its own theme). Who is not: 
 a dossier's folder — content, theme, settings, caches. Each test is one class of attack."""
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -455,3 +457,36 @@ def test_new_refuses_an_articles_folder_that_leads_out(tmp_path):
     result = run_cli("new", "Titre", "--root", str(root))
     assert result.returncode == 2 and "leads out of the dossier" in result.stderr
     assert list(elsewhere.iterdir()) == []
+
+
+# --- Output that every reader can read -------------------------------------------------------
+
+def test_control_characters_never_reach_feeds_or_terminals(tmp_path):
+    import feedparser
+    root = _received(tmp_path, {
+        "dossier.yaml": "title: \"Reçu\\f\"\nlanguage: fr\nbase_url: https://example.org/\n",
+        "content/articles/a.md": article(title="Page\x0c 1 \x1b[31mrouge", body="Texte\x0c.")})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "content/articles/a.md:2: warning: control characters removed (U+000C, U+001B)" \
+        in result.stderr
+    assert "\x1b" not in result.stderr + result.stdout
+    feed = feedparser.parse((root / "_site/feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.entries[0].title == "Page 1 [31mrouge"
+    # A name that reaches a message (a file's) is shown escaped, not obeyed.
+    (root / "content/articles/\x1b[2Jx.md").write_text("---\ntitle: [\n")
+    result = run_cli("check", "--root", str(root))
+    assert "\x1b" not in result.stderr and "\\x1b[2Jx.md" in result.stderr
+
+
+def test_csv_cells_never_run_as_formulas_and_open_as_utf8(tmp_path):
+    root = _received(tmp_path, {"content/articles/a.md": article(
+        title="=HYPERLINK(\\\"https://evil.example\\\",\\\"clic\\\")",
+        tags='["+1", "@SUM(A1)", "-2", "ordinaire"]')})
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    raw = (root / "_site/data/articles.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    row = next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert row["title"].startswith("'=HYPERLINK(")
+    assert row["tags"] == "+1; @SUM(A1); -2; ordinaire" or row["tags"].startswith("'")

@@ -87,7 +87,7 @@ def test_data_exports(sample_site):
                          ("resolutions", "provisions"), ("events", "sources"),
                          ("claims", "status")):
         rows = json.loads((sample_site / f"data/{name}.json").read_text())
-        lines = (sample_site / f"data/{name}.csv").read_text().splitlines()
+        lines = (sample_site / f"data/{name}.csv").read_text("utf-8-sig").splitlines()
         assert rows and len(lines) == len(rows) + 1, name           # a header, then one per record
         assert column in lines[0].split(","), (name, lines[0])
     claims = json.loads((sample_site / "data/claims.json").read_text())
