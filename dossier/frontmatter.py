@@ -106,8 +106,15 @@ def _collect_lines(node, path, first_line, lines, seen):
         # ones are from the text (see printable).
         node.value = _CONTROLS.sub("", node.value)
     if isinstance(node, yaml.MappingNode):
+        keys: dict[str, int] = {}
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
+                line = first_line + key_node.start_mark.line
+                if key_node.value in keys:   # YAML keeps the last one, silently
+                    raise FrontMatterError(line, f"'{key_node.value}' is given twice (also "
+                                           f"line {keys[key_node.value]})",
+                                           "keep one of the two")
+                keys[key_node.value] = line
                 lines[path + (key_node.value,)] = first_line + key_node.start_mark.line
                 _collect_lines(value_node, path + (key_node.value,), first_line, lines, seen)
     elif isinstance(node, yaml.SequenceNode):

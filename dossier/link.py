@@ -94,13 +94,18 @@ class _Resolutions:
     def __init__(self, resolutions: list[model.Resolution], problems: Problems):
         self.by_key: dict[str, model.Resolution] = {}
         self.problems = problems
+        slugs: dict[str, model.Resolution] = {}
         for resolution in sorted(resolutions, key=lambda r: str(r.path)):
-            other = self.by_key.get(resolution.key)
-            if other:
+            other = self.by_key.get(resolution.key) or slugs.get(resolution.slug)
+            if other and other.key == resolution.key:
                 problems.error(resolution.path, 1, f"resolution {resolution.symbol} is also "
                                f"described in {_rel(other, problems)}", "keep one file per symbol")
+            elif other:                     # 'A/RES/ES-11/1' and 'A/RES/ES-11/1.'
+                problems.error(resolution.path, 1, f"resolution {resolution.symbol} would have "
+                               f"the page of {other.symbol} ({_rel(other, problems)})",
+                               "correct one of the two symbols")
             else:
-                self.by_key[resolution.key] = resolution
+                self.by_key[resolution.key] = slugs[resolution.slug] = resolution
 
     def by_slug(self) -> dict[str, model.Resolution]:
         return {r.slug: r for r in self.by_key.values()}

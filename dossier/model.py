@@ -49,6 +49,8 @@ def sort_key(when: When) -> tuple:
     if isinstance(when, PartialDate):
         return (when.start(), dt.time.min)
     if isinstance(when, dt.datetime):
+        if when.tzinfo is not None:       # 23:00-05:00 comes after 01:00+00:00 that day
+            when = when.astimezone(dt.timezone.utc)
         return (when.date(), when.time().replace(tzinfo=None))
     return (when, dt.time.min)
 

@@ -95,12 +95,17 @@ class Fields:
     def when(self, key, required: str = "") -> model.When | None:
         """A date, or a partial one: 2022-08, 2019."""
         value = self.data.get(key)
-        if isinstance(value, int) and 1000 <= value <= 9999:
+        if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
             return model.PartialDate(value)
         match = re.fullmatch(r"(\d{4})-(\d{2})", str(value or "").strip())
+        year = re.fullmatch(r"\d{4}", str(value or "").strip())
+        if (match or year) and int((match or year)[0][:4]) < 1:
+            self.error(key, f"{self._name(key)}: '{value}' has no year 0",
+                       "write the year, from 0001")
+            return None
         if match and 1 <= int(match[2]) <= 12:
             return model.PartialDate(int(match[1]), int(match[2]))
-        if re.fullmatch(r"\d{4}", str(value or "").strip()):
+        if year:
             return model.PartialDate(int(value))
         if match:
             self.error(key, f"{self._name(key)}: '{value}' has no month {match[2]}",
@@ -345,7 +350,12 @@ def resolution_from(raw: Raw, problems: Problems) -> model.Resolution | None:
     f.unknown(RESOLUTION_KEYS)
     symbol = f.text("symbol", required="add 'symbol: \"S/RES/1718 (2006)\"'")
     provisions = []
-    for index, item in enumerate(f.data.get("provisions") or []):
+    listed = f.data.get("provisions")
+    if listed is not None and not isinstance(listed, list):
+        f.error("provisions", "provisions: expected a list, one provision per item",
+                "start each provision with '- '")
+        listed = None
+    for index, item in enumerate(listed or []):
         if isinstance(item, str):
             provisions.append(model.Provision(text=item.strip()))
         elif isinstance(item, dict):
@@ -358,12 +368,16 @@ def resolution_from(raw: Raw, problems: Problems) -> model.Resolution | None:
         else:
             f.problems.error(raw.path, f.line("provisions", index),
                              f"provisions[{index}]: expected text or a mapping with text, deadline")
+    fields = dict(body=f.text("body"), adopted=f.date("adopted"), title=f.text("title"),
+                  url=f.url("url"), summary=f.text("summary"))
     if not symbol:
         return None
     key, year = resolution_key(symbol)
     full = resolution_symbol(key, year)
+    if not slugify(full):
+        f.error("symbol", f"symbol '{symbol}' has no letter or digit to make its page "
+                "address from", "write the UN symbol, e.g. S/RES/2397 (2017)")
+        return None
     return model.Resolution(key=key, symbol=full, slug=slugify(full), path=raw.path,
-                            body=f.text("body"), adopted=f.date("adopted"), title=f.text("title"),
-                            url=f.url("url"), summary=f.text("summary"),
                             provisions=tuple(provisions), text=raw.parsed.body,
-                            text_line=raw.parsed.body_line)
+                            text_line=raw.parsed.body_line, **fields)

@@ -490,3 +490,37 @@ def test_csv_cells_never_run_as_formulas_and_open_as_utf8(tmp_path):
     row = next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert row["title"].startswith("'=HYPERLINK(")
     assert row["tags"] == "+1; @SUM(A1); -2; ordinaire" or row["tags"].startswith("'")
+
+
+# --- Located errors, never tracebacks or silent changes ---------------------------------------
+
+def test_shapes_that_were_tracebacks_or_silent_changes_are_located_errors(tmp_path):
+    root = _received(tmp_path, {
+        "content/resolutions/r.md": "---\nsymbol: S/RES/1\nprovisions: 5\n---\n",
+        "content/resolutions/s.md": '---\nsymbol: "A/RES/ES-11/1"\n---\n',
+        "content/resolutions/t.md": '---\nsymbol: "A/RES/ES-11/1."\n---\n',
+        "content/resolutions/u.md": '---\nsymbol: S/RES/2\nprovisions: "abc"\n---\n',
+        "content/articles/a.md": article(summary='"un"\nsummary: "deux"'),
+        "content/articles/b.md": article(events='[{date: "0000", title: E}]'),
+        "content/articles/deep.md": "---\ntitle: " + "[" * 600 + "]" * 600 + "\n---\n"})
+    result = run_cli("check", "--root", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    for expected in ("r.md:3: provisions: expected a list", "u.md:3: provisions: expected a list",
+                     "b.md:5: events.0.date: '0000' has no year 0",
+                     "a.md:6: 'summary' is given twice (also line 5)",
+                     "deep.md:2: invalid YAML: nested more than 20 levels deep",
+                     "would have the page of A/RES/ES-11/1"):
+        assert expected in result.stderr, (expected, result.stderr)
+
+
+def test_articles_and_feeds_order_times_by_the_instant_not_the_wall_clock(tmp_path):
+    import feedparser
+    root = _received(tmp_path, {
+        "dossier.yaml": "title: T\nlanguage: fr\nbase_url: https://example.org/\n",
+        "content/articles/a.md": article(title="New York, 23 h", date="2022-11-02T23:00-05:00"),
+        "content/articles/b.md": article(title="Londres, 1 h", date="2022-11-03T01:00+00:00")})
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    home = (root / "_site/index.html").read_text()
+    assert home.index("New York, 23 h") < home.index("Londres, 1 h")     # 04:00Z is later
+    feed = feedparser.parse((root / "_site/feed.xml").read_bytes())
+    assert feed.feed.updated == "2022-11-02T23:00:00-05:00"
