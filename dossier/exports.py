@@ -179,7 +179,7 @@ def _token_words(token: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(token)))
 
 
-def search_index(dossier: model.Dossier, body_of, summary_of) -> Iterator[bytes]:
+def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page) -> Iterator[bytes]:
     """A classic script (not JSON: fetch() is blocked on file://) defining the search data,
     in pieces: at 10,000 articles the whole index would be ~100 MB as Python objects.
 
@@ -200,6 +200,10 @@ def search_index(dossier: model.Dossier, body_of, summary_of) -> Iterator[bytes]
         for slug, actor in dossier.actors.items():
             yield {"k": "actor", "u": urls.actor(slug), "t": actor.name, "s": actor.summary,
                    "m": fold(" ".join([actor.name, *actor.aliases, actor.summary]))}
+        for slug, page in dossier.pages.items():
+            yield {"k": "page", "u": urls.page(slug), "t": page.title, "s": page.summary,
+                   "m": fold(" ".join([page.title, page.summary])),
+                   "b": words(html.unescape(_TAGS.sub(" ", body_of_page(urls.page(slug)))))}
         for c in dossier.claims:
             yield {"k": "claim", "u": urls.claim(c.slug), "t": c.claim.text,
                    "s": f"{dossier.actors[c.by].name} · {c.status}",

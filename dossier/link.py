@@ -149,7 +149,7 @@ def _rel(record, problems: Problems) -> str:
 
 def link(articles: list[model.Article], actors: list[model.Actor],
          resolutions: list[model.Resolution], problems: Problems,
-         strict_sources: bool = False) -> model.Dossier:
+         strict_sources: bool = False, pages: list[model.Page] = ()) -> model.Dossier:
     """The linked graph; collisions and unknown references are recorded in `problems`."""
     actor_index = _Actors(actors, problems)
     resolution_index = _Resolutions(resolutions, problems)
@@ -261,7 +261,8 @@ def link(articles: list[model.Article], actors: list[model.Actor],
         co_actors=_co_actors(article_actors), article_claims=dict(article_claims),
         actor_claims=dict(actor_claims), actor_timeline=dict(actor_timeline),
         resolution_timeline=dict(resolution_timeline),
-        citations=evidence.citations(timeline, claims), by_slug=by_slug)
+        citations=evidence.citations(timeline, claims), by_slug=by_slug,
+        pages=_pages(pages, problems))
 
 
 @dataclass(frozen=True)
@@ -274,18 +275,20 @@ class Linked:
     strict_sources: bool
     dossier: model.Dossier
     problems: list[Problem]
+    pages: list[model.Page] = ()
 
 
 def relink(last: Linked, articles: list[model.Article], actors: list[model.Actor],
-           resolutions: list[model.Resolution], strict_sources: bool
-           ) -> tuple[model.Dossier, list[Problem]] | None:
+           resolutions: list[model.Resolution], strict_sources: bool,
+           pages: list[model.Page] = ()) -> tuple[model.Dossier, list[Problem]] | None:
     """The last graph with some articles' title, text or summary replaced, when nothing
     else changed since `last` (the preview's usual save); None when a full link() is needed.
 
     What link() makes of an article depends on its other fields only, but for the title of
     its timeline entry, which is replaced in place when that keeps the timeline's order."""
     if strict_sources or last.strict_sources or len(articles) != len(last.articles) or \
-            not _same(actors, last.actors) or not _same(resolutions, last.resolutions):
+            not _same(actors, last.actors) or not _same(resolutions, last.resolutions) or \
+            not _same(list(pages), list(last.pages)):
         return None
     old, changed = last.dossier, {}
     for new, before in zip(articles, last.articles):
@@ -321,6 +324,19 @@ def relink(last: Linked, articles: list[model.Article], actors: list[model.Actor
         dossier = replace(dossier, timeline=timeline, actor_timeline=actor_timeline,
                           resolution_timeline=resolution_timeline)
     return dossier, last.problems
+
+
+def _pages(pages: list[model.Page], problems: Problems) -> dict[str, model.Page]:
+    """Free-standing pages by slug, in footer order (weight, then title)."""
+    found: dict[str, model.Page] = {}
+    for page in sorted(pages, key=lambda p: str(p.path)):
+        other = found.get(page.slug)
+        if other:
+            problems.error(page.path, 1, f"page address {page.slug}/ is also used by "
+                           f"{_rel(other, problems)}", "rename one file or give it a 'slug:'")
+        else:
+            found[page.slug] = page
+    return dict(sorted(found.items(), key=lambda kv: (kv[1].weight, kv[1].title.casefold())))
 
 
 def _same(new: list, old: list) -> bool:

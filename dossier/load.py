@@ -13,7 +13,7 @@ from dossier import files, parallel
 from dossier.frontmatter import FrontMatterError, Parsed, frozen, printable, split, thawed
 from dossier.problems import Problems
 
-KINDS = ("articles", "actors", "resolutions")
+KINDS = ("articles", "actors", "resolutions", "pages")
 
 
 @dataclass(frozen=True)

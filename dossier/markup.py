@@ -197,9 +197,10 @@ class Bodies:
 
     def __init__(self, content: Path, articles: list[model.Article],
                  actors: list[model.Actor], resolutions: list[model.Resolution],
-                 assets: list[Path], last: "Bodies | None" = None):
+                 assets: list[Path], last: "Bodies | None" = None,
+                 pages: list[model.Page] = ()):
         self.content = content
-        self.records = (articles, actors, resolutions, assets)
+        self.records = (articles, actors, resolutions, list(pages), assets)
         # Pages whose Markdown changed since `last`, when the preview's save changed only
         # texts: `last`'s maps are then copied and patched instead of made again.
         self.changed = self._patch(last) if last is not None else None
@@ -207,7 +208,7 @@ class Bodies:
             self.assets = set(assets)
             self.pages: dict[Path, str] = {}                      # source file -> page path
             self.sources: dict[str, tuple[Path, str, int]] = {}   # page path -> Markdown
-            for source in map(_source, chain(articles, actors, resolutions)):
+            for source in map(_source, chain(articles, actors, resolutions, pages)):
                 if source is not None:
                     self.pages[source[1]] = source[0]   # paths under the resolved content/
                     self.sources[source[0]] = source[1:]
@@ -220,11 +221,11 @@ class Bodies:
 
     def _patch(self, last: "Bodies") -> list[str] | None:
         new, old = self.records, last.records
-        if new[3] != old[3] or any(len(n) != len(o) for n, o in zip(new[:3], old[:3])):
+        if new[4] != old[4] or any(len(n) != len(o) for n, o in zip(new[:4], old[:4])):
             return None
         self.assets, self.pages, self.sources = last.assets, last.pages, dict(last.sources)
         changed = []
-        for records, before in zip(new[:3], old[:3]):
+        for records, before in zip(new[:4], old[:4]):
             for record, was in zip(records, before):
                 if record is was:
                     continue
@@ -326,8 +327,9 @@ def _bounded(text: str, warn) -> str:
 
 def _source(record) -> tuple[str, Path, str, int] | None:
     """(page, file, Markdown, first line) of a record's text; None for a stub."""
-    if isinstance(record, model.Article):
-        return urls.article(record.slug), record.path, record.body, record.body_line
+    if isinstance(record, (model.Article, model.Page)):
+        page = (urls.article if isinstance(record, model.Article) else urls.page)(record.slug)
+        return page, record.path, record.body, record.body_line
     if record.path is None:
         return None
     if isinstance(record, model.Actor):

@@ -155,6 +155,19 @@ class Resolution:
     text_line: int = 1
 
 
+@dataclass(frozen=True)
+class Page:
+    """A free-standing page (About, Methodology): content/pages/<slug>.md -> <slug>/."""
+
+    path: Path
+    slug: str
+    title: str
+    body: str = field(repr=False, compare=False)
+    body_line: int = 1
+    summary: str = ""
+    weight: int = 0                     # order in the footer (then title)
+
+
 @dataclass
 class Dossier:
     """The linked graph every page is rendered from."""
@@ -178,6 +191,7 @@ class Dossier:
     citations: dict[str, list[tuple[str, object]]]   # resolution slug -> [(provision id, claim
                                                      # or event entry citing it)]
     by_slug: dict[str, Article] = field(default_factory=dict)
+    pages: dict[str, Page] = field(default_factory=dict)           # by slug, footer order
 
     @functools.cached_property
     def ranked(self) -> list[tuple[str, int]]:

@@ -31,6 +31,8 @@ def plan(dossier: model.Dossier) -> list[PageSpec]:
     for slug, resolution in dossier.resolutions.items():
         specs.append(PageSpec(urls.resolution(slug), "resolution.html",
                               {"resolution": resolution}))
+    for slug, page in dossier.pages.items():
+        specs.append(PageSpec(urls.page(slug), "page.html", {"page": page}))
     for linked in dossier.claims:
         specs.append(PageSpec(urls.claim(linked.slug), "claim.html", {"linked": linked}))
     for slug, (label, slugs) in dossier.tags.items():

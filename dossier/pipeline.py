@@ -124,7 +124,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
     loaded = read_files(config.content_dir, problems, cache.files, jobs, stage("reading"),
                         cache.front_matter(), changed)
     cache.save_front_matter(save)
-    articles, actors, resolutions = validate(loaded.records, config.language, problems,
+    articles, actors, resolutions, pages = validate(loaded.records, config.language, problems,
                                              drafts=config.drafts or config.show_drafts,
                                              cache=cache.records)
     # A draft nobody publishes yet must not stop what is published: its problems are shown
@@ -142,23 +142,23 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
         site.renderer = cache.renderer_for(config)
         finish_bodies = site.renderer.convert(articles, actors, resolutions, loaded.assets,
                                               problems, keep=keep, jobs=jobs,
-                                              progress=stage("converting"))
+                                              progress=stage("converting"), pages=pages)
     # A save that changed only texts reuses the last graph (relink: 0.06 s instead of 0.5 s
     # at 10,000 articles); tests/test_incremental.py compares it with link() after every
     # generated edit.
-    relinked = relink(cache.linked, articles, actors, resolutions,
-                      config.strict_sources) if cache.linked else None
+    relinked = relink(cache.linked, articles, actors, resolutions, config.strict_sources,
+                      pages) if cache.linked else None
     if relinked:
         site.dossier, found = relinked
         problems.items += found
     else:
         start = len(problems.items)
         site.dossier = link(articles, actors, resolutions, problems,
-                            strict_sources=config.strict_sources)
+                            strict_sources=config.strict_sources, pages=pages)
         found = problems.items[start:]
     if keep:
         cache.linked = Linked(articles, actors, resolutions, config.strict_sources,
-                              site.dossier, found)
+                              site.dossier, found, pages)
     try:
         if finish_bodies is not None:
             site.bodies = finish_bodies()
@@ -171,7 +171,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
         return site
     site.assets = loaded.assets
     if not keep:
-        del loaded.records[:], articles, actors, resolutions
+        del loaded.records[:], articles, actors, resolutions, pages
         cache.files.clear()
         cache.records.clear()
         site.dossier = without_sources(site.dossier)

@@ -84,7 +84,7 @@ def _sitemap(site: dict) -> Iterator[bytes]:
 
 MAKERS: dict[str, Maker] = {
     "search": lambda site: exports.search_index(site["dossier"], _body_of(site),
-                                                _summary_of(site)),
+                                                _summary_of(site), site["bodies"].of),
     "timelinejs": lambda site: exports.as_json(exports.timelinejs(
         site["config"], site["dossier"], _summary_of(site))),
     "json": lambda site, table: exports.as_json(_table(site, table)()),

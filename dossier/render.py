@@ -184,7 +184,8 @@ class Renderer:
     def convert(self, articles: list[model.Article], actors: list[model.Actor],
                 resolutions: list[model.Resolution], assets: list[Path], problems: Problems,
                 *, keep: bool = True, jobs: int = 1,
-                progress: Callable[[int, int], None] | None = None) -> Callable[[], Bodies]:
+                progress: Callable[[int, int], None] | None = None,
+                pages: list[model.Page] = ()) -> Callable[[], Bodies]:
         """Start converting every Markdown body to HTML, over `jobs` processes, and return
         the function that finishes and gives the bodies: the caller links the graph
         meanwhile (the workers need only the records). Bodies converted before from the
@@ -193,7 +194,7 @@ class Renderer:
         keep their Markdown."""
         last = self._last_bodies if keep else None
         bodies = Bodies(self.config.content_dir.resolve(), articles, actors, resolutions,
-                        assets, last)
+                        assets, last, pages)
         if bodies.changed is not None:        # a save that changed texts only
             keys, texts = dict(last.keys), dict(last.texts)
             for page in bodies.changed:

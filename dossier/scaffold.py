@@ -75,7 +75,7 @@ def _known(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     config = load_config(root, problems)
     loaded = load(config.content_dir, problems)
     records = [r for r in loaded.records if r.kind != "articles"]
-    _, actors, resolutions = validate(records, config.language, problems)
+    _, actors, resolutions, _ = validate(records, config.language, problems)
     names = {fold(label): actor.name for actor in actors for label in (actor.name, *actor.aliases)}
     return names, {r.key: r.symbol for r in resolutions}
 

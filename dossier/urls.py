@@ -31,6 +31,11 @@ def claim(slug: str) -> str:
     return f"claims/{slug}/index.html"
 
 
+def page(slug: str) -> str:
+    """A free-standing page: at the top, like /about/."""
+    return f"{slug}/index.html"
+
+
 def tag(slug: str) -> str:
     return f"tags/{slug}/index.html"
 

@@ -24,6 +24,7 @@ CLAIM_KEYS = ("by", "about", "status", "text", "date", "source", "provisions", "
 ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug")
 RESOLUTION_KEYS = ("symbol", "body", "adopted", "title", "url", "summary", "provisions")
 PROVISION_KEYS = ("text", "deadline", "id")
+PAGE_KEYS = ("title", "summary", "slug", "weight")
 
 
 class Fields:
@@ -178,14 +179,15 @@ def validate(records: list[Raw], site_language: str, problems: Problems, drafts:
 
     A `cache` maps a raw record (the same object while its file is unchanged) to its typed
     record and problems, so the preview server validates only what changed."""
-    articles, actors, resolutions = [], [], []
+    articles, actors, resolutions, pages = [], [], [], []
     kept = {}
     for raw in records:
         hit = (cache or {}).get(id(raw))
         if hit is None or hit[0] is not raw or hit[3] != site_language:
             found = Problems(problems.root)
             make = {"articles": lambda r, p: article_from(r, site_language, p),
-                    "actors": actor_from, "resolutions": resolution_from}[raw.kind]
+                    "actors": actor_from, "resolutions": resolution_from,
+                    "pages": page_from}[raw.kind]
             hit = (raw, make(raw, found), found.items, site_language)
         kept[id(raw)] = hit
         problems.items.extend(hit[2])
@@ -196,11 +198,12 @@ def validate(records: list[Raw], site_language: str, problems: Problems, drafts:
             if drafts or not record.draft:
                 articles.append(record)
         else:
-            (actors if raw.kind == "actors" else resolutions).append(record)
+            {"actors": actors, "resolutions": resolutions, "pages": pages}[raw.kind].append(
+                record)
     if cache is not None:
         cache.clear()
         cache.update(kept)
-    return articles, actors, resolutions
+    return articles, actors, resolutions, pages
 
 
 def _language(f: Fields, key: str, default: str = "") -> str:
@@ -320,6 +323,31 @@ def _claim(c: Fields) -> model.Claim | None:
                         date=c.date("date"), source=_source(c, required=False),
                         provisions=_provisions(c), id=_id(c), line=c.line())
     return claim if by and status and text else None
+
+
+# Top-level folders and files of the site: a page may not take their address.
+RESERVED = ("articles", "actors", "resolutions", "claims", "tags", "timeline", "print", "data",
+            "static", "search", "404", "index", "feed", "sitemap", "robots", "search-index")
+
+
+def page_from(raw: Raw, problems: Problems) -> model.Page | None:
+    f = Fields(raw, problems, raw.parsed.data)
+    f.unknown(PAGE_KEYS)
+    title = f.text("title", required="add 'title: \"…\"'")
+    slug = _slug(f, raw.path)
+    weight = f.data.get("weight", 0)
+    if not isinstance(weight, int) or isinstance(weight, bool):
+        f.error("weight", "weight: expected a whole number (pages are listed by weight, then "
+                "title)")
+        weight = 0
+    if slug in RESERVED:
+        problems.error(raw.path, f.line("slug") if "slug" in f.data else 1, f"the page "
+                       f"address {slug}/ is taken by the site itself",
+                       "rename the file or give it another 'slug:'")
+        return None
+    page = model.Page(path=raw.path, slug=slug, title=title, body=raw.parsed.body,
+                      body_line=raw.parsed.body_line, summary=f.text("summary"), weight=weight)
+    return page if title and slug else None
 
 
 def actor_from(raw: Raw, problems: Problems) -> model.Actor | None:

@@ -49,7 +49,7 @@ def _claim():
         "by": st.sampled_from(ACTORS + ["Inconnu"]), "text": words,
         "status": st.sampled_from(["alleged", "confirmed", "denied", "disputed"])},
         optional={"about": st.lists(st.sampled_from(ACTORS), max_size=2, unique=True),
-                  "date": days})
+                  "date": days, "id": st.sampled_from(["une-affirmation", "une-autre"])})
 
 
 def _article():
@@ -68,6 +68,11 @@ def _actor():
         "aliases": st.lists(st.sampled_from(ALIASES), max_size=2, unique=True),
         "kind": st.sampled_from(["state", "person", "organisation"]),
         "country": st.sampled_from(["KP", "RU", "UA"]), "summary": words})
+
+
+def _page():
+    return st.fixed_dictionaries({"title": words}, optional={
+        "summary": words, "weight": st.integers(-2, 2)})
 
 
 def _resolution():
@@ -100,9 +105,11 @@ record_edits = st.one_of(
     st.tuples(st.just("event"), st.sampled_from(ARTICLES),
               st.sampled_from(["date", "title", "actors", "resolutions", "text"]), _event()),
     st.tuples(st.just("claim"), st.sampled_from(ARTICLES),
-              st.sampled_from(["by", "text", "status", "about", "date"]), _claim()),
+              st.sampled_from(["by", "text", "status", "about", "date", "id"]), _claim()),
     st.tuples(st.just("actor"), st.sampled_from(ACTORS), _actor(), st.one_of(st.none(), words)),
     st.tuples(st.just("resolution"), st.sampled_from(SYMBOLS), _resolution()),
+    st.tuples(st.just("page"), st.sampled_from(["a-propos", "methode"]),
+              st.one_of(st.none(), _page()), bodies),
 )
 file_edits = st.one_of(
     st.tuples(st.just("delete"), st.sampled_from(ARTICLES)),
@@ -190,6 +197,9 @@ def _apply(files: dict[str, str | None], edit: tuple) -> None:
         symbol, fields = args
         files[f"content/resolutions/{symbol[6:10]}.md"] = _front(
             {"symbol": symbol, **fields}, "")
+    elif kind == "page":
+        name, fields, body = args
+        files[f"content/pages/{name}.md"] = fields and _front(fields, body)
     elif kind == "asset":
         files["content/images/notes.txt"] = args[0]
     elif kind == "template":
