@@ -17,7 +17,8 @@ class PageSpec(NamedTuple):       # a tuple: made 10,000 times per preview save
 def plan(dossier: model.Dossier) -> list[PageSpec]:
     """Every page of the site, in the order they are made."""
     specs = [PageSpec(path, template, {}) for path, template in (
-        (urls.HOME, "index.html"), (urls.TIMELINE, "timeline.html"),
+        (urls.HOME, "index.html"), (urls.ARCHIVE, "archive.html"),
+        (urls.TIMELINE, "timeline.html"),
         (urls.ACTORS, "actors.html"), (urls.RESOLUTIONS, "resolutions.html"),
         (urls.TAGS, "tags.html"), (urls.CLAIMS, "claims.html"), (urls.NOT_FOUND, "404.html"), (urls.PRINT, "print.html"))]
     articles = dossier.articles

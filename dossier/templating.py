@@ -182,9 +182,10 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
     @jinja2.pass_context
     def url(context, target: str) -> str:
         # A host serves 404.html at any depth, where relative links break: with a base_url
-        # its links are absolute.
-        if context["page_path"] == urls.NOT_FOUND and config.base_url:
-            return feeds.absolute(config, target)
+        # its links are absolute; without one, from the host's root (the preview's, and
+        # most hosts'; a site under a sub-path needs base_url for its 404 page).
+        if context["page_path"] == urls.NOT_FOUND:
+            return feeds.absolute(config, target) if config.base_url else "/" + target
         return urls.relative(context["page_path"], target)
 
     # Links to actors and resolutions appear hundreds of times per page: plain Python

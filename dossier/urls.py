@@ -7,6 +7,7 @@ from __future__ import annotations
 
 HOME = "index.html"
 TIMELINE = "timeline/index.html"
+ARCHIVE = "articles/index.html"
 ACTORS = "actors/index.html"
 RESOLUTIONS = "resolutions/index.html"
 TAGS = "tags/index.html"

@@ -56,7 +56,12 @@ def broken_links(site: Path) -> list[str]:
             if parts.scheme or url.startswith("//"):
                 continue
             target = (html.parent / unquote(parts.path)).resolve() if parts.path else html
-            if url.startswith("/"):
+            if url.startswith("/") and html == site / "404.html":
+                # Served at any depth: from the host's root when there is no base_url.
+                target = (site / unquote(parts.path).lstrip("/")).resolve()
+                if not target.is_file():
+                    broken.append(f"404.html: {url}")
+            elif url.startswith("/"):
                 broken.append(f"{html.relative_to(site)}: root-relative {url}")
             elif not target.is_file():
                 broken.append(f"{html.relative_to(site)}: {url}")
