@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 import markdown
 import nh3
 
-from dossier import model, urls
+from dossier import model, typography, urls
 from dossier.problems import Problems
 
 # Called with a relative link target as written (no fragment); returns the URL to use, or None
@@ -80,8 +80,10 @@ INLINE = {
 class Markup:
     """Configured Markdown converters, reused for every body of a build."""
 
-    def __init__(self):
+    def __init__(self, language: str = ""):
         self._converters: dict[tuple, markdown.Markdown] = {}
+        self.french = typography.is_french(language)
+        self.smart = language.split("-")[0].lower() == "en"     # curly quotes, dashes
 
     def _converter(self, text: str) -> markdown.Markdown:
         used = tuple(name for name, may_use in OPTIONAL.items() if may_use(text))
@@ -89,7 +91,8 @@ class Markup:
             tuple(name for name, may_match in INLINE.items() if not may_match(text))
         md = self._converters.get((used, unused))
         if md is None:
-            extensions = [e for e in EXTENSIONS if e not in OPTIONAL or e in used]
+            extensions = [e for e in EXTENSIONS if e not in OPTIONAL or e in used] + \
+                (["smarty"] if self.smart else [])
             configs = {**EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], **(
                 {} if "[TOC]" in used else {"marker": ""})}}
             md = self._converters[used, unused] = markdown.Markdown(
@@ -107,10 +110,11 @@ class Markup:
                 return _link(tag, value, resolve)
             return value
 
-        return nh3.clean(raw, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
+        html = nh3.clean(raw, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
                          attribute_filter=attribute_filter, link_rel="noopener noreferrer",
                          filter_style_properties={"text-align"},
                          clean_content_tags={"script", "style"})
+        return typography.french_html(html) if self.french else html
 
 
 def _link(tag: str, value: str, resolve: Resolver):

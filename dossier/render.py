@@ -44,7 +44,7 @@ class Renderer:
         self.dirs = theme_dirs(config)
         self.strings = Strings(self.dirs, config.language)
         self.env = environment(self.dirs, config, self.strings)
-        self.markdown = Markup()
+        self.markdown = Markup(config.language)
         # Markdown bodies by content digest (see body_key): their HTML, and the summary and
         # problems found converting them. Saved between runs by BuildCache.
         self.html = Texts()
@@ -290,7 +290,8 @@ class Renderer:
         path = bodies.sources[page][0]
         found = "\0".join(f"{target}\0{bodies.locate(page, path, target, tag)}"
                           for target, tag in links)
-        return hashlib.sha256(f"{text}\0{found}".encode()).hexdigest()
+        # The language too: its typography is part of the HTML (typography.py).
+        return hashlib.sha256(f"{self.config.language}\0{text}\0{found}".encode()).hexdigest()
 
     @functools.cached_property
     def salt(self) -> str:

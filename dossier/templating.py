@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_timedelta
 from markupsafe import Markup, escape
 
-from dossier import feeds, files, model, pictures, urls
+from dossier import feeds, files, model, pictures, typography, urls
 from dossier.config import SiteConfig
 from dossier.names import slugify
 
@@ -129,12 +129,13 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     folder that cannot be written only means compiling every time. Not in the dossier's
     .dossier-cache/: a dossier handed over must not bring code to run."""
 
-    def __init__(self, sandboxed: bool):
+    def __init__(self, flavour: str):
         home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
                                                                 ".cache")
-        # Sandboxed code differs (calls go through the sandbox): kept apart, so a template
-        # compiled for a trusted environment is never run in the sandbox.
-        folder = os.path.join(home, "dossier", "sandboxed" if sandboxed else "templates")
+        # Code compiled for one kind of environment differs from another's (a sandbox's
+        # calls go through the sandbox; a finalize step is compiled in): each kind apart, so
+        # a template compiled for a trusted environment is never run in the sandbox.
+        folder = os.path.join(home, "dossier", flavour)
         os.makedirs(folder, mode=0o700, exist_ok=True)
         super().__init__(folder)
 
@@ -145,9 +146,9 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
             pass
 
 
-def _compiled_templates(sandboxed: bool) -> jinja2.BytecodeCache | None:
+def _compiled_templates(flavour: str) -> jinja2.BytecodeCache | None:
     try:
-        return _CompiledTemplates(sandboxed)
+        return _CompiledTemplates(flavour)
     except OSError:
         return None
 
@@ -172,11 +173,17 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
     # The package's theme runs unsandboxed: the sandbox checks every attribute and call
     # (about 7 % of a 1,000-article build), and the package is trusted code anyway.
     kind = jinja2.Environment if is_trusted(dirs) else _ThemeSandbox
+    # Every value a template prints as text (titles, names, summaries) gets the language's
+    # spacing; HTML made by code (Markup: bodies, links, pictures) is left as it is.
+    french = typography.french if typography.is_french(config.language) else None
     env = kind(
+        finalize=(lambda value: french(value) if type(value) is str else value)
+        if french else None,
         loader=jinja2.FileSystemLoader([str(d / "templates") for d in dirs]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
-        bytecode_cache=_compiled_templates(kind is _ThemeSandbox))
+        bytecode_cache=_compiled_templates(("sandboxed" if kind is _ThemeSandbox else
+                                            "templates") + ("-finalized" if french else "")))
     locale = _locale(config.language)
 
     @jinja2.pass_context

@@ -120,7 +120,7 @@ site_edits = st.one_of(  # each of these changes every page: rarer, so that skip
     st.tuples(st.just("template"), st.sampled_from(sorted(TEMPLATES)), st.booleans()),
     st.tuples(st.just("static"), st.one_of(st.none(), words)),
     st.tuples(st.just("strings"), st.one_of(st.none(), words)),
-    st.tuples(st.just("config"), words, st.booleans()),
+    st.tuples(st.just("config"), words, st.booleans(), st.sampled_from(["fr", "en"])),
 )
 edits = st.one_of(record_edits, record_edits, record_edits, file_edits, site_edits)
 
@@ -211,7 +211,7 @@ def _apply(files: dict[str, str | None], edit: tuple) -> None:
             {"latest_articles": args[0], "actors": args[0] + "!"}, allow_unicode=True)
     elif kind == "config":
         files["dossier.yaml"] = yaml.safe_dump(
-            {"title": args[0], "language": "fr",
+            {"title": args[0], "language": args[2],
              **({"base_url": "https://example.org/dossier/"} if args[1] else {})},
             allow_unicode=True)
 
