@@ -177,6 +177,25 @@ class BuildCache:
             self._write("records", self.front)
         self.front, self.front_saved = None, frozenset()
 
+    def last_build(self) -> dict:
+        """What the last successful build of this folder read and wrote (see unchanged)."""
+        return self._read("build") if self.folder is not None else {}
+
+    def save_build(self, inputs: str, output_dir: Path, paths: list[str], pages: int,
+                   problems: list[Problem]) -> None:
+        """Record a successful build: the digest of its inputs, the size and time of each
+        file it left in `output_dir`, its page count and its problems (to say them again)."""
+        outputs = {}
+        for path in paths:
+            try:
+                stat = os.stat(output_dir / path)
+            except OSError:
+                return
+            outputs[path] = [stat.st_size, stat.st_mtime_ns]
+        self._write("build", {"inputs": inputs, "output": str(output_dir), "pages": pages,
+                              "outputs": outputs,
+                              "problems": [list(astuple(p)) for p in problems]})
+
     def page_cache(self, renderer: Renderer) -> PageCache | None:
         if self.folder is None:
             return None

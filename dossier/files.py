@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 CONFIG_FILE = "dossier.yaml"
@@ -45,6 +46,27 @@ def theme_files(dirs: list[Path]) -> list[Path]:
     links leading out of them."""
     return [path for folder in dirs for _, path in walk(folder)
             if path.is_file() and not leaves(path, folder)]
+
+
+def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str) -> str:
+    """A digest of every byte a build reads (dossier.yaml, content/, the theme folders, with
+    their names) and `extra` (the code's version, the options): equal digests, equal site.
+    By content, not by file times, which some file systems keep to two seconds."""
+    digest = hashlib.blake2b(extra.encode(), digest_size=32)
+    found = [(root, root / CONFIG_FILE), *((content, p) for _, p in walk(content)),
+             *((folder, p) for folder in theme for _, p in walk(folder))]
+    for top, path in found:
+        try:
+            if leaves(path, top):       # refused by the build: never read (/dev/zero…)
+                data = os.readlink(path).encode()
+            elif stat.S_ISREG(os.stat(path).st_mode):
+                data = path.read_bytes()
+            else:
+                data = b"\0not a file"
+        except OSError:                 # absent (dossier.yaml is optional), gone
+            data = b"\0absent"
+        digest.update(f"\0{path}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
 
 
 def links_out(dirs: list[Path]) -> list[Path]:

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
+from dossier import files
 from dossier.cache import CACHE_DIR, BuildCache
 from dossier.config import SiteConfig, load_config
 from dossier.link import Linked, link, relink
@@ -26,7 +28,8 @@ from dossier.model import Dossier, without_sources
 from dossier.outputs import Output
 from dossier.parallel import WorkerDied
 from dossier.problems import Problem, Problems
-from dossier.render import Renderer
+from dossier.render import Renderer, code_version
+from dossier.templating import theme_dirs
 from dossier.validate import validate
 from dossier.write import RenderFailed, check_outputs, make_all, write
 
@@ -77,6 +80,13 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     matter, kept at the edge). Content problems are collected in the result, never raised."""
     clock, cache = _Clock(), cache or BuildCache()
     stage = (lambda name: partial(progress, name)) if progress else (lambda name: None)
+    inputs = None
+    if write_output and use_disk_cache and not lazy:
+        inputs, result = unchanged(root, cache, options)
+        if result is not None:
+            clock.lap("unchanged")
+            result.timings = clock.laps
+            return result
     site = load(root, cache, keep=lazy, save=write_output and use_disk_cache,
                 use_disk_cache=use_disk_cache, jobs=jobs, stage=stage, changed=changed,
                 **options)
@@ -102,6 +112,9 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
                 snapshot=site.renderer.snapshot, progress=stage("writing"))
             result.rendered -= reused
             cache.save()
+            if inputs is not None:
+                cache.save_build(inputs, site.config.output_dir, [o.path for o in outputs],
+                                 result.pages, site.problems.items)
             clock.lap("write")
         elif not lazy:                  # make every file anyway, so theme bugs are reported
             make_all(outputs, jobs, on_error, stage("rendering"))
@@ -109,6 +122,35 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     except RenderFailed as failed:
         site.problems.items += failed.problems
     return result
+
+
+def unchanged(root: Path, cache: BuildCache, options: dict
+              ) -> tuple[str | None, BuildResult | None]:
+    """(digest of the inputs, the last build's result when nothing it read has changed and
+    every file it wrote is still as it left it). Nothing is then read, rendered or written:
+    a build with no change costs reading the files once (0.x s at 10,000 articles)."""
+    problems = Problems(root.resolve())
+    config = load_config(root, problems, **options)
+    if problems.errors:
+        return None, None
+    cache.folder = cache.folder or config.root / CACHE_DIR
+    inputs = files.inputs_digest(config.root, config.content_dir, theme_dirs(config),
+                                 f"{code_version()}\0{config!r}")
+    last = cache.last_build()
+    try:
+        if last.get("inputs") != inputs or last.get("output") != str(config.output_dir):
+            return inputs, None
+        out = config.output_dir
+        for path, (size, mtime) in last["outputs"].items():
+            stat = os.stat(out / path)
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+                return inputs, None
+        problems.items = [Problem(*p) for p in last["problems"]]
+        count = len(last["outputs"])
+        return inputs, BuildResult(config, problems, pages=last["pages"], written=count,
+                                   unchanged=count, rendered=0)
+    except (OSError, KeyError, TypeError, ValueError, AttributeError):
+        return inputs, None
 
 
 def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cache: bool,

@@ -2,6 +2,7 @@
 before an edit, whatever the edit touched (content, theme, or dossier's own code)."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -85,3 +86,37 @@ def test_a_change_to_dossiers_own_code_renders_again(tmp_path):
     assert "(0 rendered)" not in output
     assert digest(root / "_site") != before
     _same_as_clean(root, tmp_path, python=python)
+
+
+def test_a_build_with_nothing_changed_touches_nothing_and_misses_no_edit(tmp_path):
+    """The no-change fast path (pipeline.unchanged): it must see every change a clean build
+    would, including a save that keeps the file's size and time, a deleted output file, a
+    theme edit and other options."""
+    from tests.helpers import article, run_cli
+    root = write_files(tmp_path / "d", {
+        "dossier.yaml": "title: Dossier\nlanguage: fr\n",
+        "content/articles/a.md": article(title="Avant", actors="[Inconnu]"),
+        "content/articles/b.md": article(title="Autre")})
+    first = run_cli("build", "--root", str(root))
+    assert first.returncode == 0, first.stderr
+    again = run_cli("build", "--root", str(root))
+    assert "(0 rendered)" in again.stdout and "(0 changed," in again.stdout
+    assert "unknown actor 'Inconnu'" in again.stderr              # its problems said again
+    # A save that keeps size and time (the clock of FAT or exFAT is two seconds).
+    path = root / "content/articles/a.md"
+    stat = path.stat()
+    path.write_text(path.read_text().replace("Avant", "Apres"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    assert "<h1>Apres</h1>" in (root / "_site/articles/a/index.html").read_text()
+    # A file of the site deleted or edited by hand is made again.
+    (root / "_site/articles/b/index.html").unlink()
+    (root / "_site/index.html").write_text("edited")
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    _same_as_clean(root, tmp_path)
+    # A theme edit, and other options.
+    write_files(root, {"theme/templates/tag.html": "{% extends 'base.html' %}"})
+    assert "(0 rendered)" not in run_cli("build", "--root", str(root)).stdout
+    with_url = run_cli("build", "--root", str(root), "--base-url", "https://example.org/")
+    assert (root / "_site/feed.xml").is_file(), with_url.stderr
