@@ -28,6 +28,11 @@ def _source(source: model.Source | None) -> dict | None:
             "retrieved": _date(source.retrieved)}
 
 
+def _revisions(record) -> dict:
+    return {"updated": _date(record.updated),
+            "corrections": [{"date": _date(c.date), "text": c.text} for c in record.corrections]}
+
+
 TABLES = ("articles", "actors", "resolutions", "events", "claims")
 
 
@@ -41,13 +46,14 @@ def rows(dossier: model.Dossier, summary_of, table: str) -> Iterator[dict]:
             "summary": summary_of(a.slug), "source": _source(a.source),
             "actors": [names[s] for s in dossier.article_actors[a.slug]],
             "resolutions": [symbols[s] for s in dossier.article_resolutions[a.slug]],
-            "tags": list(a.tags), "url": urls.article(a.slug),
+            "tags": list(a.tags), "url": urls.article(a.slug), **_revisions(a),
         } for a in dossier.articles)
     if table == "actors":
         return ({
             "slug": slug, "name": a.name, "aliases": list(a.aliases), "kind": a.kind or None,
             "country": a.country or None, "summary": a.summary or None,
             "articles": len(dossier.actor_articles.get(slug, ())), "url": urls.actor(slug),
+            **_revisions(a),
         } for slug, a in dossier.actors.items())
     if table == "resolutions":
         return ({
@@ -57,7 +63,7 @@ def rows(dossier: model.Dossier, summary_of, table: str) -> Iterator[dict]:
             "provisions": [{"text": p.text, "deadline": _date(p.deadline)}
                            for p in r.provisions],
             "articles": len(dossier.resolution_articles.get(slug, ())),
-            "page": urls.resolution(slug),
+            "page": urls.resolution(slug), **_revisions(r),
         } for slug, r in dossier.resolutions.items())
     if table == "events":
         return ({
@@ -140,6 +146,8 @@ def _inert(value):
 def _cell(value) -> str:
     if not isinstance(value, dict):
         return str(value)
+    if "date" in value and "text" in value:  # a correction
+        return f"{value['date']} {value['text']}"
     if "text" in value:                     # a provision: its text says it all
         return value["text"]
     return " ".join(str(v) for v in value.values() if v is not None)

@@ -35,8 +35,9 @@ def timestamp(when: model.Date | None) -> str:
 
 def atom(config: SiteConfig, title: str, page: str, feed_path: str,
          articles: list[model.Article], body_of, summary_of) -> bytes:
-    """An RFC 4287 feed of `articles` (newest first) for the page at `page`."""
-    updated = timestamp(max((a.date for a in articles), key=model.sort_key, default=None))
+    """An RFC 4287 feed of `articles` (last changed first) for the page at `page`: an
+    article corrected or updated comes back with its new <updated> time."""
+    updated = timestamp(max((a.modified for a in articles), key=model.sort_key, default=None))
     authors = config.authors or (config.title,)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -56,7 +57,7 @@ def atom(config: SiteConfig, title: str, page: str, feed_path: str,
             "  <entry>",
             f"    <id>{escape(link)}</id>",
             f"    <title>{escape(article.title)}</title>",
-            f"    <updated>{timestamp(article.date)}</updated>",
+            f"    <updated>{timestamp(article.modified)}</updated>",
             f"    <published>{timestamp(article.date)}</published>",
             f"    <author><name>{escape(article.source.author or article.source.name)}</name>"
             "</author>",

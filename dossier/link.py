@@ -262,7 +262,8 @@ def link(articles: list[model.Article], actors: list[model.Actor],
         actor_claims=dict(actor_claims), actor_timeline=dict(actor_timeline),
         resolution_timeline=dict(resolution_timeline),
         citations=evidence.citations(timeline, claims), by_slug=by_slug,
-        pages=_pages(pages, problems))
+        pages=_pages(pages, problems),
+        corrections=_corrections(ordered, actor_index.by_slug, resolution_index.by_slug()))
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,15 @@ def relink(last: Linked, articles: list[model.Article], actors: list[model.Actor
         dossier = replace(dossier, timeline=timeline, actor_timeline=actor_timeline,
                           resolution_timeline=resolution_timeline)
     return dossier, last.problems
+
+
+def _corrections(articles, actors: dict, resolutions: dict) -> list[model.Corrected]:
+    """Every record's corrections, newest first: the dossier's corrections log."""
+    log = [model.Corrected(c.date, c.text, kind, record.slug)
+           for kind, records in (("article", articles), ("actor", actors.values()),
+                                 ("resolution", resolutions.values()))
+           for record in records for c in record.corrections]
+    return sorted(log, key=lambda c: (model.sort_key(c.date), c.kind, c.slug), reverse=True)
 
 
 def _pages(pages: list[model.Page], problems: Problems) -> dict[str, model.Page]:

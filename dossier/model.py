@@ -57,6 +57,14 @@ def sort_key(when: When) -> tuple:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A dated note saying what was corrected in a record, and why."""
+
+    date: Date
+    text: str
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     url: str = ""
@@ -116,7 +124,15 @@ class Article:
     events: tuple[Event, ...] = ()
     claims: tuple[Claim, ...] = ()
     draft: bool = False
+    updated: Date | None = None
+    corrections: tuple[Correction, ...] = ()         # oldest first
     lines: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def modified(self) -> Date:
+        """When it last changed: its date, its update or its latest correction."""
+        return max((self.date, self.updated, *(c.date for c in self.corrections)),
+                   key=lambda d: sort_key(d) if d is not None else (dt.date.min, dt.time.min))
 
     def line(self, *key) -> int:
         while key:
@@ -137,6 +153,8 @@ class Actor:
     summary: str = ""
     body: str = ""
     body_line: int = 1
+    updated: Date | None = None
+    corrections: tuple[Correction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +171,8 @@ class Resolution:
     provisions: tuple[Provision, ...] = ()
     text: str = ""                      # Markdown prose
     text_line: int = 1
+    updated: Date | None = None
+    corrections: tuple[Correction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,6 +212,7 @@ class Dossier:
                                                      # or event entry citing it)]
     by_slug: dict[str, Article] = field(default_factory=dict)
     pages: dict[str, Page] = field(default_factory=dict)           # by slug, footer order
+    corrections: list["Corrected"] = field(default_factory=list)   # newest first
 
     @functools.cached_property
     def ranked(self) -> list[tuple[str, int]]:
@@ -214,6 +235,17 @@ class TimelineEntry:
     support: tuple[str, ...] = ()                    # events: distinct publishers reporting it
     provisions: tuple[tuple[str, str], ...] = ()     # (resolution slug, provision id)
     kinds: tuple[str, ...] = ()                      # its actors' kinds, once (for lanes)
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """One correction of the dossier's corrections log: the record it corrects, by kind
+    ("article", "actor" or "resolution") and slug."""
+
+    date: Date
+    text: str
+    kind: str
+    slug: str
 
 
 @dataclass(frozen=True)

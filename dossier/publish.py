@@ -52,7 +52,7 @@ def _table(site: dict, table: str):
 
 def _feed(site: dict, title: str, page: str, slugs) -> Iterator[bytes]:
     graph, config = site["dossier"], site["config"]
-    chosen = [graph.by_slug[s] for s in list(slugs)[:feeds.TOPIC_FEED_ENTRIES]]
+    chosen = _latest([graph.by_slug[s] for s in slugs], feeds.TOPIC_FEED_ENTRIES)
     yield feeds.atom(config, title, page, page.replace("index.html", "feed.xml"), chosen,
                      _body_of(site), _summary_of(site))
 
@@ -72,12 +72,18 @@ def _resolution_feed(site: dict, slug: str) -> Iterator[bytes]:
 def _home_feed(site: dict) -> Iterator[bytes]:
     config = site["config"]
     yield feeds.atom(config, config.title, urls.HOME, "feed.xml",
-                     site["dossier"].articles[:feeds.FEED_ENTRIES], _body_of(site),
+                     _latest(site["dossier"].articles, feeds.FEED_ENTRIES), _body_of(site),
                      _summary_of(site))
 
 
+def _latest(articles, count: int) -> list[model.Article]:
+    """The `count` articles changed last (published, updated or corrected)."""
+    return sorted(articles, key=lambda a: (model.sort_key(a.modified), a.slug),
+                  reverse=True)[:count]
+
+
 def _sitemap(site: dict) -> Iterator[bytes]:
-    dated = {urls.article(a.slug): a.date for a in site["dossier"].articles}
+    dated = {urls.article(a.slug): a.modified for a in site["dossier"].articles}
     yield feeds.sitemap(site["config"], [(path, dated.get(path)) for path in
                                          sorted(site["pages"]) if path != urls.NOT_FOUND])
 

@@ -12,6 +12,7 @@ ACTORS = "actors/index.html"
 RESOLUTIONS = "resolutions/index.html"
 TAGS = "tags/index.html"
 CLAIMS = "claims/index.html"
+CORRECTIONS = "corrections/index.html"
 NOT_FOUND = "404.html"
 PRINT = "print/index.html"
 

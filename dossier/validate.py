@@ -17,12 +17,14 @@ ACTOR_KINDS = model.ACTOR_KINDS
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 ARTICLE_KEYS = ("title", "date", "source", "language", "actors", "resolutions", "summary",
-                "tags", "events", "claims", "slug", "draft")
+                "tags", "events", "claims", "slug", "draft", "updated", "corrections")
 SOURCE_KEYS = ("name", "url", "author", "language", "archived", "retrieved")
 EVENT_KEYS = ("date", "title", "actors", "resolutions", "provisions", "text", "id")
 CLAIM_KEYS = ("by", "about", "status", "text", "date", "source", "provisions", "id")
-ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug")
-RESOLUTION_KEYS = ("symbol", "body", "adopted", "title", "url", "summary", "provisions")
+ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug", "updated", "corrections")
+RESOLUTION_KEYS = ("symbol", "body", "adopted", "title", "url", "summary", "provisions",
+                   "updated", "corrections")
+CORRECTION_KEYS = ("date", "text")
 PROVISION_KEYS = ("text", "deadline", "id")
 PAGE_KEYS = ("title", "summary", "slug", "weight")
 
@@ -252,7 +254,8 @@ def article_from(raw: Raw, site_language: str, problems: Problems) -> model.Arti
         language=_language(f, "language", site_language), summary=f.text("summary"),
         actors=f.names("actors"), resolutions=f.names("resolutions"), tags=f.names("tags"),
         events=tuple(e for e in events if e), claims=tuple(c for c in claims if c),
-        draft=f.flag("draft"), lines=raw.parsed.lines)
+        draft=f.flag("draft"), lines=raw.parsed.lines,
+        **_revisions(f, date, "the article's date"))
     if len(problems.errors) == before:
         return article
     if not slug:
@@ -267,6 +270,39 @@ def article_from(raw: Raw, site_language: str, problems: Problems) -> model.Arti
                                date=date or dt.date.min,
                                source=source if source and source.name else
                                model.Source(name="TODO"))
+
+
+def _revisions(f: Fields, since: model.Date | None, what: str) -> dict:
+    """`updated` and `corrections` of a record: each dated no earlier than the record
+    (`since`, `what` naming it) and no later than today."""
+    today = dt.date.today()
+
+    def dated(g: Fields, key: str, label: str) -> model.Date | None:
+        when = g.date(key)
+        if when is None:
+            return None
+        day = when.date() if isinstance(when, dt.datetime) else when
+        start = since.date() if isinstance(since, dt.datetime) else since
+        if day > today:
+            g.error(key, f"{label} is dated {when.isoformat()[:10]}, in the future",
+                    "date it the day it was made")
+            return None
+        if start is not None and day < start:
+            g.error(key, f"{label} is dated {when.isoformat()[:10]}, before {what} "
+                    f"({start.isoformat()})", "a record cannot change before it exists")
+            return None
+        return when
+
+    corrections = []
+    for c in f.items("corrections"):
+        c.unknown(CORRECTION_KEYS)
+        when = dated(c, "date", f"{c._name('')[:-1]}") if "date" in c.data else \
+            c.missing("date", "give the day of the correction: 'date: YYYY-MM-DD'")
+        text = c.text("text", required="say what was corrected and why: 'text: \"…\"'")
+        if when and text:
+            corrections.append(model.Correction(when, text))
+    return {"updated": dated(f, "updated", "updated"),
+            "corrections": tuple(sorted(corrections, key=lambda c: model.sort_key(c.date)))}
 
 
 def _slug(f: Fields, path: Path) -> str:
@@ -327,6 +363,7 @@ def _claim(c: Fields) -> model.Claim | None:
 
 # Top-level folders and files of the site: a page may not take their address.
 RESERVED = ("articles", "actors", "resolutions", "claims", "tags", "timeline", "print", "data",
+            "corrections",
             "static", "search", "404", "index", "feed", "sitemap", "robots", "search-index")
 
 
@@ -367,10 +404,11 @@ def actor_from(raw: Raw, problems: Problems) -> model.Actor | None:
                 "write two capital letters, e.g. KP, RU, US")
     if not name:
         return None
+    revisions = _revisions(f, None, "")
     return model.Actor(name=name, slug=_slug(f, Path(slugify(name) or raw.path.stem)),
                        path=raw.path, aliases=f.names("aliases"), kind=kind, country=country,
                        summary=f.text("summary"), body=raw.parsed.body,
-                       body_line=raw.parsed.body_line)
+                       body_line=raw.parsed.body_line, **revisions)
 
 
 def resolution_from(raw: Raw, problems: Problems) -> model.Resolution | None:
@@ -398,6 +436,7 @@ def resolution_from(raw: Raw, problems: Problems) -> model.Resolution | None:
                              f"provisions[{index}]: expected text or a mapping with text, deadline")
     fields = dict(body=f.text("body"), adopted=f.date("adopted"), title=f.text("title"),
                   url=f.url("url"), summary=f.text("summary"))
+    fields.update(_revisions(f, fields["adopted"], "its adoption"))
     if not symbol:
         return None
     key, year = resolution_key(symbol)

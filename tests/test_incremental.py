@@ -60,7 +60,10 @@ def _article():
         "resolutions": st.lists(st.sampled_from(SYMBOLS), max_size=2, unique=True),
         "tags": st.lists(st.sampled_from(TAGS), max_size=2, unique=True),
         "events": st.lists(_event(), max_size=2),
-        "claims": st.lists(_claim(), max_size=2)})
+        "claims": st.lists(_claim(), max_size=2),
+        "updated": days,
+        "corrections": st.lists(st.fixed_dictionaries({"date": days, "text": words}),
+                                max_size=2)})
 
 
 def _actor():
@@ -99,7 +102,8 @@ record_edits = st.one_of(
     st.tuples(st.just("body"), st.sampled_from(ARTICLES), bodies),
     st.tuples(st.just("field"), st.sampled_from(ARTICLES),
               st.sampled_from(["title", "date", "source", "summary", "actors", "events",
-                               "claims", "tags", "resolutions"]), _article()),
+                               "claims", "tags", "resolutions", "updated", "corrections"]),
+              _article()),
     st.tuples(st.just("source"), st.sampled_from(ARTICLES),
               st.sampled_from(["name", "url", "archived", "author", "retrieved"]), _source()),
     st.tuples(st.just("event"), st.sampled_from(ARTICLES),

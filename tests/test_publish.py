@@ -40,8 +40,10 @@ def test_feeds_are_valid_atom_with_stable_unique_ids(published):
             assert entry.link.startswith(BASE)
             assert "<script" not in entry.content[0].value
     main = feedparser.parse((published / "feed.xml").read_bytes())
-    assert main.entries[0].title.startswith("Premier rapport")          # newest first
-    assert main.feed.updated == "2025-05-29T00:00:00Z"                  # content date, no clock
+    changed = [entry.updated for entry in main.entries]
+    assert changed == sorted(changed, reverse=True)                    # last changed first
+    assert main.feed.updated == changed[0] == "2026-11-30T00:00:00Z"   # a correction's date,
+    #                                                                    never the clock
 
 
 def test_sitemap_validates_against_the_sitemaps_schema(published):
