@@ -113,7 +113,14 @@ def citations(timeline, claims) -> dict[str, list[tuple[str, object]]]:
 
 
 def single_source_warnings(timeline, claims, by_slug, problems) -> None:
-    """--strict-sources: flag claims and events that rest on one publisher."""
+    """--strict-sources: flag claims and events that rest on one publisher, and sources
+    with no archived copy (nothing to fall back on when the original goes)."""
+    for article in by_slug.values():
+        if article.source.url and not article.source.archived:
+            problems.warning(article.path, article.line("source"), f"source "
+                             f"{article.source.url} has no archived copy",
+                             "save it (web.archive.org/save, archive.today) and add "
+                             "'archived:' to the source")
     for linked in claims:
         if len(linked.support) < 2:
             article = by_slug[linked.article]

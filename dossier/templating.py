@@ -195,6 +195,29 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
             return feeds.absolute(config, target) if config.base_url else "/" + target
         return urls.relative(context["page_path"], target)
 
+    typeset = french or (lambda text: text)
+
+    def source_link(source, text: str | None = None) -> Markup:
+        """A link to a source with the Robust Links attributes (robustlinks.mementoweb.org):
+        the original, its archived copy and the day it was seen, so that a reader, or a
+        script, can fall back on the copy when the original is gone; then, visibly, the
+        archived copy, or "live only" when there is none."""
+        label = escape(text or source.url)
+        if not source.url:
+            return Markup(escape(text or source.name))
+        attrs = f' data-originalurl="{escape(source.url)}"'
+        if source.archived:
+            attrs += f' data-versionurl="{escape(source.archived)}"'
+        if source.retrieved:
+            attrs += f' data-versiondate="{escape(source.retrieved.isoformat()[:10])}"'
+        html = f'<a href="{escape(source.url)}" rel="noopener noreferrer"{attrs}>{label}</a>'
+        if source.archived:
+            html += (f' <a class="archived" href="{escape(source.archived)}" '
+                     f'rel="noopener noreferrer">{escape(typeset(strings("archived_copy_link")))}</a>')
+        else:
+            html += f' <span class="live-only">{escape(typeset(strings("live_only")))}</span>'
+        return Markup(html)
+
     # Links to actors and resolutions appear hundreds of times per page: plain Python
     # functions render them several times faster than Jinja macros.
     @jinja2.pass_context
@@ -278,7 +301,8 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
                        reported_gap=reported_gap, timeline_chart=timeline_chart,
                        network=network,
                        by_month=by_month,
-                       actor_link=actor_link, resolution_link=resolution_link)
+                       actor_link=actor_link, resolution_link=resolution_link,
+                       source_link=source_link)
     @jinja2.pass_context
     def actor_name(context, slug: str) -> str:
         return context["dossier"].actors[slug].name
