@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,15 @@ from pathlib import Path
 from dossier.files import CONFIG_FILE
 from dossier.frontmatter import FrontMatterError, parse_yaml, printable
 from dossier.problems import Problems
+
+
+@dataclass(frozen=True)
+class Period:
+    """A named span of time, drawn as a band on the timeline pictures."""
+
+    name: str
+    start: dt.date
+    end: dt.date | None = None          # still going on
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class SiteConfig:
     strict_sources: bool = False
     drafts: bool = False             # publish drafts, their problems as errors
     show_drafts: bool = False        # show drafts (the preview), their problems never fatal
+    periods: tuple[Period, ...] = ()
 
     @property
     def content_dir(self) -> Path:
@@ -43,6 +54,7 @@ _HELP = {
     "output": "folder the site is written to, relative to the dossier (default _site)",
     "theme": "folder whose templates/ and static/ override the default theme (default theme)",
     "authors": "names of the dossier's editors",
+    "periods": "named spans of time drawn on the timeline: [{name, start, end}]",
 }
 
 
@@ -60,7 +72,9 @@ def load_config(root: Path, problems: Problems, **overrides) -> SiteConfig:
             problems.warning(path, line, f"unknown setting '{key}' is ignored",
                              "known settings: " + ", ".join(sorted(_HELP)))
             continue
-        if key == "authors":
+        if key == "periods":
+            value = _periods(value, path, line, problems)
+        elif key == "authors":
             value = [value] if isinstance(value, str) else value
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 problems.error(path, line, "authors: expected a list of names")
@@ -96,6 +110,32 @@ def _read(path: Path, problems: Problems) -> tuple[dict, dict]:
         problems.error(path, 1, "expected 'key: value' settings")
         return {}, {}
     return data, {key[0]: line for key, line in lines.items() if len(key) == 1}
+
+
+def _periods(value, path: Path, line: int, problems: Problems) -> tuple[Period, ...]:
+    """`periods:` -> Periods; each problem at the setting's line."""
+    if not isinstance(value, list):
+        problems.error(path, line, "periods: expected a list of {name, start, end}")
+        return ()
+    found = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            problems.error(path, line, f"periods[{i}]: expected name, start and end",
+                           "e.g. {name: Délai de rapatriement, start: 2017-12-22, "
+                           "end: 2019-12-22}; no end for what is still going on")
+            continue
+        try:
+            start = dt.date.fromisoformat(str(item.get("start")))
+            end = dt.date.fromisoformat(str(item["end"])) if item.get("end") else None
+        except ValueError:
+            problems.error(path, line, f"periods[{i}] ({item['name']}): start and end must "
+                           "be dates, YYYY-MM-DD")
+            continue
+        if end is not None and end < start:
+            problems.error(path, line, f"periods[{i}] ({item['name']}) ends before it starts")
+            continue
+        found.append(Period(item["name"].strip(), start, end))
+    return tuple(found)
 
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")

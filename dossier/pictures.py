@@ -7,6 +7,7 @@ text, which is the screen-reader equivalent.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from html import escape
 
@@ -15,12 +16,14 @@ from markupsafe import Markup
 from dossier import model, urls
 
 KIND_ORDER = model.ACTOR_KINDS
-YEAR_WIDTH = 84           # px per year: a few weeks apart stay distinguishable
 NEIGHBOURS = 12           # actors around one actor in its neighbourhood picture
 MARK = 4                  # mark radius, px
 ROW = 11                  # vertical step between stacked marks, px
-LABEL_WIDTH = 134
-AXIS = 26
+WIDTH = 880               # the picture's width, px: the page's column (it scrolls on phones)
+LEFT, RIGHT = 96, 16      # lane labels on the left; room for the last mark on the right
+AXIS = 30                 # the time axis' band, px
+BAND = 18                 # the periods' band, px, when there are periods
+LANES = ("article", "event", "deadline")      # one mark per item, in the lane of its kind
 
 
 def _f(value: float) -> str:
@@ -28,78 +31,103 @@ def _f(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _day_fraction(when) -> float:
-    start = model.sort_key(when)[0]
-    return start.year + (start.timetuple().tm_yday - 1) / 366
+def _ticks(low: dt.date, high: dt.date) -> tuple[list[dt.date], str]:
+    """Tick dates between `low` and `high` at a step that suits the span, and the CLDR pattern
+    of their labels: weeks over two months or less, months up to two years and a half, years
+    beyond (every 1, 2, 5 or 10, at most a dozen)."""
+    days = (high - low).days
+    if days <= 62:
+        first = low + dt.timedelta(days=(7 - low.weekday()) % 7)       # Mondays
+        return [first + dt.timedelta(weeks=i) for i in range(days // 7 + 1)
+                if first + dt.timedelta(weeks=i) <= high], "d MMM"
+    if days <= 915:
+        months, year, month = [], low.year, low.month + 1
+        while True:
+            if month > 12:
+                year, month = year + 1, 1
+            when = dt.date(year, month, 1)
+            if when > high:
+                return months, "MMM"
+            months.append(when)
+            month += 1
+    step = next(s for s in (1, 2, 5, 10, 20, 50) if (high.year - low.year) / s <= 12)
+    return [dt.date(y, 1, 1) for y in range(low.year + 1, high.year + 1) if y % step == 0], "y"
 
 
 def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, page_path: str,
-                   t) -> Markup:
-    """Entries on a horizontal time axis, one lane per actor kind (and one for deadlines)."""
+                   t, date_label, periods=(), filterable: bool = False) -> Markup:
+    """Entries on a time axis scaled to their span (ticks of weeks, months or years), one
+    mark per entry in the lane of its kind, and the dossier's periods as bands. With
+    `filterable`, marks carry their actors, for the timeline page's filter."""
     if not entries:
         return Markup("")
-    first = min(model.sort_key(e.date)[0].year for e in entries)
-    last = max(model.sort_key(e.date)[0].year for e in entries) + 1
-    width = (last - first) * YEAR_WIDTH + 16
+    start = min(model.sort_key(e.date)[0] for e in entries)
+    end = max(model.sort_key(e.date)[0] for e in entries)
+    pad = dt.timedelta(days=max((end - start).days * 0.03, 3))
+    low, high = start - pad, end + pad
+    scale = (WIDTH - LEFT - RIGHT) / max((high - low).days, 1)
 
-    lanes: dict[str, list[model.TimelineEntry]] = {}
-    for entry in entries:
-        kinds = entry.kinds or ("other",)
-        if entry.kind == "deadline":
-            kinds = {"deadline"}
-        for kind in kinds:
-            lanes.setdefault(kind, []).append(entry)
-    order = [k for k in (*KIND_ORDER, "deadline") if k in lanes]
+    def x(day: dt.date) -> float:
+        return LEFT + (day - low).days * scale
 
-    body, labels, y = [], [], AXIS
-    for kind in order:
+    shown = [p for p in periods if p.start <= high and (p.end is None or p.end >= low)]
+    rows_end: list[float] = []                   # where each row of period names ends
+    named = []
+    for period in shown:
+        x1 = max(x(period.start), LEFT)
+        row = next((i for i, edge in enumerate(rows_end) if x1 > edge), len(rows_end))
+        rows_end[row:row + 1] = [x1 + 6.5 * len(period.name) + 8]
+        named.append((period, x1, row))
+    top = AXIS + BAND * len(rows_end)
+    body, y = [], top
+    for kind in [k for k in LANES if any(e.kind == k for e in entries)]:
         rows: list[float] = []                   # right edge of the last mark in each row
         placed = []
-        for entry in lanes[kind]:
-            x = 8 + (_day_fraction(entry.date) - first) * YEAR_WIDTH
-            row = next((i for i, edge in enumerate(rows) if x - edge >= 2 * MARK + 1), None)
+        for entry in (e for e in entries if e.kind == kind):
+            ex = x(model.sort_key(entry.date)[0])
+            row = next((i for i, edge in enumerate(rows) if ex - edge >= 2 * MARK + 1), None)
             if row is None:
-                rows.append(x)
+                rows.append(ex)
                 row = len(rows) - 1
-            rows[row] = x
-            placed.append((x, row, entry))
-        height = max(len(rows), 1) * ROW + 10
-        label = t("lane_deadlines") if kind == "deadline" else t(f"actor_kind_{kind}")
+            rows[row] = ex
+            placed.append((ex, row, entry))
+        height = len(rows) * ROW + 10
         body.append(f'<g class="lane lane-{kind}"><rect class="lane-bg" x="0" y="{y}" '
-                    f'width="{width}" height="{height}"/>')
-        labels.append(f'<rect class="lane-bg lane-{kind}" x="0" y="{y}" width="{LABEL_WIDTH}" '
-                      f'height="{height}"/><text class="lane-label" x="6" y="{y + 15}">'
-                      f'{escape(label)}</text>')
-        for x, row, entry in placed:
-            cy = y + 8 + MARK + row * ROW
-            body.append(_mark(entry, x, cy, dossier, page_path, t))
+                    f'width="{WIDTH}" height="{height}"/><text class="lane-label" x="6" '
+                    f'y="{y + 15}">{escape(t("lane_" + kind))}</text>')
+        for ex, row, entry in placed:
+            body.append(_mark(entry, ex, y + 8 + MARK + row * ROW, page_path, t, filterable))
         body.append("</g>")
         y += height + 2
+    bands = []
+    for period, x1, row in named:
+        x2 = min(x(period.end), WIDTH - RIGHT) if period.end else WIDTH - RIGHT
+        bands.append(f'<g class="period"><rect x="{_f(x1)}" y="{AXIS}" width="{_f(x2 - x1)}" '
+                     f'height="{y - AXIS}"/><text x="{_f(x1 + 3)}" y="{AXIS + 13 + row * BAND}">'
+                     f'{escape(period.name)}</text><title>{escape(period.name)}: '
+                     f'{period.start.isoformat()} – '
+                     f'{period.end.isoformat() if period.end else "…"}</title></g>')
+    ticks, pattern = _ticks(low, high)
     axis = []
-    for year in range(first, last + 1):
-        x = 8 + (year - first) * YEAR_WIDTH
-        axis.append(f'<line class="tick" x1="{_f(x)}" y1="{AXIS - 6}" x2="{_f(x)}" y2="{y}"/>')
-        if year < last:
-            axis.append(f'<text class="year" x="{_f(x + 3)}" y="{AXIS - 10}">{year}</text>')
-    counts = {k: sum(1 for e in entries if e.kind == k) for k in ("article", "event", "deadline")}
+    for day in ticks:
+        tx = x(day)
+        axis.append(f'<line class="tick" x1="{_f(tx)}" y1="{AXIS - 6}" x2="{_f(tx)}" y2="{y}"/>'
+                    f'<text class="year" x="{_f(tx + 3)}" y="{AXIS - 10}">'
+                    f'{escape(date_label(day, pattern))}</text>')
+    counts = {k: sum(1 for e in entries if e.kind == k) for k in LANES}
     summary = t("chart_summary", articles=t("n_articles", count=counts["article"]),
                 events=t("n_events", count=counts["event"]),
-                deadlines=t("n_deadlines", count=counts["deadline"]), first=first,
-                last=last - 1)
-    # Lane names stay in view in their own column; the time axis scrolls beside them, and
-    # opens on its most recent years (the scroll box runs right to left, the picture does not).
+                deadlines=t("n_deadlines", count=counts["deadline"]), first=start.year,
+                last=end.year)
     return Markup(
-        f'<figure class="chart timeline-chart"><div class="lanes" aria-hidden="true">'
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL_WIDTH}" height="{y + 4}" '
-        f'viewBox="0 0 {LABEL_WIDTH} {y + 4}">' + "".join(labels) + '</svg></div>'
-        f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(summary)}">'
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" height="{y + 4}" '
-        f'viewBox="0 0 {_f(width)} {y + 4}" role="group" aria-label="{escape(summary)}">'
-        + "".join(axis) + "".join(body) +
+        f'<figure class="chart timeline-chart"><div class="scroll">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{y + 4}" '
+        f'viewBox="0 0 {WIDTH} {y + 4}" role="group" aria-label="{escape(summary)}">'
+        + "".join(bands) + "".join(axis) + "".join(body) +
         f'</svg></div><figcaption>{escape(summary)}</figcaption></figure>')
 
 
-def _mark(entry, x, cy, dossier, page_path, t) -> str:
+def _mark(entry, x, cy, page_path, t, filterable: bool) -> str:
     if entry.kind == "deadline":
         target = urls.resolution(entry.resolutions[0])
         shape = (f'<rect class="mark deadline" x="{_f(x - MARK)}" y="{_f(cy - MARK)}" '
@@ -112,8 +140,14 @@ def _mark(entry, x, cy, dossier, page_path, t) -> str:
         target = urls.article(entry.article)
         shape = f'<circle class="mark article" cx="{_f(x)}" cy="{_f(cy)}" r="{MARK}"/>'
     label = f"{entry.date.isoformat()} — {t('kind_' + entry.kind)} — {entry.title}"
-    return (f'<a href="{escape(urls.relative(page_path, target))}" class="mark-link">'
-            f'<title>{escape(label)}</title>{shape}</a>')
+    # Shown when the mark has the keyboard's focus (CSS): to the left of marks on the right.
+    anchor = "end" if x > WIDTH / 2 else "start"
+    shift = -(MARK + 4) if anchor == "end" else MARK + 4
+    short = label if len(label) <= 60 else label[:59] + "…"
+    actors = f' data-actors="{escape(" ".join(entry.actors))}"' if filterable else ""
+    return (f'<a href="{escape(urls.relative(page_path, target))}" class="mark-link"{actors}>'
+            f'<title>{escape(label)}</title>{shape}<text class="mark-label" x="{_f(x + shift)}" '
+            f'y="{_f(cy + 4)}" text-anchor="{anchor}">{escape(short)}</text></a>')
 
 
 def network(dossier: model.Dossier, page_path: str, t, center: str | None = None,

@@ -286,10 +286,13 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
     def language_name(code: str) -> str:
         return locale.languages.get(code.split("-")[0], code) if code else ""
 
+    def date_label(day, pattern: str) -> str:
+        return format_date(day, pattern, locale=locale)
+
     @jinja2.pass_context
-    def timeline_chart(context, entries) -> Markup:
+    def timeline_chart(context, entries, filterable: bool = False) -> Markup:
         return pictures.timeline_chart(entries, context["dossier"], context["page_path"],
-                                       strings)
+                                       strings, date_label, config.periods, filterable)
 
     @jinja2.pass_context
     def network(context, center: str | None = None) -> Markup:

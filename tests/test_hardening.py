@@ -375,7 +375,8 @@ def test_pages_cap_long_lists(tmp_path):
     assert result.returncode == 0, result.stderr
     actor = (root / "_site/actors/acteur-7/index.html").read_text()
     assert len(actor) < 40_000 and "et 392 autres" in actor
-    assert (root / "_site/timeline/index.html").read_text().count("acteur-399") == 2
+    # The filter's data: on the list item and the chart's mark of the timeline page.
+    assert (root / "_site/timeline/index.html").read_text().count("acteur-399") == 3
 
 
 # --- The preview server ----------------------------------------------------------------------

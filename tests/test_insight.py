@@ -117,26 +117,69 @@ def marks(svg: str):
                                                          r'cx="([\d.]+)" cy="([\d.]+)"', svg)]
 
 
-def test_timeline_chart_has_a_linked_mark_per_entry_in_lanes(make_dossier, build_site):
+def test_timeline_chart_has_one_linked_mark_per_entry_in_lanes_of_kinds(make_dossier,
+                                                                         build_site):
     extra = {f"content/articles/same{i}.md": article(title=f"Same day {i}", date="2022-11-02",
-                                                     actors="[Corée du Nord]") for i in range(6)}
+                                                     actors="[Corée du Nord, Russie]")
+             for i in range(6)}
     site = build_site(dossier(make_dossier, **extra))
     html = (site / "timeline/index.html").read_text()
     figure = html[html.index('<figure class="chart timeline-chart">'):html.index("</figure>")]
-    assert "États" in figure and "Personnes" in figure and "Échéances de l’ONU" in figure
-    svg = figure[figure.index('<div class="scroll"'):]
-    titles = re.findall(r"<title>([^<]+)</title>", svg)
-    assert any("Same day 5" in t for t in titles) and any("2019-12-22" in t for t in titles)
-    hrefs = re.findall(r'<a href="([^"]+)" class="mark-link">', svg)
+    lanes = re.findall(r'<text class="lane-label"[^>]*>([^<]+)</text>', figure)
+    assert lanes == ["Articles", "Événements", "Échéances de l’ONU"]
+    titles = re.findall(r"<title>([^<]+)</title>", figure)
+    assert sum("Same day 5" in t for t in titles) == 1            # once, whatever its actors
+    assert any("2019-12-22" in t for t in titles)
+    hrefs = re.findall(r'<a href="([^"]+)" class="mark-link"', figure)
     assert "../articles/same3/index.html" in hrefs
     assert "../resolutions/s-res-2397-2017/index.html" in hrefs
-    points = marks(svg)
+    assert len(hrefs) == html.count('<li class="entry ')            # one mark per list item
+    points = marks(figure)
     assert len(points) >= 8
     for i, a in enumerate(points):           # same-day articles are stacked, never hidden
         for b in points[i + 1:]:
             assert abs(a[0] - b[0]) >= 8 or abs(a[1] - b[1]) >= 8, (a, b)
+    assert 'class="mark-link" data-actors="coree-du-nord russie"' in figure   # the filter's
     assert "les mêmes éléments sont listés ci-dessous" in text(site / "timeline/index.html")
     assert broken_links(site) == []
+
+
+def _chart(site, page="timeline/index.html") -> str:
+    html = (site / page).read_text()
+    return html[html.index('<figure class="chart timeline-chart">'):html.index("</figure>")]
+
+
+def test_the_time_axis_fits_the_dossiers_span(make_dossier, build_site, tmp_path):
+    """Three months fill the width with month ticks; twenty years get year ticks; periods
+    from dossier.yaml are bands."""
+    months = {f"content/articles/m{i}.md": article(title=f"M{i}", date=day)
+              for i, day in enumerate(["2024-01-05", "2024-02-14", "2024-03-30"])}
+    root = make_dossier(months, config="language: fr\nperiods:\n  - {name: Trêve, start: 2024-02-01, "
+                                        "end: 2024-02-20}\n  - {name: Guerre, start: 2024-01-20}\n")
+    chart = _chart(build_site(root))
+    ticks = re.findall(r'<text class="year"[^>]*>([^<]+)</text>', chart)
+    assert ticks == ["févr.", "mars", "avr."], ticks
+    xs = [x for x, _ in marks(chart)]
+    assert min(xs) < 140 and max(xs) > 820                      # the marks span the width
+    assert re.findall(r'<g class="period">.*?<text[^>]*>([^<]+)</text>', chart) == \
+        ["Trêve", "Guerre"]
+    for x, y in re.findall(r'<text x="([\d.]+)" y="([\d.]+)">', chart):
+        assert float(x) < 880                                   # names inside the picture
+    years = {f"content/articles/y{i}.md": article(title=f"Y{i}", date=f"{year}-06-01")
+             for i, year in enumerate([2006, 2015, 2025])}
+    from tests.helpers import write_files
+    chart = _chart(build_site(write_files(tmp_path / "years", {
+        "dossier.yaml": "title: Années\nlanguage: fr\n", **years})))
+    ticks = re.findall(r'<text class="year"[^>]*>([^<]+)</text>', chart)
+    assert ticks == [str(y) for y in range(2006, 2025, 2)], ticks       # every 2 years
+
+
+def test_bad_periods_are_located(make_dossier):
+    root = make_dossier({"content/articles/a.md": article()},
+                        config="periods:\n  - {name: X, start: 2024-05-01, end: 2024-01-01}\n")
+    result = run_cli("check", "--root", str(root))
+    assert result.returncode == 1 and "dossier.yaml:1: periods[0] (X) ends before it starts" \
+        in result.stderr, result.stderr
 
 
 def test_network_links_every_actor_and_weights_shared_articles(make_dossier, build_site):

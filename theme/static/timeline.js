@@ -27,6 +27,11 @@
     root.querySelectorAll("section.timeline-year").forEach(function (section) {
       section.hidden = !section.querySelector("li.entry:not([hidden])");
     });
+    // The chart shows what the list shows.
+    document.querySelectorAll(".timeline-chart .mark-link[data-actors]").forEach(function (mark) {
+      var actors = mark.getAttribute("data-actors").split(" ");
+      mark.style.display = !wanted || actors.indexOf(wanted) !== -1 ? "" : "none";
+    });
     output.textContent = wanted ? shown + " / " + root.querySelectorAll("li.entry").length : "";
     if (history.replaceState) {
       history.replaceState(null, "", wanted ? "#actor=" + wanted : location.pathname);
