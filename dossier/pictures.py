@@ -79,7 +79,7 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
         rows_end[row:row + 1] = [x1 + 6.5 * len(period.name) + 8]
         named.append((period, x1, row))
     top = AXIS + BAND * len(rows_end)
-    body, y = [], top
+    backs, body, y = [], [], top
     for kind in [k for k in LANES if any(e.kind == k for e in entries)]:
         rows: list[float] = []                   # right edge of the last mark in each row
         placed = []
@@ -92,8 +92,10 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
             rows[row] = ex
             placed.append((ex, row, entry))
         height = len(rows) * ROW + 10
-        body.append(f'<g class="lane lane-{kind}"><rect class="lane-bg" x="0" y="{y}" '
-                    f'width="{WIDTH}" height="{height}"/><text class="lane-label" x="6" '
+        # Lane backgrounds first, then the periods' bands, then the marks over both.
+        backs.append(f'<rect class="lane-bg lane-{kind}" x="0" y="{y}" width="{WIDTH}" '
+                     f'height="{height}"/>')
+        body.append(f'<g class="lane lane-{kind}"><text class="lane-label" x="6" '
                     f'y="{y + 15}">{escape(t("lane_" + kind))}</text>')
         for ex, row, entry in placed:
             body.append(_mark(entry, ex, y + 8 + MARK + row * ROW, page_path, t, filterable))
@@ -123,7 +125,7 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
         f'<figure class="chart timeline-chart"><div class="scroll">'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{y + 4}" '
         f'viewBox="0 0 {WIDTH} {y + 4}" role="group" aria-label="{escape(summary)}">'
-        + "".join(bands) + "".join(axis) + "".join(body) +
+        + "".join(backs) + "".join(bands) + "".join(axis) + "".join(body) +
         f'</svg></div><figcaption>{escape(summary)}</figcaption></figure>')
 
 

@@ -242,6 +242,14 @@ def _write(root: Path, files: dict[str, str | None], written: dict) -> set[Path]
     return changed
 
 
+def _excerpt(ours: Path, clean: Path) -> str:
+    """Where two versions of a file first differ."""
+    a = ours.read_text(errors="replace") if ours.exists() else "(missing)"
+    b = clean.read_text(errors="replace") if clean.exists() else "(missing)"
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f"…{a[max(0, i - 80):i + 120]!r} / clean …{b[max(0, i - 80):i + 120]!r}"
+
+
 def _problems(result) -> list[str]:
     return [str(p) for p in result.problems.sorted()]
 
@@ -267,7 +275,14 @@ def check_builds_agree(steps: list[tuple]) -> None:
             if not clean.ok:
                 continue
             site = cached.config.output_dir
-            assert digest(site) == digest(clean_site), step
+            if digest(site) != digest(clean_site):
+                ours, theirs = digest(site), digest(clean_site)
+                paths = sorted(p for p in ours.keys() | theirs.keys()
+                               if ours.get(p) != theirs.get(p))
+                first = paths[0]
+                raise AssertionError(f"{step}: {len(paths)} files differ: {paths[:8]}; "
+                                     f"timings {cached.timings}; {first}: cached "
+                                     f"{_excerpt(site / first, clean_site / first)}")
             expected = {p.relative_to(clean_site).as_posix(): p.read_bytes()
                         for p in clean_site.rglob("*") if p.is_file()}
             expected.pop(".dossier-files")      # the build's record of what it wrote
