@@ -220,20 +220,26 @@ def _init(args) -> int:
     return OK
 
 
+def _decoded(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
 def _import(root: Path, files: list[str]) -> int:
     inputs = []
     for name in files:
         if name == "-":
-            inputs.append(("stdin", sys.stdin.read()))
+            data = sys.stdin.buffer.read()
+            inputs.append(("stdin.txt", _decoded(data), data))
             continue
         path = Path(name)
         if not path.is_file():
             print(f"dossier: {name}: no such file", file=sys.stderr)
             return USAGE_ERROR
-        try:
-            inputs.append((path.name, path.read_text(encoding="utf-8")))
-        except UnicodeDecodeError:
-            inputs.append((path.name, path.read_text(encoding="latin-1")))
+        data = path.read_bytes()
+        inputs.append((path.name, _decoded(data), data))
     from dossier import scaffold     # HTML parsing libraries: loaded only to import
     try:
         written = scaffold.import_clippings(root, inputs, datetime.date.today())

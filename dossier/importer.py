@@ -54,6 +54,8 @@ class Draft:
     actors: list[str] = field(default_factory=list)
     resolutions: list[str] = field(default_factory=list)
     review: list[str] = field(default_factory=list)
+    clipping: str = ""            # the kept original, relative to the article
+    sha256: str = ""
 
 
 def clean_text(text: str) -> str:
@@ -222,6 +224,8 @@ def render_article(draft: Draft, today: dt.date) -> str:
              f"  url: {q(draft.source_url or TODO)}",
              f"  language: {draft.language}",
              f"  retrieved: {today.isoformat()}",
+             *([f"  clipping: {q(draft.clipping)}  # the clipping as received, kept unchanged",
+                f"  sha256: {draft.sha256}"] if draft.clipping else []),
              f"language: {draft.language}",
              f"actors: {q(draft.actors)}  # proposed from names and aliases in the text",
              f"resolutions: {q(draft.resolutions)}  # proposed from mentions in the text",
@@ -236,6 +240,30 @@ def _shortened(slug: str, limit: int = 60) -> str:
     if len(slug) <= limit:
         return slug
     return slug[:limit + 1].rsplit("-", 1)[0] or slug[:limit]
+
+
+def keep_original(root: Path, draft: Draft, name: str, data: bytes) -> Path:
+    """The clipping's bytes, exactly as received, in content/clippings/ (created exclusively,
+    never through a link), named after the article and ending in .txt: whatever it holds
+    (HTML, script), a host serves it as text."""
+    folder = root / "content" / "clippings"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not Path(os.path.realpath(folder)).is_relative_to(os.path.realpath(root)):
+        raise OSError(f"{folder} leads out of the dossier: nothing is written there")
+    stem = f"{draft.date.isoformat()}-{_shortened(slugify(draft.title)) or 'clipping'}"
+    kind = slugify(Path(name).suffix)
+    kind = "" if kind in ("", "txt") else f".{kind}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for number in range(1, 10_000):
+        path = folder / (f"{stem}{kind}.txt" if number == 1 else f"{stem}-{number}{kind}.txt")
+        try:
+            descriptor = os.open(path, flags, 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        return path
+    raise OSError(f"no free file name for {stem} in {folder}")
 
 
 def write_new(root: Path, draft: Draft, text: str) -> Path:

@@ -72,6 +72,8 @@ class Source:
     language: str = ""
     archived: str = ""
     retrieved: Date | None = None
+    clipping: str = ""                  # the original as received, content-relative path
+    sha256: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """`new` (an article skeleton) and `init` (a new dossier that builds and checks clean)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 from dossier.config import CONFIG_FILE, load_config
 from dossier.importer import (Draft, clean_markdown, clean_text, from_html, propose,
-                              render_article, write_new)
+                              keep_original, render_article, write_new)
 from dossier.load import load
 from dossier.names import fold
 from dossier.problems import Problems
@@ -50,11 +52,13 @@ def new_article(root: Path, title: str, today: dt.date, date: dt.date | None = N
                                                   today=today.isoformat()))
 
 
-def import_clippings(root: Path, inputs: list[tuple[str, str]], today: dt.date):
-    """Write one article per (name, text) clipping -> [(path, review notes)]."""
+def import_clippings(root: Path, inputs: list[tuple], today: dt.date):
+    """Write one article per (name, text[, bytes as received]) clipping -> [(path, review
+    notes)]. The bytes are kept under content/clippings/, named *.txt so that a host serves
+    them as inert text, with their SHA-256 in the article."""
     known_actors, known_resolutions = _known(root)
     written = []
-    for name, raw in inputs:
+    for name, raw, *received in inputs:
         info = None
         if name.lower().endswith((".html", ".htm")) or raw.lstrip().lower().startswith(
                 ("<!doctype html", "<html")):
@@ -65,6 +69,10 @@ def import_clippings(root: Path, inputs: list[tuple[str, str]], today: dt.date):
         else:
             text = clean_text(raw)                    # one paragraph per line (scraped text)
         draft = propose(text, known_actors, known_resolutions, today, name, info)
+        original = received[0] if received else raw.encode()
+        kept = keep_original(root, draft, name, original)
+        draft = dataclasses.replace(draft, clipping=f"../clippings/{kept.name}",
+                                    sha256=hashlib.sha256(original).hexdigest())
         written.append((write_new(root, draft, render_article(draft, today)), draft))
     return written
 

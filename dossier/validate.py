@@ -4,10 +4,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import hashlib
+import os
 import re
 from pathlib import Path
 
-from dossier import model
+from dossier import files, model
 from dossier.load import Raw
 from dossier.names import resolution_key, resolution_symbol, slugify
 from dossier.problems import Problems
@@ -18,7 +20,8 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 ARTICLE_KEYS = ("title", "date", "source", "language", "actors", "resolutions", "summary",
                 "tags", "events", "claims", "slug", "draft", "updated", "corrections")
-SOURCE_KEYS = ("name", "url", "author", "language", "archived", "retrieved")
+SOURCE_KEYS = ("name", "url", "author", "language", "archived", "retrieved", "clipping",
+               "sha256")
 EVENT_KEYS = ("date", "title", "actors", "resolutions", "provisions", "text", "id")
 CLAIM_KEYS = ("by", "about", "status", "text", "date", "source", "provisions", "id")
 ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug", "updated", "corrections")
@@ -235,7 +238,39 @@ def _source(f: Fields, required: bool = True) -> model.Source | None:
                                     "'name: Associated Press'"),
                         url=s.url("url"), author=s.text("author"),
                         language=_language(s, "language"), archived=s.url("archived"),
-                        retrieved=s.date("retrieved"))
+                        retrieved=s.date("retrieved"), **_original(s))
+
+
+def _original(s: Fields) -> dict:
+    """`clipping` (the original as received, kept in content/) and its `sha256`: the file
+    must still be the one imported."""
+    clipping, expected = s.text("clipping"), s.text("sha256").lower()
+    if not clipping:
+        if expected:
+            s.error("sha256", "sha256 without a clipping", "add 'clipping:' (the kept file)")
+        return {}
+    content = s.problems.root / "content"
+    path = Path(os.path.normpath(s.raw.path.parent / clipping))
+    if not path.is_relative_to(content) or files.leaves(path, content):
+        s.error("clipping", f"clipping '{clipping}' is not in content/",
+                "keep the original in content/clippings/")
+        return {}
+    try:
+        data = path.read_bytes()
+    except OSError:
+        s.error("clipping", f"clipping '{clipping}' is missing",
+                "restore the file as it was received, or remove 'clipping:'")
+        return {}
+    found = hashlib.sha256(data).hexdigest()
+    if not re.fullmatch(r"[0-9a-f]{64}", expected):
+        s.error("sha256", "sha256: expected the 64 hexadecimal digits of the clipping's "
+                "SHA-256", f"write 'sha256: {found}' if the file is the original")
+    elif found != expected:
+        s.error("clipping", f"clipping '{clipping}' no longer matches its sha256: it changed "
+                "since it was received", "restore the original; corrections belong in the "
+                "article, with a 'corrections:' note")
+        return {}
+    return {"clipping": path.relative_to(content).as_posix(), "sha256": found}
 
 
 def article_from(raw: Raw, site_language: str, problems: Problems) -> model.Article | None:

@@ -1,10 +1,11 @@
 """Authoring commands: import a raw clipping, new, init — each ends in a dossier that checks."""
 import datetime
+import hashlib
 import re
 
 import pytest
 
-from tests.helpers import REPO, run_cli
+from tests.helpers import REPO, run_cli, write_files
 
 SEED = REPO / "tests" / "data" / "seed-clipping.txt"   # the raw report the project grew from
 ACTORS = {
@@ -92,7 +93,8 @@ def test_standard_input_and_name_collisions(make_dossier):
     files, texts = imported(root)
     assert [f.name for f in files] == ["2022-11-02-le-2-novembre-2022-washington-accuse-pyongyang-2.md",
                                        "2022-11-02-le-2-novembre-2022-washington-accuse-pyongyang.md"]
-    assert texts[0] == texts[1]
+    same = [re.sub(r"clipping: \S+", "clipping: …", text) for text in texts]
+    assert same[0] == same[1]                       # but for the name of the kept original
     assert sorted(p.relative_to(root).parts[0:2] for p in root.rglob("*.md")
                   if "articles" in p.parts) == [("content", "articles")] * 2
 
@@ -149,3 +151,35 @@ def test_new_takes_the_originals_date_and_cuts_long_titles_between_words(make_do
     assert f"retrieved: {datetime.date.today()}" in text
     bad = run_cli("new", "Titre", "--date", "14/12/2023", "--root", str(root))
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_import_keeps_the_original_as_received_and_check_guards_it(tmp_path):
+    """Issue #20, part 4: the clipping's bytes, kept as inert text, with their SHA-256."""
+    root = write_files(tmp_path / "d", {"dossier.yaml": "title: D\nlanguage: fr\n",
+                                        "content/articles/.keep": ""})
+    html = ('<!doctype html><html><head><title>Navire saisi</title></head><body>'
+            '<p>Texte <script>alert(1)</script> reçu.</p></body></html>').encode("latin-1",
+                                                                                 "replace")
+    clipping = tmp_path / "page.html"
+    clipping.write_bytes(html)
+    assert run_cli("import", str(clipping), "--root", str(root)).returncode == 0
+    [kept] = (root / "content/clippings").iterdir()
+    assert kept.name.endswith(".html.txt") and kept.read_bytes() == html
+    [article] = (root / "content/articles").glob("*.md")
+    text = article.read_text()
+    assert f"clipping: ../clippings/{kept.name}" in text
+    assert hashlib.sha256(html).hexdigest() in text
+    article.write_text(text.replace("draft: true", "draft: false").replace(
+        "name: TODO", "name: Site").replace("url: TODO", "url: https://example.org/a"))
+    built = run_cli("build", "--root", str(root))
+    assert built.returncode == 0, built.stderr
+    page = next((root / "_site/articles").glob("*/index.html")).read_text()
+    assert f'href="../../clippings/{kept.name}" type="text/plain"' in page
+    assert (root / "_site/clippings" / kept.name).read_bytes() == html   # served as .txt
+    kept.write_bytes(html.replace(b"saisi", b"libre"))                   # altered later
+    checked = run_cli("check", "--root", str(root))
+    assert checked.returncode == 1
+    line = next(i for i, l in enumerate(article.read_text().splitlines(), 1)
+                if l.strip().startswith("clipping:"))
+    assert f"{article.name}:{line}: clipping '../clippings/{kept.name}' no longer matches " \
+           "its sha256" in checked.stderr, checked.stderr
