@@ -73,26 +73,26 @@ def _signer():
     return hashlib.blake2b(key=_KEY, digest_size=32)
 
 
-def _signed(data: bytes) -> bytes:
+def _signature(*pieces: bytes) -> str:
     signer = _signer()
-    signer.update(data)
-    return signer.hexdigest().encode() + b"\n" + data
+    for piece in pieces:
+        signer.update(piece)
+    return signer.hexdigest()
+
+
+def _signed(data: bytes) -> bytes:
+    return _signature(data).encode() + b"\n" + data
 
 
 def _signs(tag, pieces) -> bool:
     """True if `tag` is this machine's signature of the `pieces` (bytes) put together."""
-    signer = _signer()
-    for piece in pieces:
-        signer.update(piece)
-    return isinstance(tag, str) and hmac.compare_digest(tag, signer.hexdigest())
+    return isinstance(tag, str) and hmac.compare_digest(tag, _signature(*pieces))
 
 
 def _verified(data: bytes) -> bytes | None:
     """The signed bytes, or None if they are not this machine's."""
     tag, _, rest = data.partition(b"\n")
-    signer = _signer()
-    signer.update(rest)
-    return rest if hmac.compare_digest(tag, signer.hexdigest().encode()) else None
+    return rest if _signs(tag.decode("ascii", "replace"), [rest]) else None
 
 
 @dataclass
