@@ -40,7 +40,8 @@ def test_a_received_theme_cannot_run_code_or_read_files(tmp_path, template):
         "secret.txt": "CI_TOKEN=hunter2",
         "theme/templates/index.html": '{% extends "base.html" %}{% block main %}' + template +
                                       "{% endblock %}"})
-    result = run_cli("build", "--root", str(root))
+    # Run from inside the dossier: os.system would create PWNED in the working directory.
+    result = run_cli("build", "--root", str(root), cwd=root)
     assert result.returncode == 1, result.stderr
     assert "theme/templates/index.html:1: template error: SecurityError" in result.stderr
     assert not (root / "PWNED").exists() and not (root / "_site").exists()
