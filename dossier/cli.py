@@ -55,6 +55,20 @@ def _parser() -> argparse.ArgumentParser:
                    help="check drafts too (their problems are errors)")
     c.add_argument("--jobs", type=_jobs, default=default_jobs(),
                    help=f"processes to use (default: all {default_jobs()} cores)")
+    k = command("links", "check every source and archive address over the network (opt-in: "
+                         "build never does); dead links are errors")
+    k.add_argument("--max-age", type=_whole, default=7, metavar="DAYS",
+                   help="ask again only about addresses last checked this many days ago or "
+                        "more (default 7; 0 asks about all)")
+    k.add_argument("--per-host", type=_jobs, default=2, metavar="N",
+                   help="requests at a time to one host (default 2)")
+    k.add_argument("--delay", type=_seconds, default=1.0, metavar="SECONDS",
+                   help="at least this long between two requests to one host (default 1)")
+    k.add_argument("--timeout", type=_seconds, default=15.0, metavar="SECONDS",
+                   help="give up on an address that does not answer within this (default 15)")
+    k.add_argument("--retries", type=_whole, default=3, metavar="N",
+                   help="ask again after a failure or a 429/5xx, with growing pauses "
+                        "(default 3)")
     s = command("serve", "preview the site, rebuilt and reloaded in the browser on every save")
     s.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this computer only)")
@@ -115,12 +129,16 @@ def main(argv: list[str] | None = None) -> int:
         return OK
     if args.command == "import":
         return _import(root, args.files)
+    if args.command == "links":
+        return _links(root, args)
     try:
         if args.command == "check":
-            return _report(build(root, write_output=False, strict=args.strict,
-                                 drafts=args.drafts, strict_sources=args.strict_sources,
-                                 jobs=args.jobs, progress=Progress(sys.stderr),
-                                 after_load=_give_back_memory), "checked")
+            result = build(root, write_output=False, strict=args.strict, drafts=args.drafts,
+                           strict_sources=args.strict_sources, jobs=args.jobs,
+                           progress=Progress(sys.stderr), after_load=_give_back_memory)
+            from dossier import links
+            links.recorded(root, result.config.content_dir, result.problems)
+            return _report(result, "checked")
         started = time.perf_counter()
         progress = Progress(sys.stderr)
         result = build(root, output=args.output, base_url=args.base_url, strict=args.strict,
@@ -162,6 +180,23 @@ def _date(text: str) -> datetime.date:
         return datetime.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD (not {text!r})")
+
+
+def _whole(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more (not {text!r})")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 to 3600 (not "
+                                         f"{text!r})")
+    return value
 
 
 def _jobs(text: str) -> int:
@@ -254,6 +289,42 @@ def _import(root: Path, files: list[str]) -> int:
         for note in draft.review:
             print(f"  review {note}")
     return OK
+
+
+def _links(root: Path, args) -> int:
+    from dossier import links
+    from dossier.config import load_config
+    from dossier.problems import Problems
+    problems = Problems(root)
+    config = load_config(root, problems)
+    if problems.errors:
+        return _report_links(problems, "")
+    citations = links.cited(root, config.content_dir, problems)
+    known = links.read_results(root)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    asked = links.stale(sorted(citations), known, datetime.timedelta(days=args.max_age), now)
+    checker = links.Checker(per_host=args.per_host, delay=args.delay, timeout=args.timeout,
+                            retries=args.retries)
+    from tqdm import tqdm
+    with tqdm(total=len(asked), unit="link", file=sys.stderr, disable=None,
+              desc="dossier: checking") as bar:
+        results = links.check_all(asked, checker, known, progress=lambda url: bar.update())
+    # Only what the dossier still cites is kept.
+    links.save_results(root, {url: results[url] for url in citations if url in results})
+    counts = links.report(citations, results, problems)
+    reused = len(citations) - len(asked)
+    summary = (f"{len(citations)} addresses: {counts['alive']} alive, {counts['moved']} "
+               f"moved, {counts['dead']} dead ({len(asked)} asked now, {reused} checked less "
+               f"than {args.max_age} days ago); results kept in {links.RESULTS_FILE}")
+    return _report_links(problems, summary)
+
+
+def _report_links(problems, summary: str) -> int:
+    for problem in problems.sorted():
+        print(problem, file=sys.stderr)
+    if summary:
+        print(f"dossier: {summary}", file=sys.stderr)
+    return CONTENT_ERRORS if problems.errors else OK
 
 
 def _serve(root: Path, args) -> int:
