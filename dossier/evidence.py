@@ -19,12 +19,15 @@ def claim_key(claim: model.Claim, by: str) -> str:
     return claim.id or f"{by} {words(claim.text)}"
 
 
-def publisher(article: model.Article, source: model.Source | None = None) -> str:
-    return (source or article.source).name
+def publisher(article: model.Article, source: model.Source | None = None,
+              name_of=str) -> str:
+    """Who published a report: the claim's own source, else the article's, by the one name
+    dossier.yaml gives it (`name_of`)."""
+    return name_of((source or article.source).name)
 
 
-def merge_events(reports: dict[str, list[tuple[model.Article, model.Event, tuple, tuple, tuple]]]
-                 ) -> list[model.TimelineEntry]:
+def merge_events(reports: dict[str, list[tuple[model.Article, model.Event, tuple, tuple, tuple]]],
+                 name_of=str) -> list[model.TimelineEntry]:
     """One timeline entry per event, however many articles report it (earliest report first)."""
     entries = []
     for key, found in reports.items():
@@ -36,7 +39,7 @@ def merge_events(reports: dict[str, list[tuple[model.Article, model.Event, tuple
             resolutions=tuple(dict.fromkeys(x for r in found for x in r[3])),
             text=event.text, reported=first_article.date,
             also=tuple(dict.fromkeys(r[0].slug for r in found[1:])),
-            support=tuple(sorted({publisher(r[0]) for r in found})),
+            support=tuple(sorted({publisher(r[0], name_of=name_of) for r in found})),
             provisions=tuple(dict.fromkeys(p for r in found for p in r[4]))))
     return entries
 
@@ -44,7 +47,8 @@ def merge_events(reports: dict[str, list[tuple[model.Article, model.Event, tuple
 Report = tuple  # (article, claim, by slug, about slugs, cited provisions): one article's report
 
 
-def merge_claims(reports: list[Report], problems) -> dict[str, model.LinkedClaim]:
+def merge_claims(reports: list[Report], problems, name_of=str
+                 ) -> dict[str, model.LinkedClaim]:
     """Claim key -> one claim per `id` (else per author and text), whatever number of articles report it,
     with the status each report gave it, oldest first: its status history. Reports that
     cannot be a history (two statuses on one date, two authors for one id) are warnings
@@ -62,7 +66,8 @@ def merge_claims(reports: list[Report], problems) -> dict[str, model.LinkedClaim
             slug += "-2"
         slugs.add(slug)
         history = tuple(model.Assessment(claim.status, article.date,
-                                         publisher(article, claim.source), article.slug)
+                                         publisher(article, claim.source, name_of),
+                                         article.slug)
                         for article, claim, *_ in found)
         claims[key] = (model.LinkedClaim(
             slug, last[1], last[2], history,
@@ -122,6 +127,13 @@ def single_source_warnings(timeline, claims, by_slug, problems) -> None:
                              "save it (web.archive.org/save, archive.today) and add "
                              "'archived:' to the source")
     for linked in claims:
+        if linked.own_voice:
+            article = by_slug[linked.article]
+            problems.warning(article.path, linked.claim.line,
+                             f"claim '{linked.claim.text[:60]}' is reported only by its "
+                             f"author's own government or state media "
+                             f"({', '.join(linked.support)})",
+                             "cite a report independent of its author")
         if len(linked.support) < 2:
             article = by_slug[linked.article]
             problems.warning(article.path, linked.claim.line,

@@ -71,7 +71,7 @@ def rows(dossier: model.Dossier, summary_of, table: str) -> Iterator[dict]:
             "actors": [names[s] for s in e.actors],
             "resolutions": [symbols[s] for s in e.resolutions],
             "articles": [e.article, *e.also], "reported": _date(e.reported),
-            "sources": list(e.support),
+            "sources": list(e.support), "source_kinds": [k or None for k in e.support_kinds],
             "provisions": [f"{symbols[s]}#{p}" for s, p in e.provisions],
         } for e in dossier.timeline if e.kind == "event")
     assert table == "claims", table
@@ -81,6 +81,7 @@ def rows(dossier: model.Dossier, summary_of, table: str) -> Iterator[dict]:
         "history": [{"status": a.status, "date": _date(a.date), "source": a.source,
                      "article": a.article} for a in c.history],
         "articles": list(c.articles), "sources": list(c.support),
+        "source_kinds": [k or None for k in c.support_kinds], "own_voice": c.own_voice,
         "provisions": [f"{symbols[s]}#{p}" for s, p in c.provisions], "url": urls.claim(c.slug),
     } for c in dossier.claims)
 

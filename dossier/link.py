@@ -72,6 +72,10 @@ class _Actors:
         return slug
 
 
+    def find(self, label: str) -> model.Actor | None:
+        """The actor a name or alias names, stubs made so far included; nothing is made."""
+        return self._by_key.get(fold(label)) if label else None
+
     def _nameless(self) -> str:
         """A stand-in for references that cannot have a page (the build fails anyway)."""
         stub = model.Actor(name="?", slug="-")
@@ -88,6 +92,45 @@ class _Actors:
         found = process.extractOne(folded, self._labels, scorer=OSA.distance,
                                    score_cutoff=allowed)
         return self._by_key[found[0]] if found else None
+
+
+class _Publishers:
+    """Publishers described in dossier.yaml, by folded name and alias: the name a source
+    gives becomes the publisher's one name, so aliases count once."""
+
+    def __init__(self, publishers: tuple[model.Publisher, ...], actors: _Actors):
+        self._by_key: dict[str, model.Publisher] = {}
+        self.described: dict[str, model.Publisher] = {}
+        for publisher in publishers:
+            actor = next((a for label in (publisher.name, *publisher.aliases)
+                          if (a := actors.find(label)) and a.path), None)
+            publisher = replace(publisher, actor=actor.slug if actor else "")
+            self.described[publisher.name] = publisher
+            for label in (publisher.name, *publisher.aliases):
+                self._by_key[fold(label)] = publisher
+
+    def name(self, name: str) -> str:
+        found = self._by_key.get(fold(name))
+        return found.name if found else name
+
+    def kinds(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self.described[n].kind if n in self.described else "" for n in names)
+
+    def own_voice(self, names: tuple[str, ...], country: str) -> bool:
+        """True when every one of `names` is a government or state media of `country` (an
+        ISO 3166 code, as actors and publishers give it)."""
+        return bool(country) and all(
+            n in self.described and self.described[n].kind in model.OWN_VOICE and
+            self.described[n].country.upper() == country.upper() for n in names)
+
+    def all(self, cited: dict[str, list[str]]) -> dict[str, model.Publisher]:
+        """The described publishers by kind and name, then those only named by sources."""
+        order = {kind: i for i, kind in enumerate(model.PUBLISHER_KINDS)}
+        described = sorted(self.described.values(),
+                           key=lambda p: (order[p.kind], p.name.casefold()))
+        named = sorted((n for n in cited if n not in self.described), key=str.casefold)
+        return {**{p.name: p for p in described},
+                **{n: model.Publisher(n, slugify(n) or "source") for n in named}}
 
 
 class _Resolutions:
@@ -149,10 +192,13 @@ def _rel(record, problems: Problems) -> str:
 
 def link(articles: list[model.Article], actors: list[model.Actor],
          resolutions: list[model.Resolution], problems: Problems,
-         strict_sources: bool = False, pages: list[model.Page] = ()) -> model.Dossier:
+         strict_sources: bool = False, pages: list[model.Page] = (),
+         publishers: tuple[model.Publisher, ...] = ()) -> model.Dossier:
     """The linked graph; collisions and unknown references are recorded in `problems`."""
     actor_index = _Actors(actors, problems)
     resolution_index = _Resolutions(resolutions, problems)
+    publisher_index = _Publishers(publishers, actor_index)
+    name_of = publisher_index.name
 
     by_slug: dict[str, model.Article] = {}
     for article in sorted(articles, key=lambda a: str(a.path)):
@@ -211,12 +257,23 @@ def link(articles: list[model.Article], actors: list[model.Actor],
                                             tuple(article_actors[article.slug]),
                                             tuple(article_resolutions[article.slug])))
 
-    timeline += evidence.merge_events(reports)
+    timeline += evidence.merge_events(reports, name_of)
     timeline += evidence.deadline_entries(resolution_index.by_slug())
-    claim_by_key = evidence.merge_claims(claim_reports, problems)
+    claim_by_key = {key: replace(c, support_kinds=publisher_index.kinds(c.support),
+                                 own_voice=publisher_index.own_voice(
+                                     c.support, actor_index.by_slug[c.by].country))
+                    for key, c in evidence.merge_claims(claim_reports, problems,
+                                                        name_of).items()}
     claims = list(claim_by_key.values())
     if strict_sources:
         evidence.single_source_warnings(timeline, claims, by_slug, problems)
+    publisher_articles: dict[str, list[str]] = defaultdict(list)
+    for article in ordered:
+        for source in (article.source, *(c.source for c in article.claims if c.source)):
+            slugs = publisher_articles[name_of(source.name)]
+            if article.slug not in slugs:
+                slugs.append(article.slug)
+    all_publishers = publisher_index.all(publisher_articles)
     actor_articles = _invert(article_actors, ordered)
     resolution_articles = _invert(article_resolutions, ordered)
     tags: dict[str, tuple[str, list[str]]] = {}
@@ -231,7 +288,8 @@ def link(articles: list[model.Article], actors: list[model.Actor],
     timeline.sort(key=_timeline_order)
     known = actor_index.by_slug
     timeline = [replace(entry, kinds=tuple(sorted({known[a].kind or "other"
-                                                   for a in entry.actors})))
+                                                   for a in entry.actors})),
+                        support_kinds=publisher_index.kinds(entry.support))
                 for entry in timeline]
     actor_timeline, resolution_timeline = defaultdict(list), defaultdict(list)
     for entry in timeline:
@@ -263,7 +321,9 @@ def link(articles: list[model.Article], actors: list[model.Actor],
         resolution_timeline=dict(resolution_timeline),
         citations=evidence.citations(timeline, claims), by_slug=by_slug,
         pages=_pages(pages, problems),
-        corrections=_corrections(ordered, actor_index.by_slug, resolution_index.by_slug()))
+        corrections=_corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
+        publishers=all_publishers, publisher_articles=dict(publisher_articles),
+        actor_publisher={p.actor: p.name for p in all_publishers.values() if p.actor})
 
 
 @dataclass(frozen=True)
@@ -277,17 +337,20 @@ class Linked:
     dossier: model.Dossier
     problems: list[Problem]
     pages: list[model.Page] = ()
+    publishers: tuple[model.Publisher, ...] = ()
 
 
 def relink(last: Linked, articles: list[model.Article], actors: list[model.Actor],
            resolutions: list[model.Resolution], strict_sources: bool,
-           pages: list[model.Page] = ()) -> tuple[model.Dossier, list[Problem]] | None:
+           pages: list[model.Page] = (), publishers: tuple[model.Publisher, ...] = ()
+           ) -> tuple[model.Dossier, list[Problem]] | None:
     """The last graph with some articles' title, text or summary replaced, when nothing
     else changed since `last` (the preview's usual save); None when a full link() is needed.
 
     What link() makes of an article depends on its other fields only, but for the title of
     its timeline entry, which is replaced in place when that keeps the timeline's order."""
     if strict_sources or last.strict_sources or len(articles) != len(last.articles) or \
+            publishers != last.publishers or \
             not _same(actors, last.actors) or not _same(resolutions, last.resolutions) or \
             not _same(list(pages), list(last.pages)):
         return None

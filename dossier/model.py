@@ -15,6 +15,15 @@ ACTOR_KINDS = ("state", "person", "organization", "territory", "region", "armed-
 
 # What a source says of a claim, in the order the claims index groups them (each has a UI
 # string `status_<status>`).
+# What kind of publisher a source is (public-media: public-service broadcasters such as the
+# BBC, NHK or KBS, which the usual lists would have to call either state media or
+# independent press), in the order the sources page groups them (each has UI
+# strings `publisher_kind_<kind>` and `publishers_<kind>`).
+PUBLISHER_KINDS = ("government", "intergovernmental", "state-media", "public-media",
+                   "news-agency", "independent-press", "ngo-research", "social-media")
+# A claimant's own voice: a claim only these report (of its own country) is flagged.
+OWN_VOICE = ("government", "state-media")
+
 CLAIM_STATUSES = ("confirmed", "alleged", "disputed", "unverified", "denied", "refuted",
                   "retracted")
 
@@ -74,6 +83,20 @@ class Source:
     retrieved: Date | None = None
     clipping: str = ""                  # the original as received, content-relative path
     sha256: str = ""
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """A publisher of sources, described once in dossier.yaml (or only named by sources:
+    then its kind is "")."""
+
+    name: str
+    slug: str
+    kind: str = ""
+    country: str = ""                   # as written: an actor's name or alias, or a country
+    aliases: tuple[str, ...] = ()
+    actor: str = ""                     # the actor it also is (KCNA), set by link
+    line: int = 0                       # in dossier.yaml
 
 
 @dataclass(frozen=True)
@@ -215,6 +238,10 @@ class Dossier:
     by_slug: dict[str, Article] = field(default_factory=dict)
     pages: dict[str, Page] = field(default_factory=dict)           # by slug, footer order
     corrections: list["Corrected"] = field(default_factory=list)   # newest first
+    # Every publisher cited, by name: the described ones first, by kind, then the others.
+    publishers: dict[str, Publisher] = field(default_factory=dict)
+    publisher_articles: dict[str, list[str]] = field(default_factory=dict)   # newest first
+    actor_publisher: dict[str, str] = field(default_factory=dict)  # actor slug -> publisher
 
     @functools.cached_property
     def ranked(self) -> list[tuple[str, int]]:
@@ -237,6 +264,7 @@ class TimelineEntry:
     support: tuple[str, ...] = ()                    # events: distinct publishers reporting it
     provisions: tuple[tuple[str, str], ...] = ()     # (resolution slug, provision id)
     kinds: tuple[str, ...] = ()                      # its actors' kinds, once (for lanes)
+    support_kinds: tuple[str, ...] = ()              # each publisher's kind ("": undescribed)
 
 
 @dataclass(frozen=True)
@@ -272,6 +300,8 @@ class LinkedClaim:
     about: tuple[str, ...] = ()
     support: tuple[str, ...] = ()                    # distinct publishers reporting the claim
     provisions: tuple[tuple[str, str], ...] = ()     # (resolution slug, provision id)
+    support_kinds: tuple[str, ...] = ()              # each publisher's kind ("": undescribed)
+    own_voice: bool = False      # reported only by its author's own government or state media
 
     @property
     def status(self) -> str:

@@ -189,18 +189,19 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
     # at 10,000 articles); tests/test_incremental.py compares it with link() after every
     # generated edit.
     relinked = relink(cache.linked, articles, actors, resolutions, config.strict_sources,
-                      pages) if cache.linked else None
+                      pages, config.publishers) if cache.linked else None
     if relinked:
         site.dossier, found = relinked
         problems.items += found
     else:
         start = len(problems.items)
         site.dossier = link(articles, actors, resolutions, problems,
-                            strict_sources=config.strict_sources, pages=pages)
+                            strict_sources=config.strict_sources, pages=pages,
+                            publishers=config.publishers)
         found = problems.items[start:]
     if keep:
         cache.linked = Linked(articles, actors, resolutions, config.strict_sources,
-                              site.dossier, found, pages)
+                              site.dossier, found, pages, config.publishers)
     try:
         if finish_bodies is not None:
             site.bodies = finish_bodies()

@@ -2,6 +2,7 @@
 templates use (relative URLs, localised dates, links, pictures)."""
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import itertools
@@ -279,6 +280,22 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         return strings("reported_later", delay=format_timedelta(
             dt.timedelta(days=days), granularity="day", threshold=1.5, locale=locale))
 
+    def support(names, kinds=()) -> str:
+        """'3 sources: 2 governments, 1 news agency' (kinds from dossier.yaml's publishers;
+        just '3 sources' when none is described)."""
+        counts = collections.Counter(kinds)
+        described = any(counts[k] for k in model.PUBLISHER_KINDS)
+        if len(names) < 2:
+            said = strings("single_source")
+            return strings("support_mix", sources=said, kinds=strings(
+                "publisher_" + kinds[0])) if described else said
+        said = strings("sources_count", count=len(names))
+        if not described:
+            return said
+        mix = [strings("publishers_" + k, count=counts[k])
+               for k in (*model.PUBLISHER_KINDS, "") if counts[k]]
+        return strings("support_mix", sources=said, kinds=", ".join(mix))
+
     def country_name(code: str) -> str:
         """An ISO 3166 code in the dossier's language ("YE" -> "Yémen")."""
         return locale.territories.get(code.upper(), code) if code else ""
@@ -299,7 +316,7 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         return pictures.network(context["dossier"], context["page_path"], strings, center)
 
     env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
-                       claim_statuses=model.CLAIM_STATUSES,
+                       claim_statuses=model.CLAIM_STATUSES, support=support,
                        country_name=country_name,
                        reported_gap=reported_gap, timeline_chart=timeline_chart,
                        network=network,

@@ -13,6 +13,7 @@ RESOLUTIONS = "resolutions/index.html"
 TAGS = "tags/index.html"
 CLAIMS = "claims/index.html"
 CORRECTIONS = "corrections/index.html"
+SOURCES = "sources/index.html"
 NOT_FOUND = "404.html"
 PRINT = "print/index.html"
 

@@ -398,6 +398,7 @@ def _claim(c: Fields) -> model.Claim | None:
 
 # Top-level folders and files of the site: a page may not take their address.
 RESERVED = ("articles", "actors", "resolutions", "claims", "tags", "timeline", "print", "data",
+            "sources",
             "corrections",
             "static", "search", "404", "index", "feed", "sitemap", "robots", "search-index")
 

@@ -124,7 +124,12 @@ site_edits = st.one_of(  # each of these changes every page: rarer, so that skip
     st.tuples(st.just("template"), st.sampled_from(sorted(TEMPLATES)), st.booleans()),
     st.tuples(st.just("static"), st.one_of(st.none(), words)),
     st.tuples(st.just("strings"), st.one_of(st.none(), words)),
-    st.tuples(st.just("config"), words, st.booleans(), st.sampled_from(["fr", "en"])),
+    st.tuples(st.just("config"), words, st.booleans(), st.sampled_from(["fr", "en"]),
+              st.lists(st.tuples(st.sampled_from(PUBLISHERS),
+                                 st.sampled_from(["news-agency", "state-media", "government"]),
+                                 st.sampled_from(["", "KP", "US"]),
+                                 st.sampled_from([[], ["AP"], ["Agence centrale"]])),
+                       max_size=3, unique_by=lambda p: p[0])),
 )
 edits = st.one_of(record_edits, record_edits, record_edits, file_edits, site_edits)
 
@@ -214,9 +219,12 @@ def _apply(files: dict[str, str | None], edit: tuple) -> None:
         files["theme/i18n/fr.yaml"] = args[0] and yaml.safe_dump(
             {"latest_articles": args[0], "actors": args[0] + "!"}, allow_unicode=True)
     elif kind == "config":
+        publishers = [{"name": name, "kind": kind, "country": country, "aliases": aliases}
+                      for name, kind, country, aliases in args[3]]
         files["dossier.yaml"] = yaml.safe_dump(
             {"title": args[0], "language": args[2],
-             **({"base_url": "https://example.org/dossier/"} if args[1] else {})},
+             **({"base_url": "https://example.org/dossier/"} if args[1] else {}),
+             **({"publishers": publishers} if publishers else {})},
             allow_unicode=True)
 
 
