@@ -26,13 +26,15 @@ def publisher(article: model.Article, source: model.Source | None = None,
     return name_of((source or article.source).name)
 
 
-def merge_events(reports: dict[str, list[tuple[model.Article, model.Event, tuple, tuple, tuple]]],
-                 name_of=str) -> list[model.TimelineEntry]:
-    """One timeline entry per event, however many articles report it (earliest report first)."""
+def merge_events(reports: dict[str, list[tuple]], name_of=str) -> list[model.TimelineEntry]:
+    """One timeline entry per event, however many articles report it (earliest report first).
+    A report is (article, event, actor slugs, resolution slugs, provisions, place slug,
+    coordinates); the place is the first report's that gives one."""
     entries = []
     for key, found in reports.items():
         found.sort(key=lambda r: (model.sort_key(r[0].date), r[0].slug))
         first_article, event = found[0][0], found[0][1]
+        placed = next((r for r in found if r[6] is not None or r[5]), None)
         entries.append(model.TimelineEntry(
             event.date, "event", event.title, first_article.slug,
             actors=tuple(dict.fromkeys(a for r in found for a in r[2])),
@@ -40,7 +42,8 @@ def merge_events(reports: dict[str, list[tuple[model.Article, model.Event, tuple
             text=event.text, reported=first_article.date,
             also=tuple(dict.fromkeys(r[0].slug for r in found[1:])),
             support=tuple(sorted({publisher(r[0], name_of=name_of) for r in found})),
-            provisions=tuple(dict.fromkeys(p for r in found for p in r[4]))))
+            provisions=tuple(dict.fromkeys(p for r in found for p in r[4])),
+            place=placed[5] if placed else "", coordinates=placed[6] if placed else None))
     return entries
 
 

@@ -72,6 +72,31 @@ class _Actors:
         return slug
 
 
+    def place(self, reference: str, event: model.Event, article: model.Article, *key
+              ) -> tuple[str, model.LatLon | None]:
+        """(slug, coordinates) of an event's place: a place, territory or region actor with
+        coordinates (or the event gives its own). Never a stub: an unknown place is an error,
+        a map cannot show it."""
+        actor = self.find(reference) or self.by_slug.get(slugify(reference))
+        where = (article.path, article.line(*key))
+        if actor is None or actor.path is None:
+            self.problems.error(*where, f"unknown place '{reference}'",
+                                f"create content/actors/{slugify(reference) or 'place'}.md "
+                                "with 'kind: place' and 'coordinates: [latitude, longitude]', "
+                                "or add the name to a place's aliases")
+            return "", event.coordinates
+        if actor.kind not in model.PLACE_KINDS:
+            self.problems.error(*where, f"place '{reference}' is {actor.name}, a "
+                                f"{actor.kind or 'actor without a kind'}, not a place",
+                                "name a place, territory or region; put the actors involved "
+                                "in 'actors:'")
+            return "", event.coordinates
+        if not (event.coordinates or actor.coordinates):
+            self.problems.error(*where, f"place '{reference}' has no coordinates to map",
+                                f"add 'coordinates: [latitude, longitude]' to "
+                                f"{self.problems.relpath(actor.path)}, or to the event")
+        return actor.slug, event.coordinates or actor.coordinates
+
     def find(self, label: str) -> model.Actor | None:
         """The actor a name or alias names, stubs made so far included; nothing is made."""
         return self._by_key.get(fold(label)) if label else None
@@ -241,9 +266,15 @@ def link(articles: list[model.Article], actors: list[model.Actor],
                                        for i, r in enumerate(event.resolutions)))
             cites = provisions(event.provisions, "events", n)
             what += tuple(s for s, _ in cites if s not in what)
+            place, coordinates = actor_index.place(event.place, event, article, "events", n,
+                                                   "place") \
+                if event.place else ("", event.coordinates)
+            if place and place not in who:
+                who += (place,)
             named += who
             cited += what
-            reports[evidence.event_key(event)].append((article, event, who, what, cites))
+            reports[evidence.event_key(event)].append((article, event, who, what, cites,
+                                                       place, coordinates))
         for n, claim in enumerate(article.claims):
             by = actor(claim.by, "claims", n, "by")
             about = tuple(actor(r, "claims", n, "about", i) for i, r in enumerate(claim.about))
@@ -291,6 +322,11 @@ def link(articles: list[model.Article], actors: list[model.Actor],
                                                    for a in entry.actors})),
                         support_kinds=publisher_index.kinds(entry.support))
                 for entry in timeline]
+    placed = [entry for entry in timeline if entry.coordinates is not None]
+    article_places = defaultdict(list)
+    for entry in placed:
+        for slug in (entry.article, *entry.also):
+            article_places[slug].append(entry)
     actor_timeline, resolution_timeline = defaultdict(list), defaultdict(list)
     for entry in timeline:
         for slug in entry.actors:
@@ -323,7 +359,8 @@ def link(articles: list[model.Article], actors: list[model.Actor],
         pages=_pages(pages, problems),
         corrections=_corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
         publishers=all_publishers, publisher_articles=dict(publisher_articles),
-        actor_publisher={p.actor: p.name for p in all_publishers.values() if p.actor})
+        actor_publisher={p.actor: p.name for p in all_publishers.values() if p.actor},
+        placed=placed, article_places=dict(article_places))
 
 
 @dataclass(frozen=True)

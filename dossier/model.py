@@ -10,8 +10,12 @@ Date = dt.date  # a date, or a datetime (a subclass) with its UTC offset
 
 # What an actor may be, in the order pictures and lists show them (each has a UI string
 # `actor_kind_<kind>` in every theme language).
-ACTOR_KINDS = ("state", "person", "organization", "territory", "region", "armed-group",
-               "vessel", "media", "company", "other")
+ACTOR_KINDS = ("state", "person", "organization", "territory", "region", "place",
+               "armed-group", "vessel", "media", "company", "other")
+# Kinds of actor that may stand on a map (`coordinates: [lat, lon]`).
+PLACE_KINDS = ("place", "territory", "region")
+
+LatLon = tuple[float, float]
 
 # What a source says of a claim, in the order the claims index groups them (each has a UI
 # string `status_<status>`).
@@ -109,6 +113,8 @@ class Event:
     text: str = ""
     id: str = ""                        # the same event reported by several articles
     line: int = 0
+    place: str = ""                     # a place actor, as written
+    coordinates: LatLon | None = None   # where exactly, when the place does not say
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,7 @@ class Actor:
     body_line: int = 1
     updated: Date | None = None
     corrections: tuple[Correction, ...] = ()
+    coordinates: LatLon | None = None   # places, territories and regions: a point to map
 
 
 @dataclass(frozen=True)
@@ -242,6 +249,14 @@ class Dossier:
     publishers: dict[str, Publisher] = field(default_factory=dict)
     publisher_articles: dict[str, list[str]] = field(default_factory=dict)   # newest first
     actor_publisher: dict[str, str] = field(default_factory=dict)  # actor slug -> publisher
+    placed: list["TimelineEntry"] = field(default_factory=list)    # events with coordinates
+    article_places: dict[str, list["TimelineEntry"]] = field(default_factory=dict)  # by article
+
+    @property
+    def has_map(self) -> bool:
+        """Read by every page (the navigation): a yes or no, so that pages depend on whether
+        there is a map, not on every placed event."""
+        return bool(self.placed)
 
     @functools.cached_property
     def ranked(self) -> list[tuple[str, int]]:
@@ -265,6 +280,8 @@ class TimelineEntry:
     provisions: tuple[tuple[str, str], ...] = ()     # (resolution slug, provision id)
     kinds: tuple[str, ...] = ()                      # its actors' kinds, once (for lanes)
     support_kinds: tuple[str, ...] = ()              # each publisher's kind ("": undescribed)
+    place: str = ""                                  # events: the place actor's slug
+    coordinates: LatLon | None = None                # events: where, to map
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Callable, Iterator
 
-from dossier import exports, feeds, model, urls
+from dossier import exports, feeds, ftm, model, urls
 from dossier.config import SiteConfig
 from dossier.pages import PageSpec, summary
 from dossier.problems import Problems
@@ -20,7 +20,8 @@ def plan(config: SiteConfig, dossier: model.Dossier, problems: Problems) -> list
     """Every generated file, longest to make first: a process left making them at the end
     of a parallel build would keep the others waiting."""
     specs = [PageSpec("search-index.js", "search", {}),
-             PageSpec("data/timeline.json", "timelinejs", {})]
+             PageSpec("data/timeline.json", "timelinejs", {}),
+             PageSpec("data/ftm.json", "ftm", {})]
     for name in exports.TABLES:
         specs += [PageSpec(f"data/{name}.json", "json", {"table": name}),
                   PageSpec(f"data/{name}.csv", "csv", {"table": name})]
@@ -93,6 +94,7 @@ MAKERS: dict[str, Maker] = {
                                                 _summary_of(site), site["bodies"].of),
     "timelinejs": lambda site: exports.as_json(exports.timelinejs(
         site["config"], site["dossier"], _summary_of(site))),
+    "ftm": lambda site: ftm.as_lines(ftm.entities(site["dossier"], _summary_of(site))),
     "json": lambda site, table: exports.as_json(_table(site, table)()),
     "csv": lambda site, table: exports.as_csv(_table(site, table)),
     "feed": _home_feed,

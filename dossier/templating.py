@@ -20,7 +20,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_timedelta
 from markupsafe import Markup, escape
 
-from dossier import feeds, files, model, pictures, typography, urls
+from dossier import feeds, files, maps, model, pictures, typography, urls
 from dossier.config import SiteConfig
 from dossier.names import slugify
 
@@ -312,6 +312,13 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
                                        strings, date_label, config.periods, filterable)
 
     @jinja2.pass_context
+    def place_map(context, entries, small: bool = False, filterable: bool = False) -> Markup:
+        placed = maps.marks(entries, context["dossier"])
+        size = (440, 260) if small else (880, 480)
+        return maps.place_map(placed, context["page_path"], strings, *size,
+                              filterable=filterable)
+
+    @jinja2.pass_context
     def network(context, center: str | None = None) -> Markup:
         return pictures.network(context["dossier"], context["page_path"], strings, center)
 
@@ -319,7 +326,7 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
                        claim_statuses=model.CLAIM_STATUSES, support=support,
                        country_name=country_name,
                        reported_gap=reported_gap, timeline_chart=timeline_chart,
-                       network=network,
+                       network=network, place_map=place_map,
                        by_month=by_month,
                        actor_link=actor_link, resolution_link=resolution_link,
                        source_link=source_link)

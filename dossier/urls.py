@@ -14,6 +14,7 @@ TAGS = "tags/index.html"
 CLAIMS = "claims/index.html"
 CORRECTIONS = "corrections/index.html"
 SOURCES = "sources/index.html"
+MAP = "map/index.html"
 NOT_FOUND = "404.html"
 PRINT = "print/index.html"
 

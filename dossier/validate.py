@@ -22,9 +22,11 @@ ARTICLE_KEYS = ("title", "date", "source", "language", "actors", "resolutions", 
                 "tags", "events", "claims", "slug", "draft", "updated", "corrections")
 SOURCE_KEYS = ("name", "url", "author", "language", "archived", "retrieved", "clipping",
                "sha256")
-EVENT_KEYS = ("date", "title", "actors", "resolutions", "provisions", "text", "id")
+EVENT_KEYS = ("date", "title", "actors", "resolutions", "provisions", "text", "id", "place",
+              "coordinates")
 CLAIM_KEYS = ("by", "about", "status", "text", "date", "source", "provisions", "id")
-ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug", "updated", "corrections")
+ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug", "updated", "corrections",
+              "coordinates")
 RESOLUTION_KEYS = ("symbol", "body", "adopted", "title", "url", "summary", "provisions",
                    "updated", "corrections")
 CORRECTION_KEYS = ("date", "text")
@@ -151,6 +153,26 @@ class Fields:
                 self.problems.error(self.raw.path, self.line(key, index),
                                     f"{self._name(key)}[{index}]: expected 'key: value' fields, "
                                     f"got a {_kind(item)}")
+
+    def coordinates(self, key) -> model.LatLon | None:
+        """[latitude, longitude] in decimal degrees (WGS 84, as GeoNames and OpenStreetMap
+        give them)."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        hint = "write [latitude, longitude] in decimal degrees, e.g. [43.1056, 131.8735] " \
+               "for Vladivostok (north and east are positive)"
+        if not isinstance(value, list) or len(value) != 2 or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            self.error(key, f"{self._name(key)}: expected [latitude, longitude]", hint)
+            return None
+        lat, lon = float(value[0]), float(value[1])
+        if not -90 <= lat <= 90 or not -180 <= lon <= 180:
+            self.error(key, f"{self._name(key)}: [{value[0]}, {value[1]}] is not on Earth "
+                       "(latitude -90 to 90, longitude -180 to 180)",
+                       "latitude comes first; " + hint)
+            return None
+        return (lat, lon)
 
     def flag(self, key) -> bool:
         value = self.data.get(key, False)
@@ -358,7 +380,8 @@ def _event(e: Fields) -> model.Event | None:
     title = e.text("title", required="say what happened: 'title: \"…\"'")
     event = model.Event(date=date, title=title, actors=e.names("actors"),
                         resolutions=e.names("resolutions"), provisions=_provisions(e),
-                        text=e.text("text"), id=_id(e), line=e.line())
+                        text=e.text("text"), id=_id(e), line=e.line(), place=e.text("place"),
+                        coordinates=e.coordinates("coordinates"))
     return event if date and title else None
 
 
@@ -398,7 +421,7 @@ def _claim(c: Fields) -> model.Claim | None:
 
 # Top-level folders and files of the site: a page may not take their address.
 RESERVED = ("articles", "actors", "resolutions", "claims", "tags", "timeline", "print", "data",
-            "sources",
+            "sources", "map",
             "corrections",
             "static", "search", "404", "index", "feed", "sitemap", "robots", "search-index")
 
@@ -438,13 +461,20 @@ def actor_from(raw: Raw, problems: Problems) -> model.Actor | None:
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         f.error("country", f"country '{country}' is not an ISO 3166 code",
                 "write two capital letters, e.g. KP, RU, US")
+    coordinates = f.coordinates("coordinates")
+    if coordinates and kind not in model.PLACE_KINDS:
+        f.error("coordinates", f"coordinates are for places, territories and regions, not for "
+                f"{('a ' + kind) if kind else 'an actor without a kind'}",
+                "give it 'kind: place' (a city, a port, a site), or put the coordinates on "
+                "the events that happened there")
+        coordinates = None
     if not name:
         return None
     revisions = _revisions(f, None, "")
     return model.Actor(name=name, slug=_slug(f, Path(slugify(name) or raw.path.stem)),
                        path=raw.path, aliases=f.names("aliases"), kind=kind, country=country,
                        summary=f.text("summary"), body=raw.parsed.body,
-                       body_line=raw.parsed.body_line, **revisions)
+                       body_line=raw.parsed.body_line, coordinates=coordinates, **revisions)
 
 
 def resolution_from(raw: Raw, problems: Problems) -> model.Resolution | None:

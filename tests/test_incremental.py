@@ -25,6 +25,7 @@ PUBLISHERS = ["Associated Press", "Reuters", "KCNA"]
 URLS = ["https://example.org/a", "https://example.org/b", "https://example.net/c"]
 TAGS = ["sanctions", "obus", "drones"]
 ARTICLES = ["a", "b", "c", "d"]
+PLACES = ["Vladivostok", "Koursk"]
 
 words = st.text(alphabet="abcdé «»’&<* ", min_size=1, max_size=12).map(str.strip).filter(bool)
 days = st.dates(min_value=__import__("datetime").date(2021, 1, 1),
@@ -41,7 +42,8 @@ def _event():
     return st.fixed_dictionaries({"date": days, "title": words}, optional={
         "actors": st.lists(st.sampled_from(ACTORS), max_size=2, unique=True),
         "resolutions": st.lists(st.sampled_from(SYMBOLS), max_size=1),
-        "text": words})
+        "text": words, "place": st.sampled_from(PLACES),
+        "coordinates": st.sampled_from([[43.1, 131.9], [55.75, 37.62], [0, 0]])})
 
 
 def _claim():
@@ -69,8 +71,9 @@ def _article():
 def _actor():
     return st.fixed_dictionaries({}, optional={
         "aliases": st.lists(st.sampled_from(ALIASES), max_size=2, unique=True),
-        "kind": st.sampled_from(["state", "person", "organisation"]),
-        "country": st.sampled_from(["KP", "RU", "UA"]), "summary": words})
+        "kind": st.sampled_from(["state", "person", "organisation", "place"]),
+        "country": st.sampled_from(["KP", "RU", "UA"]), "summary": words,
+        "coordinates": st.sampled_from([[43.1, 131.9], [51.7, 36.2]])})
 
 
 def _page():
@@ -107,10 +110,12 @@ record_edits = st.one_of(
     st.tuples(st.just("source"), st.sampled_from(ARTICLES),
               st.sampled_from(["name", "url", "archived", "author", "retrieved"]), _source()),
     st.tuples(st.just("event"), st.sampled_from(ARTICLES),
-              st.sampled_from(["date", "title", "actors", "resolutions", "text"]), _event()),
+              st.sampled_from(["date", "title", "actors", "resolutions", "text", "place",
+                               "coordinates"]), _event()),
     st.tuples(st.just("claim"), st.sampled_from(ARTICLES),
               st.sampled_from(["by", "text", "status", "about", "date", "id"]), _claim()),
-    st.tuples(st.just("actor"), st.sampled_from(ACTORS), _actor(), st.one_of(st.none(), words)),
+    st.tuples(st.just("actor"), st.sampled_from(ACTORS + PLACES), _actor(),
+              st.one_of(st.none(), words)),
     st.tuples(st.just("resolution"), st.sampled_from(SYMBOLS), _resolution()),
     st.tuples(st.just("page"), st.sampled_from(["a-propos", "methode"]),
               st.one_of(st.none(), _page()), bodies),
@@ -156,6 +161,9 @@ def _start() -> dict[str, str]:
     for name in ACTORS:
         files[f"content/actors/{name.split()[0].lower()}.md"] = _front(
             {"name": name, "kind": "state"}, "")
+    for name, at in zip(PLACES, ([43.1, 131.9], [51.7, 36.2])):
+        files[f"content/actors/{name.lower()}.md"] = _front(
+            {"name": name, "kind": "place", "coordinates": at}, "")
     for symbol in SYMBOLS:
         files[f"content/resolutions/{symbol[6:10]}.md"] = _front(
             {"symbol": symbol, "adopted": f"{symbol[12:16]}-10-14"}, "")

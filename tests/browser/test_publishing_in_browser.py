@@ -10,7 +10,8 @@ SEED = "articles/2022-11-02-coree-du-nord-obus-russie/index.html"
 PAGE_TYPES = ["index.html", SEED, "actors/index.html", "actors/coree-du-nord/index.html",
               "resolutions/index.html", "resolutions/s-res-2397-2017/index.html",
               "timeline/index.html", "tags/index.html", "tags/munitions/index.html", "404.html",
-              "claims/index.html", "claims/dementi-iran/index.html"]
+              "claims/index.html", "claims/dementi-iran/index.html", "map/index.html",
+              "actors/vladivostok/index.html", "sources/index.html"]
 
 
 @pytest.mark.parametrize("path", PAGE_TYPES)
