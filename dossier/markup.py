@@ -256,6 +256,9 @@ class Bodies:
         "remote" for an image on another host; None if it points nowhere."""
         if target.startswith(("http://", "https://")):
             return "remote"
+        if target.startswith("/"):             # one of the site's own pages: "/map/"
+            section = target.strip("/") + "/index.html" if target.strip("/") else urls.HOME
+            return urls.relative(page, section) if section in urls.SECTIONS else None
         file = Path(os.path.normpath(path.parent / unquote(target)))
         if file in self.pages:
             return urls.relative(page, self.pages[file])
@@ -279,7 +282,9 @@ class Bodies:
                 return None
             if found is None:
                 problems.error(path, line, f"link to '{target}' points nowhere",
-                               "link to an existing file in content/, relative to this file")
+                               "link to an existing file in content/, relative to this file, "
+                               "or to one of the site's pages: " + ", ".join(
+                                   "/" + s.removesuffix("index.html") for s in urls.SECTIONS))
             return found
 
         text = _bounded(text, lambda line, message, hint: problems.warning(

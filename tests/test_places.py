@@ -157,3 +157,21 @@ def test_ftm_export_validates_with_followthemoney_and_round_trips_the_ids(tmp_pa
     article_entity = by_id["article-a"]
     assert article_entity["properties"]["sourceUrl"] == ["https://apnews.com/x"]
     assert article_entity["properties"]["publisher"] == ["AP"]
+
+
+def test_texts_link_the_sites_own_pages_from_its_root(tmp_path):
+    root = write_files(tmp_path / "d", {
+        "content/pages/methode.md": "---\ntitle: Méthode\n---\nVoir la [carte](/map/), la "
+                                    "[chronologie](/timeline/) et l'[accueil](/).\n",
+        "content/articles/a.md": article(body="La [carte](/carte/)."),
+    })
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "content/articles/a.md:6: link to '/carte/' points nowhere" in result.stderr
+    assert "/map/" in result.stderr and "/sources/, /print/)" in result.stderr
+    (root / "content/articles/a.md").write_text(article(body="La [carte](/map/)."))
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    page = (root / "_site/methode/index.html").read_text()
+    assert 'href="../map/index.html"' in page and 'href="../timeline/index.html"' in page
+    assert 'href="../index.html"' in page
+    assert 'href="../../map/index.html"' in (root / "_site/articles/a/index.html").read_text()

@@ -18,6 +18,14 @@ def test_map_renders_from_file_url_and_its_marks_lead_to_places(page, sample_sit
     vladivostok = page.locator('a.mark-link[href="../actors/vladivostok/index.html"] circle')
     moscow = page.locator('a.mark-link[href="../actors/moscou-ville/index.html"] circle')
     assert vladivostok.bounding_box()["x"] > moscow.bounding_box()["x"]
+    # Labels never cover one another, and stay inside the picture.
+    boxes = page.evaluate("""[...document.querySelectorAll('svg.map-svg text')].map(t => {
+        const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; })""")
+    assert len(boxes) >= 6
+    for i, a in enumerate(boxes):
+        assert a[0] >= 0 and a[2] <= 880 and a[1] >= 0 and a[3] <= 480, a
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
     vladivostok.click()
     assert page.locator("h1").inner_text() == "Vladivostok"
     assert page.locator("svg.map-svg").count() == 1           # its own small map
