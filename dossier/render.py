@@ -64,7 +64,9 @@ class Renderer:
                                for o in self.statics}
         self.env.globals["asset"] = self._asset_url
         style = next((o.source for o in self.statics if o.path == urls.static("style.css")), None)
-        self.env.globals["inline_css"] = (MarkupSafe(style.read_text(encoding="utf-8"))
+        # Inlined in the 404 page, which hosts serve at any depth: its fonts from the root.
+        self.env.globals["inline_css"] = (MarkupSafe(style.read_text(encoding="utf-8")
+                                                     .replace("url(fonts/", "url(/static/fonts/"))
                                           if style else "")
 
     @staticmethod

@@ -296,6 +296,12 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
                for k in (*model.PUBLISHER_KINDS, "") if counts[k]]
         return strings("support_mix", sources=said, kinds=", ".join(mix))
 
+    def css_string(text: str) -> Markup:
+        """Text as a quoted CSS string that cannot end the string or the <style> element."""
+        escaped = "".join(ch if ch.isalnum() or ch in " .,;:!?'()-«»’–—" else f"\\{ord(ch):x} "
+                          for ch in str(text))
+        return Markup(f'"{escaped}"')
+
     def country_name(code: str) -> str:
         """An ISO 3166 code in the dossier's language ("YE" -> "Yémen")."""
         return locale.territories.get(code.upper(), code) if code else ""
@@ -324,6 +330,7 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
 
     env.globals.update(url=url, urls=urls, language_name=language_name, time=time,
                        claim_statuses=model.CLAIM_STATUSES, support=support,
+                       css_string=css_string,
                        country_name=country_name,
                        reported_gap=reported_gap, timeline_chart=timeline_chart,
                        network=network, place_map=place_map,

@@ -18,3 +18,24 @@ def test_print_page_renders_to_a_pdf_with_every_article(page, sample_site):
     for article in articles:
         assert " ".join(article.title.split())[:40] in text, article.title
     assert "ALLÉGUÉ" in text.upper() and "https://mynorthwest.com" in text.replace("\n", "")
+
+
+def test_print_is_a_briefing_with_page_numbers_running_heads_and_no_lone_headings(
+        page, sample_site):
+    page.goto((sample_site / "print/index.html").as_uri())
+    page.emulate_media(media="print")
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    total = len(pdf.pages)
+    title = "Munitions nord-coréennes pour la Russie"
+    first = pdf.pages[0].extract_text()
+    assert f"1 / {total}" not in first                      # the title page stays clean
+    for number, pdf_page in enumerate(pdf.pages[1:], start=2):
+        lines = [" ".join(line.split()) for line in (pdf_page.extract_text() or "").splitlines()]
+        lines = [line for line in lines if line]
+        assert f"{number} / {total}" in lines, (number, lines[-3:])
+        assert title in lines, (number, lines[:3])
+        body = [line for line in lines if line not in (f"{number} / {total}", title)]
+        # A page holding a heading only ("Articles") would be one short line.
+        assert len(body) > 1 or len(" ".join(body)) > 80, (number, body)
+    box = pdf.pages[1].mediabox
+    assert abs(float(box.width) - 595) < 2 and abs(float(box.height) - 842) < 2   # A4
