@@ -117,7 +117,7 @@ def test_places_are_checked_at_their_lines(tmp_path, actor, event, message):
 
 
 def test_ftm_export_validates_with_followthemoney_and_round_trips_the_ids(tmp_path):
-    followthemoney = pytest.importorskip("followthemoney")
+    pytest.importorskip("followthemoney")
     from followthemoney import model
     root = placed_dossier(tmp_path)
     (root / "content/articles/a.md").write_text(article(
