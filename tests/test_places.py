@@ -48,7 +48,8 @@ def expected_positions(points, width=880, height=480, pad=36, span=(6.0, 8.0)):
 
 def _marks(html: str) -> dict[str, tuple[float, float, float]]:
     """href -> (cx, cy, r) of every mark of the first map in the page."""
-    svg = html[html.index('<svg class="map-svg"'):html.index("</svg>")]
+    start = html.index('<svg class="map-svg"')
+    svg = html[start:html.index("</svg>", start)]
     return {m[1]: (float(m[2]), float(m[3]), float(m[4])) for m in re.finditer(
         r'<a class="mark-link" href="([^"]+)"[^>]*><title>[^<]*</title>'
         r'<circle cx="([\d.-]+)" cy="([\d.-]+)" r="([\d.]+)"', svg)}

@@ -1,4 +1,5 @@
 """Untrusted (scraped) text can never run script in a reader's browser."""
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -65,10 +66,19 @@ def audit(site):
         auditor = _Audit()
         auditor.feed(page.read_text())
         findings += [f"{page.relative_to(site)}: {f}" for f in auditor.findings]
-    # The theme's own stylesheet is inlined in the 404 page (served at any depth); nothing else
-    # may carry a <style> element.
-    styles = [p for p in site.rglob("*.html") if "<style" in p.read_text()]
-    assert [p.name for p in styles] in ([], ["404.html"])
+    # The theme's own stylesheet is inlined in the 404 page (served at any depth), and the
+    # printable dossier sets its running head (the title, escaped by css_string); nothing else
+    # may carry a <style> element, and the print page's holds only @page rules.
+    styles = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
+                    if "<style" in p.read_text())
+    assert set(styles) <= {"404.html", "print/index.html"}, styles
+    if "print/index.html" in styles:
+        text = (site / "print/index.html").read_text()
+        style = text[text.index("<style>") + 7:text.index("</style>")]
+        assert style.startswith("@page") and "url(" not in style and "<" not in style, style
+        assert re.fullmatch(r'@page \{ @top-left \{ content: "[^"\\{}<>]*(\\[0-9a-f]+ '
+                            r'[^"\\{}<>]*)*"; [^{}]*\} \} @page :first \{ @top-left \{ '
+                            r'content: none; \} \}', style), style
     return findings
 
 
