@@ -42,7 +42,7 @@ class Projection:
     width: int
     height: int
 
-    @property
+    @functools.cached_property
     def cos(self) -> float:
         return math.cos(math.radians(self.lat0))
 
@@ -103,13 +103,15 @@ def _land(scale: str) -> tuple[tuple[tuple[float, float, float, float], tuple], 
     return tuple(rings)
 
 
+@functools.lru_cache(maxsize=64)      # pages of one place share their small map's land
 def _land_path(project: Projection) -> str:
-    """The land rings that reach into the view, projected and thinned to what shows."""
-    margin = 2 * PAD
-    # What the view shows, in degrees, to leave out the rest before projecting it; the
-    # finer coastline only where a degree takes enough pixels for it to show.
-    half_lon = (project.width / 2 + margin) / (project.cos * project.k)
-    half_lat = (project.height / 2 + margin) / project.k
+    """The land rings that reach into the view, clipped and thinned to what shows. The
+    projection is affine in longitude and latitude, so rings are clipped in degrees first:
+    only what is in view is projected."""
+    # The view and a margin, in degrees; the finer coastline only where a degree takes
+    # enough pixels for it to show.
+    half_lon = (project.width / 2 + PAD) / (project.cos * project.k)
+    half_lat = (project.height / 2 + PAD) / project.k
     west, east = project.lon0 - half_lon, project.lon0 + half_lon
     south, north = project.lat0 - half_lat, project.lat0 + half_lat
     parts = []
@@ -117,10 +119,12 @@ def _land_path(project: Projection) -> str:
         shift = 360 * round((project.lon0 - (w + e) / 2) / 360)   # the copy nearest the view
         if e + shift < west or w + shift > east or n < south or s > north:
             continue
-        xy = _clip([project(lat, lon + shift) for lon, lat in ring], -PAD, -PAD,
-                   project.width + PAD, project.height + PAD)
-        if len(xy) < 3:
+        inside = w + shift >= west and e + shift <= east and s >= south and n <= north
+        seen = list(ring) if inside else _clip(list(ring), west - shift, south, east - shift,
+                                                north)
+        if len(seen) < 3:
             continue
+        xy = [project(lat, lon + shift) for lon, lat in seen]
         kept = [xy[0]]
         for x, y in xy[1:]:
             if abs(x - kept[-1][0]) + abs(y - kept[-1][1]) >= SIMPLIFY:
