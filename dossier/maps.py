@@ -72,16 +72,21 @@ def _land(scale: str) -> tuple[tuple[tuple[float, float, float, float], tuple], 
     data = json.loads(resources.files("dossier").joinpath(f"data/countries-{scale}.json")
                       .read_text(encoding="utf-8"))
     (sx, sy), (tx, ty) = data["transform"]["scale"], data["transform"]["translate"]
-    arcs = []
-    for arc in data["arcs"]:
+    land = data["objects"]["land"]["geometries"]
+    used = {i if i >= 0 else ~i for g in land for polygon in
+            ([g["arcs"]] if g["type"] == "Polygon" else g["arcs"]) for ring in polygon
+            for i in ring}
+    arcs: dict[int, list] = {}          # only the coast's arcs, not the borders'
+    for number in used:
         x = y = 0
         points = []
-        for dx, dy in arc:
+        for dx, dy in data["arcs"][number]:
             x, y = x + dx, y + dy
             points.append((x * sx + tx, y * sy + ty))
-        arcs.append(points)
+        arcs[number] = points
+    del data
     rings = []
-    for geometry in data["objects"]["land"]["geometries"]:
+    for geometry in land:
         polygons = [geometry["arcs"]] if geometry["type"] == "Polygon" else geometry["arcs"]
         for polygon in polygons:
             for ring in polygon:
