@@ -45,7 +45,7 @@ class _Actors:
         self._labels = list(self._by_key)     # folded names and aliases of the actor files
 
     def resolve(self, reference: str, article: model.Article, *key) -> str:
-        actor = self._by_key.get(fold(reference)) or self.by_slug.get(slugify(reference))
+        actor = self.known(reference)
         if actor:
             return actor.slug
         slug = slugify(reference)
@@ -77,7 +77,7 @@ class _Actors:
         """(slug, coordinates) of an event's place: a place, territory or region actor with
         coordinates (or the event gives its own). Never a stub: an unknown place is an error,
         a map cannot show it."""
-        actor = self.find(reference) or self.by_slug.get(slugify(reference))
+        actor = self.known(reference)
         where = (article.path, article.line(*key))
         if actor is None or actor.path is None:
             self.problems.error(*where, f"unknown place '{reference}'",
@@ -96,6 +96,10 @@ class _Actors:
                                 f"add 'coordinates: [latitude, longitude]' to "
                                 f"{self.problems.relpath(actor.path)}, or to the event")
         return actor.slug, event.coordinates or actor.coordinates
+
+    def known(self, reference: str) -> model.Actor | None:
+        """The actor a reference names: by name or alias, else by page address."""
+        return self.find(reference) or self.by_slug.get(slugify(reference))
 
     def find(self, label: str) -> model.Actor | None:
         """The actor a name or alias names, stubs made so far included; nothing is made."""
