@@ -22,12 +22,11 @@ from importlib import resources
 
 from markupsafe import Markup
 
-from dossier import model, urls
+from dossier import labels as labels_, model, urls
 
 MIN_SPAN = (6.0, 8.0)       # degrees of latitude and longitude shown at least (one place)
 PAD = 36                    # px kept clear around the places (for marks and labels)
 FONT = 11                   # label size, px
-CHAR = 6.2                  # a label character's width, px, at FONT (a sans-serif average)
 SIMPLIFY = 1.2              # px: points nearer than this to the last one drawn are dropped
 FINE = 12                   # px per degree from which the 1:50m coastline is drawn (else 1:110m)
 
@@ -222,17 +221,10 @@ def place_map(placed: list[Mark], page_path: str, t, width: int = 880, height: i
         drawn.append((mark, x, y, r))
     labels = {}
     for mark, x, y, r in drawn:                 # the biggest marks get their labels first
-        w = CHAR * len(mark.label)
-        for box, anchor, tx, ty in (
-                ((x + r + 3, y - FONT / 2, x + r + 3 + w, y + FONT / 2), "start", x + r + 3, y + 4),
-                ((x - r - 3 - w, y - FONT / 2, x - r - 3, y + FONT / 2), "end", x - r - 3, y + 4),
-                ((x - w / 2, y - r - 3 - FONT, x + w / 2, y - r - 3), "middle", x, y - r - 4),
-                ((x - w / 2, y + r + 3, x + w / 2, y + r + 3 + FONT), "middle", x, y + r + 3 + FONT)):
-            inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
-            if inside and not any(_overlap(box, other) for other in taken):
-                taken.append(box)
-                labels[mark.key] = (anchor, tx, ty)
-                break
+        found = labels_.place(x, y, r, mark.label, FONT, taken, (0, 0, width, height))
+        if found:
+            labels[mark.key] = found[:3]
+            taken.append(found[3])
     for mark, x, y, r in sorted(drawn, key=lambda d: (d[0].entries[0].date.isoformat(),
                                                       d[0].label)):
         said = t("map_mark", place=mark.label, count=len(mark.entries))
@@ -251,6 +243,3 @@ def place_map(placed: list[Mark], page_path: str, t, width: int = 880, height: i
     out.append(f'</g></svg><figcaption>{escape(t("map_credit"))}</figcaption></figure>')
     return Markup("".join(out))
 
-
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -264,6 +264,12 @@ class Dossier:
         counts = [(slug, len(slugs)) for slug, slugs in self.actor_articles.items()]
         return sorted(counts, key=lambda sc: (-sc[1], self.actors[sc[0]].name.casefold()))
 
+    def pairs(self, limit: int) -> list[tuple[str, str, int]]:
+        """The `limit` pairs of actors reported together most often: (slug, slug, articles)."""
+        found = [(a, b, count) for a, others in self.co_actors.items()
+                 for b, count in others if a < b]
+        return sorted(found, key=lambda p: (-p[2], p[0], p[1]))[:limit]
+
 
 @dataclass(frozen=True)
 class TimelineEntry:

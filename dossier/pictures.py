@@ -13,7 +13,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from dossier import model, urls
+from dossier import labels, model, urls
 
 KIND_ORDER = model.ACTOR_KINDS
 NEIGHBOURS = 12           # actors around one actor in its neighbourhood picture
@@ -23,6 +23,7 @@ WIDTH = 880               # the picture's width, px: the page's column (it scrol
 LEFT, RIGHT = 96, 16      # lane labels on the left; room for the last mark on the right
 AXIS = 30                 # the time axis' band, px
 BAND = 18                 # the periods' band, px, when there are periods
+FONT = 11                 # the timeline's text size, px (as the CSS sets it)
 LANES = ("article", "event", "deadline")      # one mark per item, in the lane of its kind
 
 
@@ -75,9 +76,11 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
     named = []
     for period in shown:
         x1 = max(x(period.start), LEFT)
-        row = next((i for i, edge in enumerate(rows_end) if x1 > edge), len(rows_end))
-        rows_end[row:row + 1] = [x1 + 6.5 * len(period.name) + 8]
-        named.append((period, x1, row))
+        # The name starts at the band's start, or ends at the picture's edge if it must.
+        tx = min(x1 + 3, WIDTH - 3 - labels.text_width(period.name, FONT, 600))
+        row = next((i for i, edge in enumerate(rows_end) if tx > edge), len(rows_end))
+        rows_end[row:row + 1] = [tx + labels.text_width(period.name, FONT, 600) + 8]
+        named.append((period, x1, tx, row))
     top = AXIS + BAND * len(rows_end)
     backs, body, y = [], [], top
     for kind in [k for k in LANES if any(e.kind == k for e in entries)]:
@@ -102,20 +105,22 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
         body.append("</g>")
         y += height + 2
     bands = []
-    for period, x1, row in named:
+    for period, x1, tx, row in named:
         x2 = min(x(period.end), WIDTH - RIGHT) if period.end else WIDTH - RIGHT
         bands.append(f'<g class="period"><rect x="{_f(x1)}" y="{AXIS}" width="{_f(x2 - x1)}" '
-                     f'height="{y - AXIS}"/><text x="{_f(x1 + 3)}" y="{AXIS + 13 + row * BAND}">'
+                     f'height="{y - AXIS}"/><text x="{_f(tx)}" y="{AXIS + 13 + row * BAND}">'
                      f'{escape(period.name)}</text><title>{escape(period.name)}: '
                      f'{period.start.isoformat()} – '
                      f'{period.end.isoformat() if period.end else "…"}</title></g>')
     ticks, pattern = _ticks(low, high)
     axis = []
     for day in ticks:
-        tx = x(day)
+        tx, label = x(day), date_label(day, pattern)
+        # Labels right of their tick; the last one left of it when it would leave the picture.
+        flip = tx + 3 + labels.text_width(label, FONT) > WIDTH
+        place = f'x="{_f(tx - 3)}" text-anchor="end"' if flip else f'x="{_f(tx + 3)}"'
         axis.append(f'<line class="tick" x1="{_f(tx)}" y1="{AXIS - 6}" x2="{_f(tx)}" y2="{y}"/>'
-                    f'<text class="year" x="{_f(tx + 3)}" y="{AXIS - 10}">'
-                    f'{escape(date_label(day, pattern))}</text>')
+                    f'<text class="year" {place} y="{AXIS - 10}">{escape(label)}</text>')
     counts = {k: sum(1 for e in entries if e.kind == k) for k in LANES}
     summary = t("chart_summary", articles=t("n_articles", count=counts["article"]),
                 events=t("n_events", count=counts["event"]),
@@ -154,84 +159,118 @@ def _mark(entry, x, cy, page_path, t, filterable: bool) -> str:
 
 def network(dossier: model.Dossier, page_path: str, t, center: str | None = None,
             limit: int = 24) -> Markup:
-    """Actors reported together. With `center`, that actor's neighbourhood, drawn radially."""
+    """Actors reported together: the `limit` most mentioned and their links, placed by a
+    force-directed layout; with `center`, that actor's neighbourhood as a star. Every label
+    is whole and covers no other label or node; a legend says what the colours mean."""
     if center:
         neighbours = dossier.co_actors.get(center, [])[:NEIGHBOURS]
         slugs = [center] + [s for s, _ in neighbours]
-    else:
-        slugs = [s for s, _ in dossier.ranked[:limit]]
-    if len(slugs) < 2:
-        return Markup("")
-    chosen = set(slugs)
-    edges = {}
-    if center:              # the actor's own links only: a readable star
         edges = {tuple(sorted((center, b))): count for b, count in neighbours}
     else:
-        for a in slugs:
-            for b, count in dossier.co_actors.get(a, []):
-                if b in chosen and a < b:
-                    edges[(a, b)] = count
-    if center:
-        ring = slugs[1:]
-        positions = _radial(center, ring)
-    else:
-        # A circle, grouped by kind and ordered by mentions: every label stays readable and
-        # the same content always gives the same picture.
-        rank = {kind: i for i, kind in enumerate(KIND_ORDER)}
-        ring = sorted(slugs, key=lambda s: (rank.get(dossier.actors[s].kind or "other", 99),
-                                            -len(dossier.actor_articles.get(s, ())), s))
-        positions = _radial(None, ring)
+        slugs = [s for s, _ in dossier.ranked[:limit]]
+        chosen = set(slugs)
+        edges = {(a, b): count for a in slugs for b, count in dossier.co_actors.get(a, [])
+                 if b in chosen and a < b}
+    if len(slugs) < 2:
+        return Markup("")
     mentions = {s: len(dossier.actor_articles.get(s, ())) for s in slugs}
     most = max(mentions.values()) or 1
+    radius = {s: 4 + 12 * math.sqrt(mentions[s] / most) for s in slugs}
+    names = {s: dossier.actors[s].name for s in slugs}
+    # Biggest first: they get the label places they want; the layout itself is in [-1, 1]².
+    order = sorted(slugs, key=lambda s: (-mentions[s], s))
+    unit = _star(center, slugs[1:]) if center else _forces(slugs, edges)
+    width = 640 if center else NET_WIDTH        # each drawn at 1:1 in its column
+    height, placed = _fit_labels(unit, order, radius, names, width)
     heaviest = max(edges.values(), default=1)
-    size = 560
     parts = []
     for (a, b), count in sorted(edges.items()):
-        (x1, y1), (x2, y2) = positions[a], positions[b]
+        (x1, y1), (x2, y2) = placed[a][0], placed[b][0]
         parts.append(f'<line class="edge" x1="{_f(x1)}" y1="{_f(y1)}" x2="{_f(x2)}" '
                      f'y2="{_f(y2)}" stroke-width="{_f(0.6 + 4 * count / heaviest)}">'
-                     f'<title>{escape(dossier.actors[a].name)} — '
-                     f'{escape(dossier.actors[b].name)}: '
+                     f'<title>{escape(names[a])} — {escape(names[b])}: '
                      f'{escape(t("shared_articles", count=count))}</title></line>')
-    for slug in slugs:
-        x, y = positions[slug]
+    for slug in order:
+        (x, y), (anchor, lx, ly) = placed[slug]
         actor = dossier.actors[slug]
-        radius = 4 + 12 * math.sqrt(mentions[slug] / most)
         label = f"{actor.name} — {t('article_count', count=mentions[slug])}"
-        # Labels outward along the radius, rotated with it as in a chord diagram: neighbours
-        # on the ring are further apart than a line of text is high, so labels never collide.
-        angle = math.atan2(y - size / 2, x - size / 2)
-        turn = ""
-        if slug == center:
-            anchor, lx, ly = "middle", x, y + radius + 14
-        else:
-            lx, ly = x + math.cos(angle) * (radius + 4), y + math.sin(angle) * (radius + 4)
-            degrees = math.degrees(angle)
-            anchor = "start" if math.cos(angle) >= 0 else "end"
-            degrees += 0 if anchor == "start" else 180
-            turn = f' transform="rotate({_f(degrees)} {_f(lx)} {_f(ly)})"'
-        name = actor.name if len(actor.name) <= 28 else actor.name[:27].rstrip() + "…"
         parts.append(
             f'<a href="{escape(urls.relative(page_path, urls.actor(slug)))}" class="node'
             f'{" center" if slug == center else ""} kind-{actor.kind or "other"}">'
             f'<title>{escape(label)}</title><circle cx="{_f(x)}" cy="{_f(y)}" '
-            f'r="{_f(radius)}"/><text x="{_f(lx)}" y="{_f(ly)}" dy="0.35em"{turn} '
-            f'text-anchor="{anchor}">{escape(name)}</text></a>')
+            f'r="{_f(radius[slug])}"/><text x="{_f(lx)}" y="{_f(ly)}" '
+            f'text-anchor="{anchor}">{escape(actor.name)}</text></a>')
     summary = t("network_summary", actors=len(slugs), links=len(edges))
-    pad = 175                             # room for the longest labels all around
-    box = f"{-pad} {-pad} {size + 2 * pad} {size + 2 * pad}"
+    kinds = sorted({dossier.actors[s].kind or "other" for s in slugs}, key=KIND_ORDER.index)
+    legend = "".join(f'<li><span class="swatch kind-{k}"></span>{escape(t("actor_kind_" + k))}'
+                     f'</li>' for k in kinds)
     return Markup(
-        f'<figure class="chart network"><svg xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="{box}" role="group" aria-label="{escape(summary)}">' + "".join(parts) +
-        f'</svg><figcaption>{escape(summary)}</figcaption></figure>')
+        f'<figure class="chart network{" neighbourhood" if center else ""}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {_f(height)}" '
+        f'role="group" aria-label="{escape(summary)}">' + "".join(parts) + '</svg>'
+        f'<figcaption>{escape(summary)} <ul class="legend">{legend}<li>'
+        f'{escape(t("network_legend"))}</li></ul></figcaption></figure>')
 
 
-def _radial(center: str | None, around: list[str], size: int = 560
+NET_WIDTH = 880             # the network's width, px, as the other pictures
+NET_FONT = 12               # its labels' size, px (the CSS sets the same)
+NET_MARGIN = 24             # px between the outermost node and the picture's edge
+
+
+def _forces(slugs: list[str], edges: dict[tuple[str, str], int]
             ) -> dict[str, tuple[float, float]]:
-    middle = size / 2
-    positions = {center: (middle, middle)} if center else {}
+    """Fruchterman–Reingold as networkx draws it, from a fixed seed: the same dossier always
+    gives the same picture. Actors reported together often pull hardest."""
+    import networkx        # only the actors page draws this; the import costs ~0.1 s
+
+    graph = networkx.Graph()
+    graph.add_nodes_from(slugs)
+    graph.add_weighted_edges_from((a, b, math.log1p(count)) for (a, b), count in edges.items())
+    spread = networkx.spring_layout(graph, seed=7, iterations=200,
+                                    k=2.2 / math.sqrt(len(slugs)))
+    return {s: (float(spread[s][0]), float(spread[s][1])) for s in slugs}
+
+
+def _star(center: str, around: list[str]) -> dict[str, tuple[float, float]]:
+    """One actor in the middle, its neighbours on a circle from the top, clockwise by rank."""
+    positions = {center: (0.0, 0.0)}
     for i, slug in enumerate(around):
         angle = -math.pi / 2 + 2 * math.pi * i / len(around)
-        positions[slug] = (middle + 0.4 * size * math.cos(angle),
-                           middle + 0.4 * size * math.sin(angle))
+        positions[slug] = (math.cos(angle), math.sin(angle))
     return positions
+
+
+def _fit_labels(unit, order, radius, names, width):
+    """Scale the layout to the picture's width, and make the picture taller (and the nodes
+    sparser) until every label fits whole beside its node without covering another."""
+    xs = [p[0] for p in unit.values()]
+    ys = [p[1] for p in unit.values()]
+    x_low, x_span = min(xs), (max(xs) - min(xs)) or 1.0
+    y_low, y_span = min(ys), (max(ys) - min(ys)) or 1.0
+    widest = max(labels.text_width(names[s], NET_FONT) for s in order)
+    # Room for the longest label on both sides, so that every node can label outwards.
+    side = NET_MARGIN + min(widest + 20, width / 4)
+    heights = range(360, 2401, 60)
+    for height in heights:
+        def at(slug):
+            x, y = unit[slug]
+            return (side + (x - x_low) / x_span * (width - 2 * side),
+                    NET_MARGIN + 16 + (y - y_low) / y_span * (height - 2 * NET_MARGIN - 32))
+        where = {s: at(s) for s in order}
+        taken = [(x - radius[s], y - radius[s], x + radius[s], y + radius[s])
+                 for s, (x, y) in where.items()]
+        placed = {}
+        for slug in order:
+            x, y = where[slug]
+            found = labels.place(x, y, radius[slug], names[slug], NET_FONT, taken,
+                                 (0, 0, width, height), outward=x - width / 2)
+            if not found and height == heights[-1]:     # a label longer than the picture
+                found = labels.place(x, y, radius[slug], names[slug], NET_FONT, [],
+                                     (-math.inf, -math.inf, math.inf, math.inf))
+            if not found:
+                break
+            taken.append(found[3])
+            placed[slug] = (where[slug], found[:3])
+        else:
+            return height, placed
+    return height, placed

@@ -38,3 +38,12 @@ def sample_site(tmp_path_factory) -> Path:
     result = build(REPO, output=str(out))
     assert result.ok, "\n".join(map(str, result.problems.sorted()))
     return out
+
+
+@pytest.fixture(scope="session")
+def english_site(tmp_path_factory) -> Path:
+    """The small English example dossier (docs/examples/english), built once."""
+    out = tmp_path_factory.mktemp("english") / "site"
+    result = build(REPO / "docs/examples/english", output=str(out))
+    assert result.ok, "\n".join(map(str, result.problems.sorted()))
+    return out
