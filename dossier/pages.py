@@ -22,7 +22,8 @@ def plan(dossier: model.Dossier) -> list[PageSpec]:
         (urls.ACTORS, "actors.html"), (urls.RESOLUTIONS, "resolutions.html"),
         (urls.TAGS, "tags.html"), (urls.CLAIMS, "claims.html"),
         (urls.CORRECTIONS, "corrections.html"), (urls.SOURCES, "sources.html"),
-        (urls.MAP, "map.html"), (urls.NOT_FOUND, "404.html"), (urls.PRINT, "print.html"))]
+        (urls.MAP, "map.html"), (urls.NOT_FOUND, "404.html"), (urls.PRINT, "print.html"),
+        (urls.SEARCH, "search.html"))]
     articles = dossier.articles
     for i, article in enumerate(articles):
         newer = articles[i - 1] if i > 0 else None

@@ -17,10 +17,11 @@ SOURCES = "sources/index.html"
 MAP = "map/index.html"
 NOT_FOUND = "404.html"
 PRINT = "print/index.html"
+SEARCH = "search/index.html"
 # The site's own pages a Markdown text may link by their address from the site's root
 # ("/map/", "/timeline/"): the link is made relative like any other.
 SECTIONS = (HOME, ARCHIVE, TIMELINE, MAP, ACTORS, RESOLUTIONS, TAGS, CLAIMS, CORRECTIONS,
-            SOURCES, PRINT)
+            SOURCES, PRINT, SEARCH)
 
 
 def article(slug: str) -> str:

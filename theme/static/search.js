@@ -1,5 +1,7 @@
 // Offline search: the index is a classic script (fetch() and modules are blocked on file://),
-// loaded the first time the search box is used. Matching ignores case and accents.
+// loaded the first time a search box is used. Matching ignores case and accents; a word
+// matches the words it begins. The header box shows the best results as you type; Enter (or
+// "all results") opens the results page (the form's action) with ?q=…, which lists them all.
 (function () {
   "use strict";
   var form = document.querySelector(".site-search");
@@ -14,6 +16,19 @@
   function fold(text) {
     return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
       .replace(/[\u2019\u2018]/g, "'");
+  }
+
+  // Words as the index cuts them (Python's \w: letters, digits, _), so "d’obus" is "d", "obus".
+  var NOT_WORD = /[^\p{L}\p{N}_]+/u;
+
+  function queryWords(text) {
+    return fold(text).split(NOT_WORD).filter(Boolean);
+  }
+
+  function begins(piece, words) {
+    return fold(piece).split(NOT_WORD).some(function (part) {
+      return part && words.some(function (w) { return part.indexOf(w) === 0; });
+    });
   }
 
   // What was typed while the index loads (megabytes for a large dossier) is searched once
@@ -42,14 +57,71 @@
     return total + (doc.k === "article" ? 0 : 1);
   }
 
-  function show() {
-    var words = fold(input.value).split(/[^\w']+/).filter(Boolean);
-    results.textContent = "";
-    if (!words.length) return;
-    var hits = window.dossierSearch.map(function (doc) { return [score(doc, words), doc]; })
+  function search(words) {
+    return window.dossierSearch.map(function (doc) { return [score(doc, words), doc]; })
       .filter(function (pair) { return pair[0] > 0; })
       .sort(function (a, b) { return b[0] - a[0] || (b[1].d || "").localeCompare(a[1].d || ""); })
-      .slice(0, 12);
+      .map(function (pair) { return pair[1]; });
+  }
+
+  // `text` as text nodes, with every word that begins with a searched word in a <mark>.
+  function highlighted(text, words) {
+    var out = document.createDocumentFragment();
+    text.split(/([\p{L}\p{N}_]+)/u).forEach(function (piece, i) {
+      var hit = i % 2 === 1 && begins(piece, words);
+      if (hit) {
+        var mark = document.createElement("mark");
+        mark.textContent = piece;
+        out.appendChild(mark);
+      } else if (piece) {
+        out.appendChild(document.createTextNode(piece));
+      }
+    });
+    return out;
+  }
+
+  // Some words of the text around the first one found (the opening kept in the index),
+  // else the summary.
+  function snippet(doc, words, size) {
+    var text = doc.x || "";
+    var tokens = text.split(/\s+/);
+    for (var i = 0; i < tokens.length; i++) {
+      if (begins(tokens[i], words)) {
+        var from = Math.max(0, i - Math.floor(size / 3));
+        return (from > 0 ? "… " : "") + tokens.slice(from, from + size).join(" ") +
+          (from + size < tokens.length ? " …" : "");
+      }
+    }
+    return doc.s || tokens.slice(0, size).join(" ");
+  }
+
+  function item(doc, words, size) {
+    var li = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = root + doc.u;
+    link.appendChild(highlighted(doc.t, words));
+    var kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = (labels[doc.k] || doc.k) + (doc.d ? " · " + doc.d : "");
+    var text = document.createElement("p");
+    text.className = "snippet";
+    text.appendChild(highlighted(snippet(doc, words, size), words));
+    li.appendChild(link);
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(kind);
+    li.appendChild(text);
+    return li;
+  }
+
+  function resultsPage(query) {
+    return form.action + "?q=" + encodeURIComponent(query);
+  }
+
+  function show() {
+    var words = queryWords(input.value);
+    results.textContent = "";
+    if (!words.length) return;
+    var hits = search(words);
     if (!hits.length) {
       var none = document.createElement("p");
       none.textContent = labels.none || "No results.";
@@ -57,30 +129,18 @@
       return;
     }
     var list = document.createElement("ul");
-    hits.forEach(function (pair) {
-      var doc = pair[1];
-      var item = document.createElement("li");
-      var link = document.createElement("a");
-      link.href = root + doc.u;
-      link.textContent = doc.t;
-      var kind = document.createElement("span");
-      kind.className = "kind";
-      kind.textContent = (labels[doc.k] || doc.k) + (doc.d ? " · " + doc.d : "");
-      item.appendChild(link);
-      item.appendChild(document.createTextNode(" "));
-      item.appendChild(kind);
-      list.appendChild(item);
-    });
+    hits.slice(0, 8).forEach(function (doc) { list.appendChild(item(doc, words, 16)); });
     results.appendChild(list);
+    var all = document.createElement("a");
+    all.className = "all-results";
+    all.href = resultsPage(input.value);
+    all.textContent = (labels.all || "All results") + " (" + hits.length + ")";
+    results.appendChild(all);
   }
 
   input.addEventListener("focus", function () { load(function () {}); });
   input.addEventListener("input", function () { load(show); });
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var first = results.querySelector("a");
-    if (first) first.click();
-  });
+  // Enter in the box submits the form to the results page (a GET form: it works from file://).
   // Arrow keys move between the box and the results; Escape clears.
   form.addEventListener("keydown", function (event) {
     var links = Array.prototype.slice.call(results.querySelectorAll("a"));
@@ -96,5 +156,23 @@
       results.textContent = "";
       input.focus();
     }
+  });
+
+  // The results page: every result for ?q=, with its snippet.
+  var page = document.getElementById("search-page");
+  if (!page) return;
+  var pageInput = document.getElementById("search-page-input");
+  var count = document.getElementById("search-page-count");
+  var list = document.getElementById("search-page-results");
+  page.hidden = false;
+  var query = new URLSearchParams(location.search).get("q") || "";
+  pageInput.value = query;
+  var words = queryWords(query);
+  if (!words.length) return;
+  load(function () {
+    var hits = search(words);
+    var forms = JSON.parse(count.getAttribute("data-forms"));
+    count.textContent = (hits.length === 1 ? forms.one : forms.other).replace("{count}", hits.length);
+    hits.slice(0, 200).forEach(function (doc) { list.appendChild(item(doc, words, 40)); });
   });
 })();
