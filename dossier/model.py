@@ -264,6 +264,16 @@ class Dossier:
         counts = [(slug, len(slugs)) for slug, slugs in self.actor_articles.items()]
         return sorted(counts, key=lambda sc: (-sc[1], self.actors[sc[0]].name.casefold()))
 
+    @functools.cached_property
+    def article_publishers(self) -> dict[str, tuple[str, ...]]:
+        """Article slug -> the slugs of the publishers of its sources (its own and its
+        claims'), for the archive's filter."""
+        found: dict[str, list[str]] = {}
+        for name, slugs in self.publisher_articles.items():
+            for slug in slugs:
+                found.setdefault(slug, []).append(self.publishers[name].slug)
+        return {slug: tuple(sorted(names)) for slug, names in found.items()}
+
     def pairs(self, limit: int) -> list[tuple[str, str, int]]:
         """The `limit` pairs of actors reported together most often: (slug, slug, articles)."""
         found = [(a, b, count) for a, others in self.co_actors.items()
