@@ -39,3 +39,18 @@ def test_print_is_a_briefing_with_page_numbers_running_heads_and_no_lone_heading
         assert len(body) > 1 or len(" ".join(body)) > 80, (number, body)
     box = pdf.pages[1].mediabox
     assert abs(float(box.width) - 595) < 2 and abs(float(box.height) - 842) < 2   # A4
+
+
+def test_print_holds_the_timeline_and_the_network_within_the_page(page, sample_site):
+    page.goto((sample_site / "print/index.html").as_uri())
+    page.emulate_media(media="print")
+    main = page.locator("main").bounding_box()
+    for picture in ("#p-timeline ~ .timeline-chart svg", "#p-actors ~ .network svg"):
+        box = page.locator(picture).bounding_box()
+        assert box and box["width"] > 300 and box["x"] + box["width"] <= main["x"] + main["width"] + 1
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    pages = [" ".join((p.extract_text() or "").split()) for p in pdf.pages]
+    timeline = next(i for i, text in enumerate(pages) if "Chronologie Mandat du Groupe" in text)
+    assert "Invasion de l’Ukraine" in pages[timeline]           # the chart's period bands
+    actors = next(i for i, text in enumerate(pages) if "Cercle : nombre d’articles" in text)
+    assert "Vladimir Poutine" in pages[actors] and actors > timeline
