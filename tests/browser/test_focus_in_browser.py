@@ -21,10 +21,13 @@ CONTRAST = """el => {
 }"""
 
 
-@pytest.mark.parametrize("path", ["index.html", "articles/2022-11-02-coree-du-nord-obus-russie/index.html",
-                                  "timeline/index.html"])
-def test_every_focused_control_shows_a_ring_of_3_to_1(page, sample_site, path):
-    page.goto((sample_site / path).as_uri())
+@pytest.mark.parametrize("name, path", [
+    ("sample", "index.html"), ("sample", "articles/2022-11-02-coree-du-nord-obus-russie/index.html"),
+    ("sample", "timeline/index.html"), ("english", "articles/index.html"),
+    ("english", "actors/north-korea/index.html"), ("english", "search/index.html")])
+def test_every_focused_control_shows_a_ring_of_3_to_1(page, sample_site, english_site, name, path):
+    site = {"sample": sample_site, "english": english_site}[name]
+    page.goto(site.joinpath(path).as_uri() + ("?q=shells" if "search" in path else ""))
     seen = 0
     for _ in range(25):
         page.keyboard.press("Tab")

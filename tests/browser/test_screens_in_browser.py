@@ -84,3 +84,25 @@ def test_every_page_has_no_accessibility_violation(page, site, name, path):
     violations = page.evaluate("""axe.run().then(r => r.violations
         .map(v => v.impact + ' ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))""")
     assert violations == []
+
+
+def test_the_network_reads_whole_names_with_a_legend_and_gives_way_to_lists_on_phones(
+        sized, sample_site):
+    sized.goto((sample_site / "actors/index.html").as_uri())
+    network = sized.locator("figure.network")
+    pairs = sized.locator("ol.pairs > li")
+    assert pairs.count() == 12 and pairs.first.is_visible()
+    if sized.size == "phone":
+        assert not network.is_visible()             # its labels would be ~5 px high
+        return
+    names = sized.locator("figure.network a.node text").all_text_contents()
+    assert len(names) == 24 and not any(n.endswith("…") for n in names)
+    assert "République populaire de Louhansk" in names
+    # The legend names every kind drawn, in the colour its nodes are drawn in.
+    legend = sized.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        'figure.network .legend .swatch')].map(s => [s.className.split('kind-')[1],
+        getComputedStyle(s).backgroundColor]))""")
+    drawn = sized.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        'figure.network a.node')].map(a => [a.getAttribute('class').split('kind-')[1],
+        getComputedStyle(a.querySelector('circle')).fill]))""")
+    assert drawn == legend and len(set(legend.values())) == len(legend)
