@@ -73,6 +73,9 @@ class Graph:
         if name.startswith("_"):
             raise AttributeError(name)
         value = getattr(self._graph, name)
+        if callable(value):               # what it returns would not be recorded
+            raise TypeError(f"dossier.{name} is a method: pages may read values only "
+                            "(make it a cached property of model.Dossier)")
         if isinstance(value, dict):       # looked up by key: record the keys looked up
             index = self._indexes.get(name)
             if index is None:

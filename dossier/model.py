@@ -274,11 +274,13 @@ class Dossier:
                 found.setdefault(slug, []).append(self.publishers[name].slug)
         return {slug: tuple(sorted(names)) for slug, names in found.items()}
 
-    def pairs(self, limit: int) -> list[tuple[str, str, int]]:
-        """The `limit` pairs of actors reported together most often: (slug, slug, articles)."""
+    @functools.cached_property
+    def pairs(self) -> list[tuple[str, str, int]]:
+        """Pairs of actors reported together, most often first: (slug, slug, articles).
+        A value, not a method: pages that read it depend on it (depends.Snapshot)."""
         found = [(a, b, count) for a, others in self.co_actors.items()
                  for b, count in others if a < b]
-        return sorted(found, key=lambda p: (-p[2], p[0], p[1]))[:limit]
+        return sorted(found, key=lambda p: (-p[2], p[0], p[1]))
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,7 @@ def test_texts_link_the_sites_own_pages_from_its_root(tmp_path):
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
     assert "content/articles/a.md:6: link to '/carte/' points nowhere" in result.stderr
-    assert "/map/" in result.stderr and "/sources/, /print/)" in result.stderr
+    assert "/map/" in result.stderr and "/sources/, /print/, /search/)" in result.stderr
     (root / "content/articles/a.md").write_text(article(body="La [carte](/map/)."))
     assert run_cli("build", "--root", str(root)).returncode == 0
     page = (root / "_site/methode/index.html").read_text()
