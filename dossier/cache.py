@@ -14,7 +14,11 @@ sanitiser made).
 - bodies.jsonl + bodies.html: converted Markdown (summary, problems, then the HTML raw),
   by body key (render.Renderer._body_key); links.json: what each text links to;
 - pages.json: for every file of the site, what it read while it was made (depends.py), with
-  the digest of each address then, and the size and time of the file written.
+  the digest of each address then, and the size and time of the file written;
+- pieces.jsonl + pieces.bin: fragments of pages and pieces of generated files (an article of
+  the printable dossier, a timeline entry, a document of the search index: depends.Pieces),
+  each with what it read and the digest of each; appended to by each build, written anew
+  when superseded rows pile up.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from dossier.config import SiteConfig
-from dossier.depends import Snapshot
+from dossier.depends import Pieces, Snapshot
 from dossier.link import Linked
 from dossier.markup import Texts
 from dossier.problems import Problem
@@ -126,41 +130,75 @@ class BuildCache:
         return self.renderer
 
     def _read_bodies(self, renderer: Renderer) -> None:
-        """bodies.jsonl: a line per body (key, summary, problems, bytes of HTML);
-        bodies.html: an id line, then every body's HTML one after the other, read in one
-        piece into `renderer.html` (see markup.Texts): no HTML goes through a JSON decoder.
-        The id, in both, tells a pair written together from a write cut short."""
-        if self.folder is None:
+        """Converted bodies (bodies.jsonl + bodies.html, see _read_texts): a line per body
+        (key, summary, problems, bytes of HTML) and the HTML in one buffer."""
+        found = self._read_texts("bodies")
+        if found is None:
             return
+        _, rows, buffer, spans = found
         try:
-            with open(self.folder / "bodies.jsonl", encoding="utf-8") as index, \
-                    open(self.folder / "bodies.html", "rb") as html:
+            bodies = {key: (summary, [Problem(*p) for p in problems])
+                      for key, summary, problems, _ in rows}
+            located = {row[0]: span for row, span in zip(rows, spans)}
+        except (TypeError, ValueError):
+            return
+        renderer.html, renderer.bodies = Texts(buffer, located), bodies
+        # What each text links to (see Renderer._body_key): a pure function of the text key,
+        # so any entry read back is right for this code.
+        renderer.links = {text: tuple(map(tuple, links))
+                          for text, links in self._read("links").items()}
+
+    def _read_texts(self, name: str) -> tuple[dict, list, bytearray, list] | None:
+        """NAME.jsonl: a header, a line per text (its last item the size of its bytes), then
+        the signatures; NAME.html: an id line, then every text's bytes one after the other,
+        read in one piece (no HTML goes through a JSON decoder). The id, in both, tells a
+        pair written together from a write cut short. -> (header, rows, buffer, spans)."""
+        if self.folder is None:
+            return None
+        try:
+            with open(self.folder / f"{name}.jsonl", encoding="utf-8") as index, \
+                    open(self.folder / f"{name}.html", "rb") as data:
                 header = json.loads(next(index, "null"))
-                written = html.readline().rstrip(b"\n").decode()
-                if header != {"version": code_version(), "id": written}:
-                    return
+                written = data.readline().rstrip(b"\n").decode()
+                if not isinstance(header, dict) or header.get("version") != code_version() \
+                        or header.get("id") != written:
+                    return None
                 lines = index.readlines()
                 # Read into its final buffer: bytes then a copy would hold it twice.
-                buffer = bytearray(os.fstat(html.fileno()).st_size - html.tell())
-                html.readinto(buffer)
+                buffer = bytearray(os.fstat(data.fileno()).st_size - data.tell())
+                data.readinto(buffer)
             signature = json.loads(lines.pop()) if lines else {}
             if not _signs(signature.get("lines"), [line.encode() for line in lines]) or \
                     not _signs(signature.get("html"), [buffer]):
-                return                                  # not this machine's work
-            spans, bodies, start = {}, {}, 0
-            for line in lines:
-                key, summary, found, size = json.loads(line)
-                spans[key] = (start, start + size)
-                bodies[key] = (summary, [Problem(*p) for p in found])
-                start += size
-            if start == len(buffer):
-                renderer.html, renderer.bodies = Texts(buffer, spans), bodies
-                # What each text links to (see Renderer._body_key): a pure function of the
-                # text key, so any entry read back is right for this code.
-                renderer.links = {text: tuple(map(tuple, links))
-                                  for text, links in self._read("links").items()}
-        except (OSError, ValueError, TypeError, AttributeError):  # missing, damaged, other's
-            pass
+                return None                             # not this machine's work
+            rows, spans, start = [json.loads(line) for line in lines], [], 0
+            for row in rows:
+                spans.append((start, start + row[-1]))
+                start += row[-1]
+            return (header, rows, buffer, spans) if start == len(buffer) else None
+        except (OSError, ValueError, TypeError, AttributeError, IndexError):  # damaged, other's
+            return None
+
+    def _write_texts(self, name: str, header: dict, rows) -> None:
+        """The pair _read_texts reads, from `rows` of (row without its size, bytes)."""
+        self.folder.mkdir(exist_ok=True)
+        written = secrets.token_hex(16)
+        index, data = self.folder / f"{name}.jsonl", self.folder / f"{name}.html"
+        temporary = {path: path.with_name(path.name + ".tmp") for path in (index, data)}
+        signers = {"lines": _signer(), "html": _signer()}
+        with open(temporary[index], "w", encoding="utf-8") as lines, \
+                open(temporary[data], "wb") as out:
+            lines.write(json.dumps({**header, "version": code_version(), "id": written}) + "\n")
+            out.write(written.encode() + b"\n")
+            for row, raw in rows:
+                size = out.write(raw)
+                signers["html"].update(raw)
+                line = json.dumps([*row, size], ensure_ascii=False) + "\n"
+                lines.write(line)
+                signers["lines"].update(line.encode())
+            lines.write(json.dumps({k: v.hexdigest() for k, v in signers.items()}) + "\n")
+        for path, written_to in temporary.items():
+            written_to.replace(path)
 
     def front_matter(self) -> dict | None:
         """Parsed front matter of the last run, for a first build (later builds of a long-lived
@@ -197,10 +235,95 @@ class BuildCache:
                               "problems": [list(astuple(p)) for p in problems]})
 
     def page_cache(self, renderer: Renderer) -> PageCache | None:
+        """What each file of the last build read, and the fragments and pieces kept (given
+        to `renderer`, see depends.Pieces), when made by this code and theme."""
         if self.folder is None:
             return None
         self.pages = PageCache.from_saved(renderer.salt, self._read("pages"))
+        renderer.pieces = self._read_pieces(renderer.salt)
         return self.pages
+
+    def _read_pieces(self, salt: str) -> Pieces:
+        """pieces.jsonl: a header (code version, salt), then a line per segment, each the
+        signature of its JSON and of its bytes, a tab, and its JSON: where its bytes start
+        in pieces.bin and how many, the (address, digest) pairs it adds to the table, and a
+        row per piece (key, its pairs by number, size). A build appends a segment with the
+        pieces it made; a later one for a key wins. A segment that is cut short or not this
+        machine's ends the reading: what follows would number pairs it does not have."""
+        self._pieces_at = None
+        pieces = Pieces()
+        try:
+            with open(self.folder / "pieces.jsonl", encoding="utf-8") as index:
+                header = json.loads(next(index, "null"))
+                if header != {"version": code_version(), "salt": salt}:
+                    return pieces
+                lines = index.readlines()
+            with open(self.folder / "pieces.bin", "rb") as data:
+                buffer = bytearray(os.fstat(data.fileno()).st_size)
+                data.readinto(buffer)
+        except (OSError, ValueError, TypeError):
+            return pieces
+        table, previous, rows, end, read = [], {}, 0, 0, 0
+        for line in lines:
+            tag, _, text = line.rstrip("\n").partition("\t")
+            try:
+                segment = json.loads(text)
+                start, size = segment["start"], segment["size"]
+                if start != end or start + size > len(buffer) or \
+                        not _signs(tag, [text.encode(), memoryview(buffer)[start:start + size]]):
+                    break
+                table += [(_tuple(address), digest) for address, digest in segment["pairs"]]
+                at = start
+                for key, numbers, length in segment["rows"]:
+                    previous[key] = (tuple(table[n] for n in numbers), at, at + length)
+                    at += length
+                rows, end, read = rows + len(segment["rows"]), start + size, read + 1
+            except (ValueError, TypeError, KeyError, IndexError):
+                break
+        if read == len(lines):        # else written anew by the next save
+            self._pieces_at = {"numbers": {pair: n for n, pair in enumerate(table)},
+                               "end": end, "rows": rows, "segments": read}
+        return Pieces(previous, buffer)
+
+    def _save_pieces(self, pieces: Pieces, fresh: dict, snapshot: Snapshot) -> None:
+        """Append this build's new pieces as a segment; or, when the store has gathered as
+        many superseded rows as live ones (or many segments), write it anew with the pieces
+        that still hold. Pieces that read an address JSON cannot give back are not kept."""
+        made = {key: tuple((a, snapshot.digest(a)) for a in sorted(reads, key=repr))
+                for key, (reads, _) in fresh.items() if all(map(_plain, reads))}
+        at = self._pieces_at
+        if at is not None and not made:
+            return
+        live = len(pieces.previous.keys() | made.keys())
+        if at is None or at["segments"] >= 64 or at["rows"] + len(made) > 2 * live:
+            kept = {key: (pairs, bytes(pieces.buffer[a:b]))
+                    for key, (pairs, a, b) in pieces.previous.items()
+                    if key not in made and Pieces.holds(pairs, snapshot)}
+            kept.update((key, (pairs, fresh[key][1])) for key, pairs in made.items())
+            at, mode = {"numbers": {}, "end": 0, "rows": 0, "segments": 0}, "w"
+        else:
+            kept, mode = {key: (pairs, fresh[key][1]) for key, pairs in made.items()}, "a"
+        numbers, new_pairs, rows, data = at["numbers"], [], [], []
+        for key, (pairs, raw) in sorted(kept.items()):
+            for pair in pairs:
+                if pair not in numbers:
+                    numbers[pair] = len(numbers)
+                    new_pairs.append(list(pair))
+            rows.append([key, [numbers[pair] for pair in pairs], len(raw)])
+            data.append(raw)
+        blob = b"".join(data)
+        text = json.dumps({"start": at["end"], "size": len(blob), "pairs": new_pairs,
+                           "rows": rows}, ensure_ascii=False)
+        self.folder.mkdir(exist_ok=True)
+        with open(self.folder / "pieces.bin", mode + "b") as out:
+            if mode == "a" and out.tell() != at["end"]:
+                out.truncate(at["end"])         # a segment cut short, not listed: dropped
+            out.write(blob)
+        with open(self.folder / "pieces.jsonl", mode, encoding="utf-8") as index:
+            if mode == "w":
+                index.write(json.dumps({"version": code_version(),
+                                        "salt": self.pages.salt}) + "\n")
+            index.write(_signature(text.encode(), blob) + "\t" + text + "\n")
 
     def _read(self, name: str) -> dict:
         """JSON, not pickle: a dossier handed over on a USB stick must not be able to run
@@ -221,29 +344,15 @@ class BuildCache:
             return
         index, html = self.folder / "bodies.jsonl", self.folder / "bodies.html"
         if self.renderer.bodies_changed or not index.is_file() or not html.is_file():
-            self.folder.mkdir(exist_ok=True)
-            texts, written = self.renderer.html, secrets.token_hex(16)
-            temporary = {path: path.with_name(path.name + ".tmp") for path in (index, html)}
-            signers = {"lines": _signer(), "html": _signer()}
-            with open(temporary[index], "w", encoding="utf-8") as lines, \
-                    open(temporary[html], "wb") as data:
-                lines.write(json.dumps({"version": code_version(), "id": written}) + "\n")
-                data.write(written.encode() + b"\n")
-                for key, (summary, found) in sorted(self.renderer.bodies.items()):
-                    raw = texts.raw(key)
-                    size = data.write(raw)
-                    signers["html"].update(raw)
-                    line = json.dumps([key, summary, [list(astuple(p)) for p in found], size],
-                                      ensure_ascii=False) + "\n"
-                    lines.write(line)
-                    signers["lines"].update(line.encode())
-                lines.write(json.dumps({k: v.hexdigest() for k, v in signers.items()}) + "\n")
-            for path, written_to in temporary.items():
-                written_to.replace(path)
+            texts = self.renderer.html
+            self._write_texts("bodies", {}, (
+                ([key, summary, [list(astuple(p)) for p in found]], texts.raw(key))
+                for key, (summary, found) in sorted(self.renderer.bodies.items())))
             self._write("links", self.renderer.links)
             # Written by earlier versions as one JSON document: as large, and never read now.
             (self.folder / "bodies.json").unlink(missing_ok=True)
         if self.pages is not None:
+            self._save_pieces(self.renderer.pieces, self.pages.pieces, self.renderer.snapshot)
             self._write("pages", self.pages.saved(self.renderer.snapshot))
 
     def _write(self, name: str, value) -> None:
@@ -270,6 +379,7 @@ class PageCache:
     # ~200,000 addresses at 10,000 articles).
     numbers: dict = field(default_factory=dict)
     current: dict[str, tuple] = field(default_factory=dict)   # path -> (numbers, size, mtime)
+    pieces: dict = field(default_factory=dict)   # made this build: key -> (reads, bytes)
 
     def stale(self, snapshot: Snapshot) -> set[int]:
         """Numbers of the previous build's addresses whose value changed since."""

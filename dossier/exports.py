@@ -191,10 +191,12 @@ def _token_words(token: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(token)))
 
 
-def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t
-                 ) -> Iterator[bytes]:
+def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t,
+                 piece=lambda name, values, make: make()) -> Iterator[bytes]:
     """A classic script (not JSON: fetch() is blocked on file://) defining the search data,
-    in pieces: at 10,000 articles the whole index would be ~100 MB as Python objects.
+    in pieces: at 10,000 articles the whole index would be ~100 MB as Python objects. Each
+    document is one `piece` (see render.Renderer.render): made again only when what it
+    reads changes.
 
     Text to match is folded (no case, no accents) at build time; article bodies keep each
     distinct word once, which finds any word of the text at a fraction of the size, and the
@@ -207,36 +209,55 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t
         # Folding each distinct token, not the whole text: the same result, ~10x less work.
         return " ".join(sorted(set().union(*map(_token_words, set(text.split())))))
 
-    def docs() -> Iterator[dict]:
+    def article(a: model.Article) -> dict:
+        names = [dossier.actors[s] for s in dossier.article_actors[a.slug]]
+        text = html.unescape(_TAGS.sub(" ", body_of(a)))
+        return {"k": "article", "u": urls.article(a.slug), "t": a.title,
+                "d": a.date.isoformat()[:10], "s": summary_of(a.slug),
+                "m": fold(" ".join([a.title, summary_of(a.slug), *a.tags,
+                                    *(n for x in names for n in (x.name, *x.aliases))])),
+                "b": words(text), "x": excerpt(text)}
+
+    def actor(slug: str, actor: model.Actor) -> dict:
+        return {"k": "actor", "u": urls.actor(slug), "t": actor.name, "s": actor.summary,
+                "m": fold(" ".join([actor.name, *actor.aliases, actor.summary]))}
+
+    def page(slug: str, page: model.Page) -> dict:
+        text = html.unescape(_TAGS.sub(" ", body_of_page(urls.page(slug))))
+        return {"k": "page", "u": urls.page(slug), "t": page.title, "s": page.summary,
+                "m": fold(" ".join([page.title, page.summary])), "b": words(text),
+                "x": excerpt(text)}
+
+    def claim(c) -> dict:
+        return {"k": "claim", "u": urls.claim(c.slug), "t": c.claim.text,
+                "s": f"{dossier.actors[c.by].name} · {t('status_' + c.status)}",
+                "m": fold(" ".join([c.claim.text, *(dossier.actors[s].name
+                                                    for s in (c.by, *c.about))]))}
+
+    def resolution(slug: str, r: model.Resolution) -> dict:
+        return {"k": "resolution", "u": urls.resolution(slug), "t": r.symbol,
+                "s": r.title or r.summary,
+                "m": fold(" ".join([r.symbol, r.key, r.title, r.summary]))}
+
+    def as_text(doc: dict) -> str:
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"),
+                          sort_keys=True).replace("</", "<\\/")
+
+    def docs() -> Iterator[str]:
         for a in dossier.articles:
-            names = [dossier.actors[s] for s in dossier.article_actors[a.slug]]
-            text = html.unescape(_TAGS.sub(" ", body_of(a)))
-            yield {"k": "article", "u": urls.article(a.slug), "t": a.title,
-                   "d": a.date.isoformat()[:10], "s": summary_of(a.slug),
-                   "m": fold(" ".join([a.title, summary_of(a.slug), *a.tags,
-                                       *(n for x in names for n in (x.name, *x.aliases))])),
-                   "b": words(text), "x": excerpt(text)}
-        for slug, actor in dossier.actors.items():
-            yield {"k": "actor", "u": urls.actor(slug), "t": actor.name, "s": actor.summary,
-                   "m": fold(" ".join([actor.name, *actor.aliases, actor.summary]))}
-        for slug, page in dossier.pages.items():
-            text = html.unescape(_TAGS.sub(" ", body_of_page(urls.page(slug))))
-            yield {"k": "page", "u": urls.page(slug), "t": page.title, "s": page.summary,
-                   "m": fold(" ".join([page.title, page.summary])), "b": words(text),
-                   "x": excerpt(text)}
+            yield piece("search:article", {"article": a}, lambda: as_text(article(a)))
+        for slug, x in dossier.actors.items():
+            yield piece("search:actor", {"slug": slug, "actor": x}, lambda: as_text(actor(slug, x)))
+        for slug, x in dossier.pages.items():
+            yield piece("search:page", {"slug": slug, "page": x}, lambda: as_text(page(slug, x)))
         for c in dossier.claims:
-            yield {"k": "claim", "u": urls.claim(c.slug), "t": c.claim.text,
-                   "s": f"{dossier.actors[c.by].name} · {t('status_' + c.status)}",
-                   "m": fold(" ".join([c.claim.text, *(dossier.actors[s].name
-                                                       for s in (c.by, *c.about))]))}
-        for slug, r in dossier.resolutions.items():
-            yield {"k": "resolution", "u": urls.resolution(slug), "t": r.symbol,
-                   "s": r.title or r.summary,
-                   "m": fold(" ".join([r.symbol, r.key, r.title, r.summary]))}
+            yield piece("search:claim", {"claim": c}, lambda: as_text(claim(c)))
+        for slug, x in dossier.resolutions.items():
+            yield piece("search:resolution", {"slug": slug, "resolution": x},
+                        lambda: as_text(resolution(slug, x)))
 
     separator = "window.dossierSearch=["
-    for doc in docs():
-        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        yield (separator + data.replace("</", "<\\/")).encode()
+    for data in docs():
+        yield (separator + data).encode()
         separator = ","
     yield (("" if separator == "," else separator) + "];\n").encode()

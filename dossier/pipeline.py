@@ -96,6 +96,8 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     result = BuildResult(site.config, site.problems, site.dossier, timings=clock.laps)
     if site.problems.errors:             # rendering broken records would only add noise
         return result
+    # What the last build read and made, for the pages and fragments this one can skip.
+    pages = cache.page_cache(site.renderer) if write_output and not lazy else None
     outputs = render(site, keep=lazy)
     if outputs is None:
         return result
@@ -106,7 +108,6 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     on_error = partial(template_problems, root=site.problems.root)
     try:
         if write_output and result.ok:
-            pages = cache.page_cache(site.renderer)
             result.written, result.unchanged, reused = write(
                 outputs, site.config.output_dir, jobs=jobs, on_error=on_error, pages=pages,
                 snapshot=site.renderer.snapshot, progress=stage("writing"))

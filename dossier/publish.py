@@ -91,7 +91,8 @@ def _sitemap(site: dict) -> Iterator[bytes]:
 
 MAKERS: dict[str, Maker] = {
     "search": lambda site: exports.search_index(site["dossier"], _body_of(site),
-                                                _summary_of(site), site["bodies"].of, site["t"]),
+                                                _summary_of(site), site["bodies"].of, site["t"],
+                                                site["piece"]),
     "timelinejs": lambda site: exports.as_json(exports.timelinejs(
         site["config"], site["dossier"], _summary_of(site))),
     "ftm": lambda site: ftm.as_lines(ftm.entities(site["dossier"], _summary_of(site))),

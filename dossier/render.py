@@ -57,6 +57,9 @@ class Renderer:
         # page -> what it read ({address: digest}) and the bytes last made
         self._last: dict[str, tuple[dict, bytes]] = {}
         self.snapshot: depends.Snapshot | None = None    # the last render's data
+        # Fragments and pieces of the previous build (see depends.Pieces), given by the
+        # build cache; None when nothing is kept (`check`, --no-cache).
+        self.pieces: depends.Pieces | None = None
         self.rendered = 0                            # pages rendered and kept, in all
         # Content hashes in asset URLs let hosts cache them forever (a change changes the URL).
         self.statics = static_files(self.dirs)
@@ -111,28 +114,45 @@ class Renderer:
                 "t": self.strings, "asset_versions": self.asset_versions,
                 "absolute": lambda path: feeds.absolute(self.config, path),
                 "json_ld": json_ld}
-        fragments: dict[tuple, tuple[bytes, tuple]] = {}
+        fragments: dict[str, tuple[bytes, tuple]] = {}     # this build's, in this process
+        kept = self.pieces
+        depends.use_pieces(kept)
+
+        def remembered(key: str, make: Callable[[], str]) -> str:
+            """make(), once per build for one key, and not at all when the previous build
+            kept its text (self.pieces) and nothing it read has changed since."""
+            found = fragments.get(key)
+            if found is None:
+                before = kept.get(key, snapshot) if kept is not None else None
+                if before is not None:
+                    found = fragments[key] = (before[1], before[0])
+                else:
+                    with depends.recording() as reads:
+                        text = make()
+                    found = fragments[key] = (text.encode(), tuple(reads))
+                    if kept is not None:
+                        kept.fresh[key] = (found[1], found[0])
+            depends.note(found[1])
+            return found[0].decode()
 
         @jinja2.pass_context
         def fragment(context, name: str, **values) -> MarkupSafe:
-            """A partial template made once per build for the same values at the same page
-            depth, and reused: it sees the site and `values`, not the page (its links are
-            the same from every page of one depth, see urls.relative)."""
+            """A partial template made once for the same values at the same page depth, and
+            reused: it sees the site and `values`, not the page (its links are the same
+            from every page of one depth, see urls.relative)."""
             page = context["page_path"]
             depth = -1 if page == urls.NOT_FOUND else page.count("/")
-            key = (name, depth, tuple((k, snapshot.of(v)) for k, v in sorted(values.items())))
-            found = fragments.get(key)
-            if found is None:
-                stand_in = urls.NOT_FOUND if depth < 0 else "_/" * depth + "index.html"
-                with depends.recording() as reads:
-                    text = self.env.get_template(name).render(site, page_path=stand_in,
-                                                              **values)
-                found = fragments[key] = (text.encode(), tuple(reads))
-            else:
-                depends.note(found[1])
-            return MarkupSafe(found[0].decode())
+            stand_in = urls.NOT_FOUND if depth < 0 else "_/" * depth + "index.html"
+            key = _piece_key(f"{name}\0{depth}", values, snapshot)
+            return MarkupSafe(remembered(key, lambda: self.env.get_template(name).render(
+                site, page_path=stand_in, **values)))
 
-        site["fragment"] = fragment
+        def piece(name: str, values: dict, make: Callable[[], str]) -> str:
+            """A piece of a generated file (one document of the search index), made like a
+            fragment: once, and again only when something it read has changed."""
+            return remembered(_piece_key(name, values, snapshot), make)
+
+        site["fragment"], site["piece"] = fragment, piece
         outputs: list[Output] = []
         producers: dict[str, jinja2.Template | publish.Maker] = {}
         tried: set[str] = set()
@@ -301,6 +321,11 @@ class Renderer:
         configuration and the theme (a renderer is made anew when either changes)."""
         return hashlib.sha256(f"{code_version()}\0{self.config!r}\0"
                               f"{files.theme_digest(self.dirs)}".encode()).hexdigest()
+
+
+def _piece_key(name: str, values: dict, snapshot: depends.Snapshot) -> str:
+    """The key of a fragment or piece: its name and the digest of each value it is given."""
+    return name + "".join(f"\0{k}={snapshot.of(v)}" for k, v in sorted(values.items()))
 
 
 def _pieces(producer, site: dict, spec: PageSpec) -> Iterator[bytes]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 from dossier import output_dir as output_dir_
 from dossier import parallel
 from dossier.outputs import Output
-from dossier.depends import Snapshot, recording
+from dossier.depends import Snapshot, fresh_pieces, recording
 from dossier.problems import Problem, Problems
 
 if TYPE_CHECKING:
@@ -124,9 +124,12 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
     for i, result in zip(todo, parallel.run(
             put, [outputs[i] for i in todo], jobs,
             progress and (lambda made, _: progress(done + made, len(outputs))))):
-        if pages is not None and isinstance(result, tuple) and result[1] is not None:
-            numbers = pages.number(result[1][0])
-            result = (result[0], numbers and (numbers, *result[1][1:]))
+        if pages is not None and isinstance(result, tuple):
+            result, fresh = result[:2], result[2]
+            pages.pieces.update(fresh)          # made by whichever process, kept for next
+            if result[1] is not None:
+                numbers = pages.number(result[1][0])
+                result = (result[0], numbers and (numbers, *result[1][1:]))
         results[i] = result
     failures = [p for r in results if isinstance(r, list) for p in r]
     if failures:
@@ -170,10 +173,14 @@ def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, rea
         if on_error is None:
             raise
         return on_error(exc)
-    if not (out.recorded and reads_wanted):
+    if not reads_wanted:
         return unchanged, None
-    # Its time once moved into place is the staged file's: rename keeps it.
-    return unchanged, (tuple(reads), *_stat(previous if unchanged else target))
+    # The fragments and pieces made for it, to keep (see depends.Pieces); its reads and, for
+    # the page cache, its time once moved into place: the staged file's (rename keeps it).
+    fresh = fresh_pieces()
+    if not out.recorded:
+        return unchanged, None, fresh
+    return unchanged, (tuple(reads), *_stat(previous if unchanged else target)), fresh
 
 
 def _stat(path: Path) -> tuple[int, int] | None:

@@ -311,15 +311,19 @@ def test_a_cache_that_came_with_a_dossier_cannot_change_what_is_published(tmp_pa
     cache = root / ".dossier-cache"
     _forge(cache / "records.json", tmp_path / "sender/dossier/key", b"Un article", b"FORGED")
     _forge(cache / "records.json", tmp_path / "sender/dossier/key", b"alleged", b"confirmed")
-    html = (cache / "bodies.html").read_bytes()
-    (cache / "bodies.html").write_bytes(html.replace(b"<p>", b"<p><script>alert(1)</script>"))
-    (root / "_site" / "articles/a/index.html").unlink()          # made again from the cache
+    for name in ("bodies.html", "pieces.bin"):     # converted bodies, fragments of pages
+        html = (cache / name).read_bytes()
+        assert b"<p>" in html
+        (cache / name).write_bytes(html.replace(b"<p>", b"<p><script>alert(1)</script>"))
+    for page in ("articles/a/index.html", "print/index.html"):   # made again from the cache
+        (root / "_site" / page).unlink()
     assert _run(recipient, "check", "--root", str(root)).returncode == 0
     assert _run(recipient, "build", "--root", str(root)).returncode == 0
     page = (root / "_site/articles/a/index.html").read_text()
     assert "<h1>Un article</h1>" in page and "FORGED" not in page
     assert "status-alleged" in page and "status-confirmed" not in page
     assert "<script>alert" not in page
+    assert "<script>alert" not in (root / "_site/print/index.html").read_text()
     clean = tmp_path / "clean"
     assert _run(recipient, "build", "--root", str(root), "--no-cache", "--output",
                 str(clean)).returncode == 0

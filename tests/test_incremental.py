@@ -324,3 +324,16 @@ def test_the_property_test_can_fail(monkeypatch):
     except AssertionError:
         return
     raise AssertionError("the comparison did not notice stale pages")
+
+
+def test_the_piece_store_is_checked_too(monkeypatch):
+    """Fragments kept between builds (the printable dossier's articles) are used again only
+    when what they read is unchanged: a store that trusted them blindly is caught."""
+    from dossier.depends import Pieces
+    monkeypatch.setattr(Pieces, "holds", staticmethod(lambda pairs, snapshot: True))
+    try:
+        check_builds_agree([("body", "a", "Un autre texte, entièrement nouveau.")])
+    except AssertionError as failure:
+        assert "print/index.html" in str(failure)
+        return
+    raise AssertionError("the comparison did not notice a stale fragment")
