@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 from html import escape
 
 from markupsafe import Markup
@@ -181,7 +182,9 @@ def network(dossier: model.Dossier, page_path: str, t, center: str | None = None
     order = sorted(slugs, key=lambda s: (-mentions[s], s))
     unit = _star(center, slugs[1:]) if center else _forces(slugs, edges)
     width = 640 if center else NET_WIDTH        # each drawn at 1:1 in its column
-    height, placed = _fit_labels(unit, order, radius, names, width)
+    # A star's outer nodes label outwards: room for them; a force layout's edge nodes may
+    # label inwards, or above or below.
+    height, placed = _fit_labels(unit, order, radius, names, width, 4 if center else 16)
     heaviest = max(edges.values(), default=1)
     parts = []
     for (a, b), count in sorted(edges.items()):
@@ -219,16 +222,41 @@ NET_MARGIN = 24             # px between the outermost node and the picture's ed
 
 def _forces(slugs: list[str], edges: dict[tuple[str, str], int]
             ) -> dict[str, tuple[float, float]]:
-    """Fruchterman–Reingold as networkx draws it, from a fixed seed: the same dossier always
-    gives the same picture. Actors reported together often pull hardest."""
-    import networkx        # only the actors page draws this; the import costs ~0.1 s
-
-    graph = networkx.Graph()
-    graph.add_nodes_from(slugs)
-    graph.add_weighted_edges_from((a, b, math.log1p(count)) for (a, b), count in edges.items())
-    spread = networkx.spring_layout(graph, seed=7, iterations=200,
-                                    k=2.2 / math.sqrt(len(slugs)))
-    return {s: (float(spread[s][0]), float(spread[s][1])) for s in slugs}
+    """Fruchterman–Reingold: nodes repel each other, links pull their two ends together
+    (harder for actors reported together often), the moves cooling over 200 rounds. From a
+    fixed seed, so the same dossier always gives the same picture. Written out rather than
+    taken from networkx: its layout needs numpy, 30 MB more in the process that draws the
+    actors page, for 24 nodes."""
+    rng = random.Random(7)
+    at = {s: [rng.random(), rng.random()] for s in slugs}
+    pulls = [(a, b, math.log1p(count)) for (a, b), count in sorted(edges.items())]
+    k = 1 / math.sqrt(len(slugs))                  # the distance the forces balance at
+    rounds, heat = 200, 0.1
+    for step in range(rounds):
+        move = {s: [0.0, 0.0] for s in slugs}
+        for i, a in enumerate(slugs):
+            for b in slugs[i + 1:]:
+                dx, dy = at[a][0] - at[b][0], at[a][1] - at[b][1]
+                far = max(math.hypot(dx, dy), 0.01)
+                push = k * k / far / far
+                move[a][0] += dx * push
+                move[a][1] += dy * push
+                move[b][0] -= dx * push
+                move[b][1] -= dy * push
+        for a, b, weight in pulls:
+            dx, dy = at[a][0] - at[b][0], at[a][1] - at[b][1]
+            pull = weight * math.hypot(dx, dy) / k
+            move[a][0] -= dx * pull
+            move[a][1] -= dy * pull
+            move[b][0] += dx * pull
+            move[b][1] += dy * pull
+        limit = heat * (1 - step / rounds)
+        for s in slugs:
+            dx, dy = move[s]
+            length = max(math.hypot(dx, dy), 1e-9)
+            at[s][0] += dx / length * min(length, limit)
+            at[s][1] += dy / length * min(length, limit)
+    return {s: (x, y) for s, (x, y) in at.items()}
 
 
 def _star(center: str, around: list[str]) -> dict[str, tuple[float, float]]:
@@ -240,7 +268,7 @@ def _star(center: str, around: list[str]) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def _fit_labels(unit, order, radius, names, width):
+def _fit_labels(unit, order, radius, names, width, share):
     """Scale the layout to the picture's width, and make the picture taller (and the nodes
     sparser) until every label fits whole beside its node without covering another."""
     xs = [p[0] for p in unit.values()]
@@ -248,8 +276,7 @@ def _fit_labels(unit, order, radius, names, width):
     x_low, x_span = min(xs), (max(xs) - min(xs)) or 1.0
     y_low, y_span = min(ys), (max(ys) - min(ys)) or 1.0
     widest = max(labels.text_width(names[s], NET_FONT) for s in order)
-    # Room for the longest label on both sides, so that every node can label outwards.
-    side = NET_MARGIN + min(widest + 20, width / 4)
+    side = NET_MARGIN + min(widest + 20, width / share)     # kept clear left and right
     heights = range(360, 2401, 60)
     for height in heights:
         def at(slug):

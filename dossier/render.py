@@ -118,39 +118,50 @@ class Renderer:
         kept = self.pieces
         depends.use_pieces(kept)
 
-        def remembered(key: str, make: Callable[[], str]) -> str:
+        def remembered(key: str, make: Callable[[], str], once: bool = False) -> str:
             """make(), once per build for one key, and not at all when the previous build
-            kept its text (self.pieces) and nothing it read has changed since."""
+            kept its text (self.pieces) and nothing it read has changed since. A piece made
+            `once` per build (an article of the printable dossier) is not held for reuse in
+            this build: 10,000 of them would be 100 MB held for nothing."""
             found = fragments.get(key)
             if found is None:
                 before = kept.get(key, snapshot) if kept is not None else None
                 if before is not None:
-                    found = fragments[key] = (before[1], before[0])
+                    found = (before[1], before[0])
                 else:
                     with depends.recording() as reads:
                         text = make()
-                    found = fragments[key] = (text.encode(), tuple(reads))
+                    found = (text.encode(), tuple(reads))
                     if kept is not None:
                         kept.fresh[key] = (found[1], found[0])
+                if not once:
+                    fragments[key] = found
             depends.note(found[1])
             return found[0].decode()
 
         @jinja2.pass_context
-        def fragment(context, name: str, **values) -> MarkupSafe:
+        def fragment(context, name: str, once: bool = False, **values) -> MarkupSafe:
             """A partial template made once for the same values at the same page depth, and
             reused: it sees the site and `values`, not the page (its links are the same
             from every page of one depth, see urls.relative)."""
             page = context["page_path"]
             depth = -1 if page == urls.NOT_FOUND else page.count("/")
             stand_in = urls.NOT_FOUND if depth < 0 else "_/" * depth + "index.html"
+
+            def make() -> str:
+                return self.env.get_template(name).render(site, page_path=stand_in, **values)
+            if once and kept is None:           # nothing to reuse, nothing to keep
+                return MarkupSafe(make())
             key = _piece_key(f"{name}\0{depth}", values, snapshot)
-            return MarkupSafe(remembered(key, lambda: self.env.get_template(name).render(
-                site, page_path=stand_in, **values)))
+            return MarkupSafe(remembered(key, make, once))
 
         def piece(name: str, values: dict, make: Callable[[], str]) -> str:
             """A piece of a generated file (one document of the search index), made like a
-            fragment: once, and again only when something it read has changed."""
-            return remembered(_piece_key(name, values, snapshot), make)
+            fragment, at most once per build, and again only when something it read has
+            changed."""
+            if kept is None:                    # nothing to reuse, nothing to keep
+                return make()
+            return remembered(_piece_key(name, values, snapshot), make, once=True)
 
         site["fragment"], site["piece"] = fragment, piece
         outputs: list[Output] = []
