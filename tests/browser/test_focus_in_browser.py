@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.test_screens_in_browser import CASES      # every page type of both dossiers
+
 CONTRAST = """el => {
   const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => { const f = v => { v /= 255;
@@ -21,10 +23,7 @@ CONTRAST = """el => {
 }"""
 
 
-@pytest.mark.parametrize("name, path", [
-    ("sample", "index.html"), ("sample", "articles/2022-11-02-coree-du-nord-obus-russie/index.html"),
-    ("sample", "timeline/index.html"), ("english", "articles/index.html"),
-    ("english", "actors/north-korea/index.html"), ("english", "search/index.html")])
+@pytest.mark.parametrize("name, path", CASES)
 def test_every_focused_control_shows_a_ring_of_3_to_1(page, sample_site, english_site, name, path):
     site = {"sample": sample_site, "english": english_site}[name]
     page.goto(site.joinpath(path).as_uri() + ("?q=shells" if "search" in path else ""))
