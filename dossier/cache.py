@@ -115,6 +115,7 @@ class BuildCache:
     front: dict | None = None                        # parsed front matter by text digest
     front_saved: frozenset = frozenset()
     linked: Linked | None = None                     # the last link(), for relink()
+    pieces_at: dict | None = None                    # the piece store as read, to append to
 
     def renderer_for(self, config: SiteConfig) -> Renderer:
         """The previous renderer unless the configuration or a theme file changed."""
@@ -135,7 +136,7 @@ class BuildCache:
         found = self._read_texts("bodies")
         if found is None:
             return
-        _, rows, buffer, spans = found
+        rows, buffer, spans = found
         try:
             bodies = {key: (summary, [Problem(*p) for p in problems])
                       for key, summary, problems, _ in rows}
@@ -148,11 +149,11 @@ class BuildCache:
         renderer.links = {text: tuple(map(tuple, links))
                           for text, links in self._read("links").items()}
 
-    def _read_texts(self, name: str) -> tuple[dict, list, bytearray, list] | None:
+    def _read_texts(self, name: str) -> tuple[list, bytearray, list] | None:
         """NAME.jsonl: a header, a line per text (its last item the size of its bytes), then
         the signatures; NAME.html: an id line, then every text's bytes one after the other,
         read in one piece (no HTML goes through a JSON decoder). The id, in both, tells a
-        pair written together from a write cut short. -> (header, rows, buffer, spans)."""
+        pair written together from a write cut short. -> (rows, buffer, spans)."""
         if self.folder is None:
             return None
         try:
@@ -160,8 +161,7 @@ class BuildCache:
                     open(self.folder / f"{name}.html", "rb") as data:
                 header = json.loads(next(index, "null"))
                 written = data.readline().rstrip(b"\n").decode()
-                if not isinstance(header, dict) or header.get("version") != code_version() \
-                        or header.get("id") != written:
+                if header != {"version": code_version(), "id": written}:
                     return None
                 lines = index.readlines()
                 # Read into its final buffer: bytes then a copy would hold it twice.
@@ -175,11 +175,11 @@ class BuildCache:
             for row in rows:
                 spans.append((start, start + row[-1]))
                 start += row[-1]
-            return (header, rows, buffer, spans) if start == len(buffer) else None
+            return (rows, buffer, spans) if start == len(buffer) else None
         except (OSError, ValueError, TypeError, AttributeError, IndexError):  # damaged, other's
             return None
 
-    def _write_texts(self, name: str, header: dict, rows) -> None:
+    def _write_texts(self, name: str, rows) -> None:
         """The pair _read_texts reads, from `rows` of (row without its size, bytes)."""
         self.folder.mkdir(exist_ok=True)
         written = secrets.token_hex(16)
@@ -188,7 +188,7 @@ class BuildCache:
         signers = {"lines": _signer(), "html": _signer()}
         with open(temporary[index], "w", encoding="utf-8") as lines, \
                 open(temporary[data], "wb") as out:
-            lines.write(json.dumps({**header, "version": code_version(), "id": written}) + "\n")
+            lines.write(json.dumps({"version": code_version(), "id": written}) + "\n")
             out.write(written.encode() + b"\n")
             for row, raw in rows:
                 size = out.write(raw)
@@ -250,7 +250,7 @@ class BuildCache:
         row per piece (key, its pairs by number, size). A build appends a segment with the
         pieces it made; a later one for a key wins. A segment that is cut short or not this
         machine's ends the reading: what follows would number pairs it does not have."""
-        self._pieces_at = None
+        self.pieces_at = None
         pieces = Pieces()
         try:
             with open(self.folder / "pieces.jsonl", encoding="utf-8") as index:
@@ -281,7 +281,7 @@ class BuildCache:
             except (ValueError, TypeError, KeyError, IndexError):
                 break
         if read == len(lines):        # else written anew by the next save
-            self._pieces_at = {"numbers": {pair: n for n, pair in enumerate(table)},
+            self.pieces_at = {"numbers": {pair: n for n, pair in enumerate(table)},
                                "end": end, "rows": rows, "segments": read}
         return Pieces(previous, buffer)
 
@@ -291,7 +291,7 @@ class BuildCache:
         that still hold. Pieces that read an address JSON cannot give back are not kept."""
         made = {key: tuple((a, snapshot.digest(a)) for a in sorted(reads, key=repr))
                 for key, (reads, _) in fresh.items() if all(map(_plain, reads))}
-        at = self._pieces_at
+        at = self.pieces_at
         if at is not None and not made:
             return
         live = len(pieces.previous.keys() | made.keys())
@@ -345,7 +345,7 @@ class BuildCache:
         index, html = self.folder / "bodies.jsonl", self.folder / "bodies.html"
         if self.renderer.bodies_changed or not index.is_file() or not html.is_file():
             texts = self.renderer.html
-            self._write_texts("bodies", {}, (
+            self._write_texts("bodies", (
                 ([key, summary, [list(astuple(p)) for p in found]], texts.raw(key))
                 for key, (summary, found) in sorted(self.renderer.bodies.items())))
             self._write("links", self.renderer.links)
