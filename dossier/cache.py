@@ -352,7 +352,8 @@ class BuildCache:
             # Written by earlier versions as one JSON document: as large, and never read now.
             (self.folder / "bodies.json").unlink(missing_ok=True)
         if self.pages is not None:
-            self._save_pieces(self.renderer.pieces, self.pages.pieces, self.renderer.snapshot)
+            self._save_pieces(self.renderer.pieces, self.pages.made_pieces,
+                              self.renderer.snapshot)
             self._write("pages", self.pages.saved(self.renderer.snapshot))
 
     def _write(self, name: str, value) -> None:
@@ -379,7 +380,7 @@ class PageCache:
     # ~200,000 addresses at 10,000 articles).
     numbers: dict = field(default_factory=dict)
     current: dict[str, tuple] = field(default_factory=dict)   # path -> (numbers, size, mtime)
-    pieces: dict = field(default_factory=dict)   # made this build: key -> (reads, bytes)
+    made_pieces: dict = field(default_factory=dict)   # this build's: key -> (reads, bytes)
 
     def stale(self, snapshot: Snapshot) -> set[int]:
         """Numbers of the previous build's addresses whose value changed since."""

@@ -126,7 +126,7 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
             progress and (lambda made, _: progress(done + made, len(outputs))))):
         if pages is not None and isinstance(result, tuple):
             result, fresh = result[:2], result[2]
-            pages.pieces.update(fresh)          # made by whichever process, kept for next
+            pages.made_pieces.update(fresh)     # made by whichever process, kept for next
             if result[1] is not None:
                 numbers = pages.number(result[1][0])
                 result = (result[0], numbers and (numbers, *result[1][1:]))
