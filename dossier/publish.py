@@ -85,8 +85,9 @@ def _latest(articles, count: int) -> list[model.Article]:
 
 def _sitemap(site: dict) -> Iterator[bytes]:
     dated = {urls.article(a.slug): a.modified for a in site["dossier"].articles}
+    unlisted = (urls.NOT_FOUND, urls.SEARCH)         # an error page; an empty, noindex page
     yield feeds.sitemap(site["config"], [(path, dated.get(path)) for path in
-                                         sorted(site["pages"]) if path != urls.NOT_FOUND])
+                                         sorted(site["pages"]) if path not in unlisted])
 
 
 MAKERS: dict[str, Maker] = {

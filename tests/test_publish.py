@@ -51,7 +51,8 @@ def test_sitemap_validates_against_the_sitemaps_schema(published):
     schema.validate(published / "sitemap.xml")
     sitemap = (published / "sitemap.xml").read_text()
     assert f"<loc>{BASE}articles/2022-11-02-coree-du-nord-obus-russie/</loc>" in sitemap
-    assert "404.html" not in sitemap
+    assert "404.html" not in sitemap and "search/" not in sitemap     # the search page: noindex
+    assert '<meta name="robots" content="noindex">' in (published / "search/index.html").read_text()
     assert f"Sitemap: {BASE}sitemap.xml" in (published / "robots.txt").read_text()
 
 
