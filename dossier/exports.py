@@ -247,9 +247,11 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t,
         for a in dossier.articles:
             yield piece("search:article", {"article": a}, lambda: as_text(article(a)))
         for slug, x in dossier.actors.items():
-            yield piece("search:actor", {"slug": slug, "actor": x}, lambda: as_text(actor(slug, x)))
+            yield piece("search:actor", {"slug": slug, "actor": x},
+                        lambda: as_text(actor(slug, x)))
         for slug, x in dossier.pages.items():
-            yield piece("search:page", {"slug": slug, "page": x}, lambda: as_text(page(slug, x)))
+            yield piece("search:page", {"slug": slug, "page": x},
+                        lambda: as_text(page(slug, x)))
         for c in dossier.claims:
             yield piece("search:claim", {"claim": c}, lambda: as_text(claim(c)))
         for slug, x in dossier.resolutions.items():

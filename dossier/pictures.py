@@ -78,9 +78,10 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
     for period in shown:
         x1 = max(x(period.start), LEFT)
         # The name starts at the band's start, or ends at the picture's edge if it must.
-        tx = min(x1 + 3, WIDTH - 3 - labels.text_width(period.name, FONT, 600))
+        wide = labels.text_width(period.name, FONT, 600)
+        tx = min(x1 + 3, WIDTH - 3 - wide)
         row = next((i for i, edge in enumerate(rows_end) if tx > edge), len(rows_end))
-        rows_end[row:row + 1] = [tx + labels.text_width(period.name, FONT, 600) + 8]
+        rows_end[row:row + 1] = [tx + wide + 8]
         named.append((period, x1, tx, row))
     top = AXIS + BAND * len(rows_end)
     backs, body, y = [], [], top
@@ -178,7 +179,8 @@ def network(dossier: model.Dossier, page_path: str, t, center: str | None = None
     most = max(mentions.values()) or 1
     radius = {s: 4 + 12 * math.sqrt(mentions[s] / most) for s in slugs}
     names = {s: dossier.actors[s].name for s in slugs}
-    # Biggest first: they get the label places they want; the layout itself is in [-1, 1]².
+    # Biggest first: they get the label places they want. The layout is in its own units,
+    # scaled to the picture by _fit_labels.
     order = sorted(slugs, key=lambda s: (-mentions[s], s))
     unit = _star(center, slugs[1:]) if center else _forces(slugs, edges)
     width = 640 if center else NET_WIDTH        # each drawn at 1:1 in its column
