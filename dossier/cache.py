@@ -1,7 +1,7 @@
 """The build cache: what a build keeps for the next, in memory (the preview server) and on
 disk in `.dossier-cache/` (`build`, unless --no-cache). The one module that knows its format.
 
-All JSON, never pickle (a dossier received from someone else must not be able to run code
+JSON but for state.pickle (a dossier received from someone else must not be able to run code
 when built), each file tagged with the code version (render.code_version) and ignored when
 the tag differs or the file cannot be read: a cache is a hint, the worst a bad one may cost
 is doing the work again. And each file is signed with a key of this machine's user (a keyed
@@ -15,6 +15,12 @@ sanitiser made).
   by body key (render.Renderer._body_key); links.json: what each text links to;
 - pages.json: for every file of the site, what it read while it was made (depends.py), with
   the digest of each address then, and the size and time of the file written;
+- state.pickle: the load stage's memory (files read, records validated, the last link and
+  the Markdown sources of the bodies), so that the next build reads, validates and links
+  only what changed, as the preview does between saves. The one file that is a pickle (JSON
+  would cost what it saves: rebuilding 10,000 records and their graph): it is unpickled only
+  after its signature is checked, so only this user's own builds can have written it (as the
+  pickle documentation advises: "consider signing data with hmac");
 - pieces.jsonl + pieces.bin: fragments of pages and pieces of generated files (an article of
   the printable dossier, a timeline entry, a document of the search index: depends.Pieces),
   each with what it read and the digest of each; appended to by each build, written anew
@@ -25,14 +31,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import copy
+import copyreg
+import gc
+import io
 import os
+import pickle
 import secrets
+import time
 from dataclasses import astuple, dataclass, field
-from pathlib import Path
+from pathlib import Path, PosixPath, WindowsPath
 
 from dossier.config import SiteConfig
 from dossier.depends import Pieces, Snapshot
 from dossier.link import Linked
+from dossier.load import Markdown, Unread
 from dossier.markup import Texts
 from dossier.problems import Problem
 from dossier.render import Renderer, code_version
@@ -40,6 +53,9 @@ from dossier import files
 from dossier.templating import theme_dirs
 
 CACHE_DIR = ".dossier-cache"          # the one hidden folder a build may write besides its output
+# How long before a build began a file must have last changed for its size and times to be
+# trusted by the next build: file system clocks tick in milliseconds to seconds (FAT: 2 s).
+RACY_NS = 3_000_000_000
 
 
 def _machine_key() -> bytes:
@@ -116,6 +132,7 @@ class BuildCache:
     front_saved: frozenset = frozenset()
     linked: Linked | None = None                     # the last link(), for relink()
     pieces_at: dict | None = None                    # the piece store as read, to append to
+    kept_bodies: tuple | None = None                 # (settings, Bodies, layout) from state
 
     def renderer_for(self, config: SiteConfig) -> Renderer:
         """The previous renderer unless the configuration or a theme file changed."""
@@ -128,7 +145,75 @@ class BuildCache:
                 self.renderer.links = old.links
             else:
                 self._read_bodies(self.renderer)
+                kept, self.kept_bodies = self.kept_bodies, None
+                # Kept bodies are patched, not made again: each must be in the store (a
+                # failed build keeps its state, not the bodies it converted).
+                if kept is not None and kept[0] == repr(config) and all(
+                        key in self.renderer.bodies for key in kept[1].keys.values()):
+                    self.renderer._last_bodies, self.renderer._layout = kept[1], kept[2]
+                    kept[1].html = self.renderer.html
         return self.renderer
+
+    def restore_state(self) -> None:
+        """The memory of the last build that saved its state (save_state), if this machine
+        made it with this code: files whose size and times have not changed since are not
+        read again, nor their records validated, and an unchanged graph is not linked again.
+        Anything else (none saved, damaged, another machine's or code's) leaves the cache
+        empty: a cache is a hint."""
+        if self.folder is None or self.files:
+            return
+        try:
+            with open(self.folder / "state.pickle", "rb") as file:
+                data = _verified(file.read())
+        except OSError:
+            return
+        if data is None:
+            return
+        version, _, data = data.partition(b"\n")
+        if version != code_version().encode():
+            return
+        enabled = gc.isenabled()
+        gc.disable()            # ~1 million objects: the collector would run hundreds of times
+        try:
+            state = pickle.loads(data)
+        except Exception:       # written by this code and signed: only a bug or a cut file
+            return
+        finally:
+            if enabled:
+                gc.enable()
+        self.files = state["files"]
+        self.records = {id(hit[0]): hit for hit in state["records"]}
+        self.linked = state["linked"]
+        self.kept_bodies = state["bodies"]
+
+    def save_state(self, config: SiteConfig, started: int) -> None:
+        """Keep the load stage's memory for the next build (see restore_state). A file whose
+        change time is within RACY_NS of `started` (when this build began looking at files)
+        is left out: a save in the same tick of the file system's clock, after it was read,
+        could keep its size and times, so the next build reads it again (git's "racily
+        clean" entries)."""
+        if self.folder is None:
+            return
+        trusted = started - RACY_NS
+        files = {path: (*entry[:3], None) for path, entry in self.files.items()
+                 if isinstance(path, Path) and entry[0][3] < trusted}
+        bodies = None
+        renderer = self.renderer
+        if renderer is not None and renderer._last_bodies is not None:
+            bodies = copy.copy(renderer._last_bodies)
+            bodies.html = None              # the converted HTML has its own store (bodies.*)
+            bodies = (repr(config), bodies, renderer._layout)
+        state = {"files": files, "records": list(self.records.values()),
+                 "linked": self.linked, "bodies": bodies}
+        out = io.BytesIO()
+        out.write(code_version().encode() + b"\n")
+        _StatePickler(out, pickle.HIGHEST_PROTOCOL).dump(state)
+        data = out.getbuffer()
+        self.folder.mkdir(exist_ok=True)
+        path = self.folder / "state.pickle"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(_signed(data))
+        temporary.replace(path)
 
     def _read_bodies(self, renderer: Renderer) -> None:
         """Converted bodies (bodies.jsonl + bodies.html, see _read_texts): a line per body
@@ -364,6 +449,29 @@ class BuildCache:
                                                  ensure_ascii=False).encode()))
         temporary.replace(path)
 
+
+
+class _StatePickler(pickle.Pickler):
+    """Leaves the Markdown of records out: the state is a third as large without it, and a
+    text is read again only to be converted again, which an unchanged file's text seldom is
+    (load.Unread). Paths are written as text, and each made once when read back."""
+
+    dispatch_table = {**copyreg.dispatch_table,
+                      Markdown: lambda text: (Unread, (text.path,)),
+                      Unread: lambda text: (Unread, (text.path,)),
+                      PosixPath: lambda path: (_path, (str(path),)),
+                      WindowsPath: lambda path: (_path, (str(path),))}
+
+
+_PATHS: dict[str, Path] = {}
+
+
+def _path(text: str) -> Path:
+    """One Path per file, however many records and problems name it."""
+    found = _PATHS.get(text)
+    if found is None:
+        found = _PATHS[text] = Path(text)
+    return found
 
 
 @dataclass

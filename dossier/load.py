@@ -182,6 +182,38 @@ def _read_one(root: Path, known: dict, remember: bool, item: tuple[Path, tuple])
             saved[0] if saved else None)
 
 
+class Markdown(str):
+    """A record's Markdown text, which knows its file: what the state a build keeps for the
+    next (cache.save_state) holds of it, to be read again only if needed (Unread)."""
+
+    path: Path
+
+
+class Unread(str):
+    """The Markdown of a record kept from an earlier build whose file has not changed since:
+    an empty str standing for the text, the same object wherever the record holds it (so it
+    compares as the same text, by identity, as the one it stands for), read from its file
+    only when needed (see `markdown_of`)."""
+
+    path: Path
+
+    def __new__(cls, path: Path) -> "Unread":
+        unread = super().__new__(cls, "")
+        unread.path = path
+        return unread
+
+
+def markdown_of(text: str) -> str:
+    """The Markdown `text` stands for: itself, or if Unread, what its file holds now."""
+    if type(text) is not Unread:
+        return text
+    found = Problems(text.path.parent)
+    parsed = read(text.path, found)
+    if parsed is None:                  # changed since it was looked at: reported next build
+        raise OSError(f"{text.path} changed while it was being built: build again")
+    return parsed.body
+
+
 def read(path: Path, problems: Problems, known: dict | None = None,
          saved: list | None = None) -> Parsed | None:
     """One Markdown file -> Parsed, or None with the problem recorded. With `known` (digest
@@ -210,4 +242,6 @@ def read(path: Path, problems: Problems, known: dict | None = None,
     entry = hit or (thawed(parsed) if digest is not None else None)
     if entry is not None:
         saved.append((digest, entry))
+    parsed.body = Markdown(parsed.body)
+    parsed.body.path = path
     return parsed

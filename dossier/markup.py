@@ -18,6 +18,7 @@ import markdown
 import nh3
 
 from dossier import model, typography, urls
+from dossier.load import markdown_of
 from dossier.problems import Problems
 
 # Called with a relative link target as written (no fragment); returns the URL to use, or None
@@ -287,7 +288,7 @@ class Bodies:
                                    "/" + s.removesuffix("index.html") for s in urls.SECTIONS))
             return found
 
-        text = _bounded(text, lambda line, message, hint: problems.warning(
+        text = _bounded(markdown_of(text), lambda line, message, hint: problems.warning(
             path, first_line + line, message, hint))
         return markdown.render(text, resolve), tuple(links)
 

@@ -182,7 +182,8 @@ class Actor:
     kind: str = ""
     country: str = ""
     summary: str = ""
-    body: str = ""
+    # Markdown, as Article's: pages show its HTML, read through its own address (depends.Prose)
+    body: str = field(default="", repr=False, compare=False)
     body_line: int = 1
     updated: Date | None = None
     corrections: tuple[Correction, ...] = ()
@@ -201,7 +202,7 @@ class Resolution:
     url: str = ""
     summary: str = ""
     provisions: tuple[Provision, ...] = ()
-    text: str = ""                      # Markdown prose
+    text: str = field(default="", repr=False, compare=False)     # Markdown, as Actor's
     text_line: int = 1
     updated: Date | None = None
     corrections: tuple[Correction, ...] = ()

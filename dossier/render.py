@@ -24,6 +24,7 @@ from markupsafe import Markup as MarkupSafe
 
 from dossier import __version__, depends, feeds, files, model, parallel, publish, urls
 from dossier.config import SiteConfig
+from dossier.load import markdown_of
 from dossier.markup import Bodies, Markup, Texts, plain_summary
 from dossier.outputs import MAKING, Output, static_files
 from dossier.pages import PageSpec, plan, summary
@@ -301,14 +302,16 @@ class Renderer:
         once: what it links to is known from converting it."""
         layout = [f"{p}\t{page}" for p, page in bodies.pages.items()] + \
             list(map(str, bodies.records[3]))
-        if layout != self._layout:
-            self._layout, last = layout, None
+        # Where files are published changes what a body links to, not its text.
+        same_layout, self._layout = layout == self._layout, layout
         keys, texts, before = {}, {}, last.sources if last is not None else {}
         for page, source in bodies.sources.items():
             known = before.get(page)
             if known is not None and known[1] is source[1] and known[0] is source[0] and \
                     known[2] == source[2]:
-                keys[page], texts[page] = last.keys[page], last.texts[page]
+                texts[page] = last.texts[page]
+                keys[page] = last.keys[page] if same_layout else \
+                    self._body_key(bodies, page, texts[page])
             else:
                 texts[page] = text_key(page, *source)
                 keys[page] = self._body_key(bodies, page, texts[page])
@@ -361,7 +364,7 @@ def _made(producer, site: dict, spec: PageSpec) -> bytes:
 
 def text_key(page: str, path: Path, text: str, line: int) -> str:
     """A stable digest (the same in every process) of a body's text and where it is."""
-    return hashlib.sha256(f"{page}\0{path}\0{line}\0{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{page}\0{path}\0{line}\0{markdown_of(text)}".encode()).hexdigest()
 
 
 @functools.cache

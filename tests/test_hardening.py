@@ -9,6 +9,8 @@ import datetime
 import hashlib
 import io
 import os
+import pathlib
+import pickle
 import shutil
 import subprocess
 import sys
@@ -301,6 +303,16 @@ def _forge(path, key_file, old: bytes, new: bytes) -> None:
     path.write_bytes(tag.encode() + b"\n" + data)
 
 
+class _RunsCode:
+    """Unpickled, writes a file: what a forged cache would do instead."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (pathlib.Path(self.path).write_text, ("ran",))
+
+
 def test_a_cache_that_came_with_a_dossier_cannot_change_what_is_published(tmp_path):
     root = _received(tmp_path, {"content/articles/a.md": article(
         title="Un article", claims='[{by: Kyiv, status: alleged, text: "Des troupes."}]')})
@@ -315,6 +327,13 @@ def test_a_cache_that_came_with_a_dossier_cannot_change_what_is_published(tmp_pa
         html = (cache / name).read_bytes()
         assert b"<p>" in html
         (cache / name).write_bytes(html.replace(b"<p>", b"<p><script>alert(1)</script>"))
+    # And the one pickle, the state a build keeps (cache.save_state): one that would run code.
+    version = (cache / "state.pickle").read_bytes().split(b"\n")[1]
+    marker = tmp_path / "ran"
+    payload = version + b"\n" + pickle.dumps(_RunsCode(str(marker)))
+    tag = hashlib.blake2b(payload, key=(tmp_path / "sender/dossier/key").read_bytes(),
+                          digest_size=32).hexdigest()
+    (cache / "state.pickle").write_bytes(tag.encode() + b"\n" + payload)
     for page in ("articles/a/index.html", "print/index.html"):   # made again from the cache
         (root / "_site" / page).unlink()
     assert _run(recipient, "check", "--root", str(root)).returncode == 0
@@ -324,6 +343,7 @@ def test_a_cache_that_came_with_a_dossier_cannot_change_what_is_published(tmp_pa
     assert "status-alleged" in page and "status-confirmed" not in page
     assert "<script>alert" not in page
     assert "<script>alert" not in (root / "_site/print/index.html").read_text()
+    assert not marker.exists()                  # the pickle was never loaded
     clean = tmp_path / "clean"
     assert _run(recipient, "build", "--root", str(root), "--no-cache", "--output",
                 str(clean)).returncode == 0
