@@ -1,11 +1,6 @@
 #!/usr/bin/env python3
 """Build, check or preview the dossier in this repository (or any --root)."""
-import sys
-
-from dossier.cli import main
+from dossier.cli import run
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:          # output piped into `head`: not an error
-        sys.exit(0)
+    run()

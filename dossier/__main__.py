@@ -1,5 +1,3 @@
-import sys
+from dossier.cli import run
 
-from dossier.cli import main
-
-sys.exit(main())
+run()

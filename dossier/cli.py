@@ -8,9 +8,11 @@ import argparse
 import ctypes
 import datetime
 import gc
+import os
 import sys
 import threading
 import time
+from typing import NoReturn
 from pathlib import Path
 
 from dossier import __version__
@@ -111,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "init":
         return _init(args)
     if args.command in ("build", "check"):
+        global args_one_shot
+        args_one_shot = True
         _tune_collector()
     root = args.root.resolve()
     if not root.is_dir():
@@ -163,6 +167,25 @@ def _give_back_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)      # glibc (Linux); elsewhere, nothing to do
     except (AttributeError, OSError):
         pass
+
+
+args_one_shot = False                   # a build or check: see run()
+
+
+def run() -> NoReturn:
+    """The command line (build.py, `python -m dossier`, the `dossier` script): main(), then
+    exit. A build or check ends without the interpreter's teardown, which would free its
+    millions of objects one by one (0.85 s at 10,000 articles, after the summary line is
+    out): nothing is left to do by then (workers joined, files moved in, caches written)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:             # output piped into `head`: not an error
+        os._exit(OK)
+    if args_one_shot:
+        os._exit(code)
+    sys.exit(code)
 
 
 def _tune_collector() -> None:
