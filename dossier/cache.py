@@ -13,7 +13,7 @@ sanitiser made).
 - records.json: parsed front matter, by a digest of each file's text;
 - bodies.jsonl + bodies.html: converted Markdown (summary, problems, then the HTML raw),
   by body key (render.Renderer._body_key); links.json: what each text links to;
-- pages.json: for every file of the site, what it read while it was made (depends.py), with
+- pages.pickle: for every file of the site, what it read while it was made (depends.py), with
   the digest of each address then, and the size and time of the file written;
 - state.pickle: the load stage's memory (files read, records validated, the last link and
   the Markdown sources of the bodies), so that the next build reads, validates and links
@@ -38,12 +38,11 @@ import io
 import os
 import pickle
 import secrets
-import time
 from dataclasses import astuple, dataclass, field
 from pathlib import Path, PosixPath, WindowsPath
 
 from dossier.config import SiteConfig
-from dossier.depends import Pieces, Snapshot
+from dossier.depends import Pieces, Snapshot, record_digests
 from dossier.link import Linked
 from dossier.load import Markdown, Unread
 from dossier.markup import Texts
@@ -133,6 +132,7 @@ class BuildCache:
     linked: Linked | None = None                     # the last link(), for relink()
     pieces_at: dict | None = None                    # the piece store as read, to append to
     kept_bodies: tuple | None = None                 # (settings, Bodies, layout) from state
+    digests: dict = field(default_factory=dict)      # depends.record_digests, from state
 
     def renderer_for(self, config: SiteConfig) -> Renderer:
         """The previous renderer unless the configuration or a theme file changed."""
@@ -162,29 +162,14 @@ class BuildCache:
         empty: a cache is a hint."""
         if self.folder is None or self.files:
             return
-        try:
-            with open(self.folder / "state.pickle", "rb") as file:
-                data = _verified(file.read())
-        except OSError:
+        state = self._load("state")
+        if state is None:
             return
-        if data is None:
-            return
-        version, _, data = data.partition(b"\n")
-        if version != code_version().encode():
-            return
-        enabled = gc.isenabled()
-        gc.disable()            # ~1 million objects: the collector would run hundreds of times
-        try:
-            state = pickle.loads(data)
-        except Exception:       # written by this code and signed: only a bug or a cut file
-            return
-        finally:
-            if enabled:
-                gc.enable()
         self.files = state["files"]
         self.records = {id(hit[0]): hit for hit in state["records"]}
         self.linked = state["linked"]
         self.kept_bodies = state["bodies"]
+        self.digests = {id(pair[0]): pair for pair in state["digests"]}
 
     def save_state(self, config: SiteConfig, started: int) -> None:
         """Keep the load stage's memory for the next build (see restore_state). A file whose
@@ -203,16 +188,47 @@ class BuildCache:
             bodies = copy.copy(renderer._last_bodies)
             bodies.html = None              # the converted HTML has its own store (bodies.*)
             bodies = (repr(config), bodies, renderer._layout)
+        # The digest of each record of the graph, made once, kept with the records: what
+        # pages read is digested again only where it is a new object.
+        digests = self.digests = record_digests(
+            self.linked.dossier, self.digests) if self.linked is not None else {}
+        if renderer is not None:
+            renderer.record_digests = digests
         state = {"files": files, "records": list(self.records.values()),
-                 "linked": self.linked, "bodies": bodies}
+                 "linked": self.linked, "bodies": bodies, "digests": list(digests.values())}
+        self._dump("state", state, _StatePickler)
+
+    def _load(self, name: str):
+        """NAME.pickle if this machine's user wrote it with this code (else None): unpickled
+        only once its signature is checked, so never one that came with a dossier."""
+        try:
+            with open(self.folder / f"{name}.pickle", "rb") as file:
+                data = _verified(file.read())
+        except OSError:
+            return None
+        if data is None:
+            return None
+        version, _, data = data.partition(b"\n")
+        if version != code_version().encode():
+            return None
+        enabled = gc.isenabled()
+        gc.disable()            # ~1 million objects: the collector would run hundreds of times
+        try:
+            return pickle.loads(data)
+        except Exception:       # written by this code and signed: only a bug or a cut file
+            return None
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _dump(self, name: str, value, pickler=pickle.Pickler) -> None:
         out = io.BytesIO()
         out.write(code_version().encode() + b"\n")
-        _StatePickler(out, pickle.HIGHEST_PROTOCOL).dump(state)
-        data = out.getbuffer()
+        pickler(out, pickle.HIGHEST_PROTOCOL).dump(value)
         self.folder.mkdir(exist_ok=True)
-        path = self.folder / "state.pickle"
+        path = self.folder / f"{name}.pickle"
         temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(_signed(data))
+        temporary.write_bytes(_signed(out.getbuffer()))
         temporary.replace(path)
 
     def _read_bodies(self, renderer: Renderer) -> None:
@@ -324,7 +340,7 @@ class BuildCache:
         to `renderer`, see depends.Pieces), when made by this code and theme."""
         if self.folder is None:
             return None
-        self.pages = PageCache.from_saved(renderer.salt, self._read("pages"))
+        self.pages = PageCache.from_saved(renderer.salt, self._load("pages") or {})
         renderer.pieces = self._read_pieces(renderer.salt)
         return self.pages
 
@@ -439,7 +455,9 @@ class BuildCache:
         if self.pages is not None:
             self._save_pieces(self.renderer.pieces, self.pages.made_pieces,
                               self.renderer.snapshot)
-            self._write("pages", self.pages.saved(self.renderer.snapshot))
+            self._dump("pages", self.pages.saved(self.renderer.snapshot))
+            (self.folder / "pages.json").unlink(missing_ok=True)    # earlier versions'
+
 
     def _write(self, name: str, value) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -513,12 +531,10 @@ class PageCache:
         return self.number(self.addresses[i] for i in numbers), size, mtime
 
     def saved(self, snapshot: Snapshot) -> dict:
-        """This build's entries, for the next (JSON)."""
+        """This build's entries, for the next (pages.pickle)."""
         addresses = list(self.numbers)
         return {"salt": self.salt, "addresses": addresses,
-                "digests": [snapshot.digest(a) for a in addresses],
-                "pages": {path: [list(numbers), size, mtime]
-                          for path, (numbers, size, mtime) in self.current.items()}}
+                "digests": [snapshot.digest(a) for a in addresses], "pages": self.current}
 
     @classmethod
     def from_saved(cls, salt: str, saved: dict) -> "PageCache":
@@ -527,11 +543,8 @@ class PageCache:
         cache = cls(salt)
         try:
             if saved.get("salt") == salt:
-                addresses = [_tuple(a) for a in saved["addresses"]]
-                digests, pages = list(saved["digests"]), dict(saved["pages"])
-                if len(addresses) == len(digests) and all(
-                        isinstance(n, int) and 0 <= n < len(addresses)
-                        for entry in pages.values() for n in entry[0]):
+                addresses, digests, pages = saved["addresses"], saved["digests"], saved["pages"]
+                if len(addresses) == len(digests):
                     cache.addresses, cache.digests, cache.previous = addresses, digests, pages
         except (AttributeError, KeyError, TypeError, IndexError, ValueError):
             pass

@@ -204,16 +204,48 @@ def page_address(path: str) -> Address:
     return ("page", path)
 
 
+def record_digests(graph, known: dict[int, tuple[object, str]]) -> dict[int, tuple[object, str]]:
+    """The digest of every record of the linked graph (every frozen dataclass in its fields,
+    by identity), as Snapshot.of gives it: those in `known` (kept from the last build with the
+    records themselves, see cache.save_state) are not digested again. A record is immutable
+    (frozen; the Markdown a one-shot build lets go of is outside its repr), so the digest of
+    the same object is the same."""
+    found: dict[int, tuple[object, str]] = {}
+    seen: set[int] = set()
+
+    def visit(value) -> None:
+        kind = type(value)
+        if kind is list or kind is tuple:
+            for item in value:
+                if type(item) is not str:
+                    visit(item)
+        elif kind is dict:
+            for item in value.values():
+                if type(item) is not str:
+                    visit(item)
+        elif hasattr(kind, "__dataclass_fields__") and id(value) not in seen:
+            seen.add(id(value))
+            kept = known.get(id(value))
+            found[id(value)] = kept if kept is not None and kept[0] is value else \
+                (value, _blake(repr(value)))
+
+    for name in getattr(type(graph), "__dataclass_fields__", ()):
+        visit(getattr(graph, name))
+    return found
+
+
 class Snapshot:
     """The value at every address in one build, digested when first asked for: the same
     digest in every process and run for the same value (reprs of frozen records, no hash
-    randomisation), memoised by identity (the same records appear in thousands of pages)."""
+    randomisation), memoised by identity (the same records appear in thousands of pages);
+    `known` gives the records' digests already made (record_digests)."""
 
-    def __init__(self, graph, bodies, page_paths: list[str], planned: dict):
+    def __init__(self, graph, bodies, page_paths: list[str], planned: dict,
+                 known: dict[int, tuple[object, str]] | None = None):
         self.graph, self.bodies, self.page_paths = graph, bodies, page_paths
         self.planned = planned                    # output path -> (producer, extra)
         self._digests: dict[Address, str | None] = {}
-        self._memo: dict[int, tuple[object, str]] = {}
+        self._memo: dict[int, tuple[object, str]] = dict(known or {})
 
     def digest(self, address) -> str | None:
         found = self._digests.get(address, _ABSENT)

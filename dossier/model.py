@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 Date = dt.date  # a date, or a datetime (a subclass) with its UTC offset
@@ -351,9 +351,3 @@ class LinkedClaim:
     @property
     def article(self) -> str:
         return self.history[0].article
-
-
-def without_sources(dossier: Dossier) -> Dossier:
-    """The graph with its articles' Markdown text and line numbers left out, for pages."""
-    slim = {a.slug: replace(a, body="", lines={}) for a in dossier.articles}
-    return replace(dossier, articles=[slim[a.slug] for a in dossier.articles], by_slug=slim)

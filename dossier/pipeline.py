@@ -22,9 +22,9 @@ from dossier import files
 from dossier.cache import CACHE_DIR, BuildCache
 from dossier.config import SiteConfig, load_config
 from dossier.link import Linked, link, relink
-from dossier.load import load as read_files
+from dossier.load import let_go_of_texts, load as read_files
 from dossier.markup import Bodies
-from dossier.model import Dossier, without_sources
+from dossier.model import Dossier
 from dossier.outputs import Output
 from dossier.parallel import WorkerDied
 from dossier.problems import Problem, Problems
@@ -224,6 +224,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
         return site
     site.assets = loaded.assets
     if not keep:
+        let_go_of_texts([hit[1] for hit in cache.records.values() if hit[1] is not None])
         del loaded.records[:], articles, actors, resolutions, pages
         cache.files.clear()
         cache.records.clear()
@@ -232,7 +233,6 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
             site.renderer._last_bodies = None
         if site.bodies is not None:
             site.bodies.sources, site.bodies.records = {}, ()
-        site.dossier = without_sources(site.dossier)
     return site
 
 

@@ -58,6 +58,7 @@ class Renderer:
         # page -> what it read ({address: digest}) and the bytes last made
         self._last: dict[str, tuple[dict, bytes]] = {}
         self.snapshot: depends.Snapshot | None = None    # the last render's data
+        self.record_digests: dict = {}       # the graph's records' (depends.record_digests)
         # Fragments and pieces of the previous build (see depends.Pieces), given by the
         # build cache; None when nothing is kept (`check`, --no-cache).
         self.pieces: depends.Pieces | None = None
@@ -107,7 +108,8 @@ class Renderer:
         page_paths = [spec.path for spec in pages]
         specs = publish.plan(self.config, dossier, problems) + pages
         snapshot = self.snapshot = depends.Snapshot(
-            dossier, bodies, page_paths, {s.path: (s.template, s.extra) for s in specs})
+            dossier, bodies, page_paths, {s.path: (s.template, s.extra) for s in specs},
+            self.record_digests)
         graph, prose = depends.Graph(dossier), depends.Prose(bodies)
         site = {"config": self.config, "dossier": graph, "bodies": prose,
                 "pages": depends.PageList(page_paths),
