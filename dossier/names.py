@@ -13,12 +13,22 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00
                               "\u00bb": '"', "\u2013": "-", "\u2014": "-"})
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _without_marks(run: re.Match) -> str:
+    return "".join(ch for ch in run.group() if not unicodedata.combining(ch))
+
+
 @functools.lru_cache(maxsize=1 << 16)   # the same few hundred names, thousands of times
 def fold(text: str) -> str:
-    """Matching key: no accents, no case, typographic quotes made plain, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFKD", str(text).translate(_APOSTROPHES))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().split())
+    """Matching key: no accents, no case, typographic quotes made plain, spaces collapsed.
+    Only runs of non-ASCII characters are looked at one by one (claims' texts are long)."""
+    text = str(text)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+        text = _NON_ASCII.sub(_without_marks, decomposed)
+    return " ".join(text.casefold().split())
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -32,7 +42,9 @@ def slugify(text: str) -> str:
     """ASCII slug made of [a-z0-9-] only, so it can never leave the output folder; other
     scripts transliterated ('Україна' -> 'ukraina', 'œuvre' -> 'oeuvre'). Empty for text
     with no letter or digit in any script: callers report it."""
-    ascii_text = "".join(ch if ch.isascii() else _transliterate(ch) for ch in fold(text))
+    folded = fold(text)
+    ascii_text = folded if folded.isascii() else _NON_ASCII.sub(
+        lambda run: "".join(map(_transliterate, run.group())), folded)
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
 
 
