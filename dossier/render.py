@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from functools import partial
 import re
 import sys
 from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 from typing import Callable, Iterator
+from urllib.parse import unquote
 
 import jinja2
 from markupsafe import Markup as MarkupSafe
@@ -303,21 +305,34 @@ class Renderer:
         cost more than the rest of it). A body key is None until its text was converted
         once: what it links to is known from converting it."""
         layout = [f"{p}\t{page}" for p, page in bodies.pages.items()] + \
-            list(map(str, bodies.records[3]))
-        # Where files are published changes what a body links to, not its text.
-        same_layout, self._layout = layout == self._layout, layout
+            sorted(map(str, bodies.assets))
+        # Where files are published changes what a body links to, not its text: a body's
+        # key is made again when a file it links to was added, removed or moved.
+        moved = {entry.partition("\t")[0] for entry in set(layout) ^ set(self._layout)}
+        self._layout = layout
         keys, texts, before = {}, {}, last.sources if last is not None else {}
         for page, source in bodies.sources.items():
             known = before.get(page)
             if known is not None and known[1] is source[1] and known[0] is source[0] and \
                     known[2] == source[2]:
                 texts[page] = last.texts[page]
-                keys[page] = last.keys[page] if same_layout else \
-                    self._body_key(bodies, page, texts[page])
+                keys[page] = last.keys[page] if not moved or not self._links_to(
+                    source[0], texts[page], moved) else self._body_key(bodies, page, texts[page])
             else:
                 texts[page] = text_key(page, *source)
                 keys[page] = self._body_key(bodies, page, texts[page])
         return keys, texts
+
+    def _links_to(self, path: Path, text: str, files: set[str]) -> bool:
+        """True if the text (by text key) of the file at `path` links to one of `files`, or
+        may: its links are not known."""
+        links = self.links.get(text)
+        if links is None:
+            return True
+        folder = str(path.parent)
+        return any(not target.startswith(("http://", "https://", "/")) and
+                   os.path.normpath(os.path.join(folder, unquote(target))) in files
+                   for target, _ in links)
 
     def _body_key(self, bodies: Bodies, page: str, text: str) -> str | None:
         """A digest of everything a body's HTML depends on: its text (`text`, see text_key)

@@ -91,7 +91,8 @@ def _resolution():
 
 
 bodies = st.one_of(words, words.map(lambda w: f"{w}\n\nVoir [l’autre](b.md) et **{w}**."),
-                   words.map(lambda w: f"# {w}\n\n![carte](../images/carte.svg)"))
+                   words.map(lambda w: f"# {w}\n\n![carte](../images/carte.svg)"),
+                   words.map(lambda w: f"{w}: [notes](../images/notes.txt)."))  # come and go
 TEMPLATES = {  # theme overrides that show more, or less, than the default theme
     "_article_list.html": "{% for slug in slugs %}{% set a = dossier.by_slug[slug] %}"
                           "<p>{{ a.title }} {{ a.source.url }} {{ a.source.archived }}</p>"
