@@ -246,6 +246,7 @@ class Snapshot:
         self.planned = planned                    # output path -> (producer, extra)
         self._digests: dict[Address, str | None] = {}
         self._memo: dict[int, tuple[object, str]] = dict(known or {})
+        self._strings: dict[str, str] = {}
 
     def digest(self, address) -> str | None:
         found = self._digests.get(address, _ABSENT)
@@ -279,7 +280,12 @@ class Snapshot:
     def of(self, value) -> str:
         """Digest of a value."""
         kind = type(value)
-        if kind is str or kind is int or value is None or kind is bool:
+        if kind is str:                           # slugs, thousands of times each
+            found = self._strings.get(value)
+            if found is None:
+                found = self._strings[value] = _blake(f"str:{value}")
+            return found
+        if kind is int or value is None or kind is bool:
             return _blake(f"{kind.__name__}:{value}")
         found = self._memo.get(id(value))
         if found is not None and found[0] is value:

@@ -78,7 +78,19 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     changed since the last build with this `cache`; `after_load()` is called between load and
     render (the command line hands freed memory back to the system there: an interpreter
     matter, kept at the edge). Content problems are collected in the result, never raised."""
-    clock, cache = _Clock(), cache or BuildCache()
+    cache = cache or BuildCache()
+    try:
+        return _build(root, write_output, cache, lazy, use_disk_cache, jobs, progress,
+                      changed, after_load, options)
+    finally:
+        cache.finish_saving()
+
+
+def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
+           use_disk_cache: bool, jobs: int, progress: Progress | None,
+           changed: set[Path] | None, after_load: Callable[[], None] | None,
+           options: dict) -> BuildResult:
+    clock = _Clock()
     stage = (lambda name: partial(progress, name)) if progress else (lambda name: None)
     inputs = None
     if write_output and use_disk_cache and not lazy:

@@ -6,6 +6,7 @@ folder's parent (the staging folder lives beside it and is removed).
 from __future__ import annotations
 
 import filecmp
+import os
 import posixpath
 import shutil
 import tempfile
@@ -109,11 +110,11 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
            ) -> tuple[int, int, int]:
     results: list = [None] * len(outputs)
     if pages is not None and previous is not None and pages.previous:
-        stale = pages.stale(snapshot)
+        stale, folder = pages.stale(snapshot), str(previous)
         for i, out in enumerate(outputs):    # a stat each: not worth a worker
             known = pages.previous.get(out.path) if out.recorded else None
             if known and stale.isdisjoint(known[0]) and \
-                    _stat(previous / out.path) == tuple(known[1:]):
+                    _stat(os.path.join(folder, out.path)) == tuple(known[1:]):
                 kept = pages.kept(out.path)
                 results[i] = (REUSED, kept if kept[0] is not None else None)
     todo = [i for i, result in enumerate(results) if result is None]
@@ -183,9 +184,9 @@ def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, rea
     return unchanged, (tuple(reads), *_stat(previous if unchanged else target)), fresh
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def _stat(path: Path | str) -> tuple[int, int] | None:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return None
     return stat.st_size, stat.st_mtime_ns
