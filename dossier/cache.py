@@ -21,7 +21,7 @@ sanitiser made).
   would cost what it saves: rebuilding 10,000 records and their graph): it is unpickled only
   after its signature is checked, so only this user's own builds can have written it (as the
   pickle documentation advises: "consider signing data with hmac");
-- pieces.jsonl + pieces.bin: fragments of pages and pieces of generated files (an article of
+- pieces.index + pieces.bin: fragments of pages and pieces of generated files (an article of
   the printable dossier, a timeline entry, a document of the search index: depends.Pieces),
   each with what it read and the digest of each; appended to by each build, written anew
   when superseded rows pile up.
@@ -371,51 +371,59 @@ class BuildCache:
         return self.pages
 
     def _read_pieces(self, salt: str) -> Pieces:
-        """pieces.jsonl: a header (code version, salt), then a line per segment, each the
-        signature of its JSON and of its bytes, a tab, and its JSON: where its bytes start
-        in pieces.bin and how many, the (address, digest) pairs it adds to the table, and a
-        row per piece (key, its pairs by number, size). A build appends a segment with the
-        pieces it made; a later one for a key wins. A segment that is cut short or not this
-        machine's ends the reading: what follows would number pairs it does not have."""
+        """pieces.index: a header line (code version, salt), then a segment per build that
+        made pieces: a line with its signature (of its pickle and of its bytes) and its
+        pickle's length, then the pickle: where its bytes start in pieces.bin and how many,
+        the (address, digest) pairs it adds to the table, and a row per piece (key, its
+        pairs by number, size). A later row for a key wins. A segment that is cut short or
+        not this machine's ends the reading: what follows would number pairs it does not
+        have. Each pickle is loaded only once its signature is checked."""
         self.pieces_at = None
         pieces = Pieces()
         try:
-            with open(self.folder / "pieces.jsonl", encoding="utf-8") as index:
-                header = json.loads(next(index, "null"))
+            with open(self.folder / "pieces.index", "rb") as index:
+                header = json.loads(index.readline() or b"null")
                 if header != {"version": code_version(), "salt": salt}:
                     return pieces
-                lines = index.readlines()
+                rest = index.read()
             with open(self.folder / "pieces.bin", "rb") as data:
                 buffer = bytearray(os.fstat(data.fileno()).st_size)
                 data.readinto(buffer)
         except (OSError, ValueError, TypeError):
             return pieces
-        table, previous, rows, end, read = [], {}, 0, 0, 0
-        for line in lines:
-            tag, _, text = line.rstrip("\n").partition("\t")
+        table, previous, rows, end, read, at_byte = [], {}, 0, 0, 0, 0
+        while at_byte < len(rest):
+            line_end = rest.find(b"\n", at_byte)
             try:
-                segment = json.loads(text)
+                tag, length = rest[at_byte:line_end].decode("ascii").split(" ")
+                body = rest[line_end + 1:line_end + 1 + int(length)]
+                segment = pickle.loads(body) if line_end >= 0 and len(body) == int(length) \
+                    and _signs(tag, [body]) else None
+                if segment is None:
+                    break
                 start, size = segment["start"], segment["size"]
                 if start != end or start + size > len(buffer) or \
-                        not _signs(tag, [text.encode(), memoryview(buffer)[start:start + size]]):
+                        not _signs(segment["data"], [memoryview(buffer)[start:start + size]]):
                     break
-                table += [(_tuple(address), digest) for address, digest in segment["pairs"]]
-                at = start
-                for key, numbers, length in segment["rows"]:
-                    previous[key] = (tuple(table[n] for n in numbers), at, at + length)
-                    at += length
-                rows, end, read = rows + len(segment["rows"]), start + size, read + 1
-            except (ValueError, TypeError, KeyError, IndexError):
+                table += segment["pairs"]
+                position = start
+                for key, numbers, size_of in segment["rows"]:
+                    previous[key] = (tuple(table[n] for n in numbers), position,
+                                     position + size_of)
+                    position += size_of
+            except (ValueError, TypeError, KeyError, IndexError, pickle.UnpicklingError):
                 break
-        if read == len(lines):        # else written anew by the next save
+            rows, end, read = rows + len(segment["rows"]), start + size, read + 1
+            at_byte = line_end + 1 + int(length)
+        if at_byte == len(rest):          # else written anew by the next save
             self.pieces_at = {"numbers": {pair: n for n, pair in enumerate(table)},
-                               "end": end, "rows": rows, "segments": read}
+                              "end": end, "rows": rows, "segments": read}
         return Pieces(previous, buffer)
 
     def _save_pieces(self, pieces: Pieces, fresh: dict, snapshot: Snapshot) -> None:
         """Append this build's new pieces as a segment; or, when the store has gathered as
         many superseded rows as live ones (or many segments), write it anew with the pieces
-        that still hold. Pieces that read an address JSON cannot give back are not kept."""
+        that still hold. Pieces that read an address that cannot be kept are not kept."""
         made = {key: tuple((a, snapshot.digest(a)) for a in sorted(reads, key=repr))
                 for key, (reads, _) in fresh.items() if all(map(_plain, reads))}
         at = self.pieces_at
@@ -435,22 +443,23 @@ class BuildCache:
             for pair in pairs:
                 if pair not in numbers:
                     numbers[pair] = len(numbers)
-                    new_pairs.append(list(pair))
-            rows.append([key, [numbers[pair] for pair in pairs], len(raw)])
+                    new_pairs.append(pair)
+            rows.append((key, tuple(numbers[pair] for pair in pairs), len(raw)))
             data.append(raw)
         blob = b"".join(data)
-        text = json.dumps({"start": at["end"], "size": len(blob), "pairs": new_pairs,
-                           "rows": rows}, ensure_ascii=False)
+        body = pickle.dumps({"start": at["end"], "size": len(blob), "pairs": new_pairs,
+                             "rows": rows, "data": _signature(blob)}, pickle.HIGHEST_PROTOCOL)
         self.folder.mkdir(exist_ok=True)
         with open(self.folder / "pieces.bin", mode + "b") as out:
             if mode == "a" and out.tell() != at["end"]:
                 out.truncate(at["end"])         # a segment cut short, not listed: dropped
             out.write(blob)
-        with open(self.folder / "pieces.jsonl", mode, encoding="utf-8") as index:
+        with open(self.folder / "pieces.index", mode + "b") as index:
             if mode == "w":
                 index.write(json.dumps({"version": code_version(),
-                                        "salt": self.pages.salt}) + "\n")
-            index.write(_signature(text.encode(), blob) + "\t" + text + "\n")
+                                        "salt": self.pages.salt}).encode() + b"\n")
+            index.write(f"{_signature(body)} {len(body)}\n".encode() + body)
+        (self.folder / "pieces.jsonl").unlink(missing_ok=True)    # earlier versions'
 
     def _read(self, name: str) -> dict:
         """JSON, not pickle: a dossier handed over on a USB stick must not be able to run
@@ -588,10 +597,5 @@ class PageCache:
 def _plain(address: tuple) -> bool:
     """Made of what JSON gives back as it was (a key of another type is not kept)."""
     return all(type(part) is str or type(part) is int for part in address)
-
-
-def _tuple(value):
-    """A JSON address back as the hashable tuple it was."""
-    return tuple(map(_tuple, value)) if isinstance(value, list) else value
 
 
