@@ -36,19 +36,22 @@ def default_jobs() -> int:
 
 
 def run(function: Callable, items: Sequence, jobs: int,
-        progress: Callable[[int, int], None] | None = None) -> Iterator:
+        progress: Callable[[int, int], None] | None = None, chunk: int = 0) -> Iterator:
     """function(item) for each item, in order, over `jobs` processes when worth it: this one
-    and `jobs - 1` forked workers. `progress(done, total)` is called as chunks finish.
-    Results are yielded as they come, so the caller need not hold them all (10,000
-    converted bodies are 100 MB). Raises WorkerDied if a worker process dies."""
-    count = (len(items) + CHUNK - 1) // CHUNK
-    if jobs <= 1 or len(items) < MIN_ITEMS or \
+    and `jobs - 1` forked workers, `chunk` items at a time (CHUNK by default; fewer
+    balances a few uneven items better, the largest first, and then two are worth it). `progress(done, total)` is
+    called as chunks finish. Results are yielded as they come, so the caller need not hold
+    them all (10,000 converted bodies are 100 MB). Raises WorkerDied if a worker process
+    dies."""
+    size = chunk or CHUNK
+    count = (len(items) + size - 1) // size
+    if jobs <= 1 or len(items) < (2 if chunk else MIN_ITEMS) or \
             "fork" not in multiprocessing.get_all_start_methods():
-        chunks = ([function(x) for x in items[i * CHUNK:(i + 1) * CHUNK]] for i in range(count))
+        chunks = ([function(x) for x in items[i * size:(i + 1) * size]] for i in range(count))
         yield from _gather(chunks, len(items), progress)
         return
     global _task
-    _task = (function, items)           # inherited by the forked workers
+    _task = (function, items, size)     # inherited by the forked workers
     try:
         yield from _gather(_generations(count, jobs - 1), len(items), progress)
     finally:
@@ -131,5 +134,5 @@ def _gather(parts, total: int, progress) -> Iterator:
 
 
 def _run_chunk(index: int) -> list:
-    function, items = _task
-    return [function(item) for item in items[index * CHUNK:(index + 1) * CHUNK]]
+    function, items, size = _task
+    return [function(item) for item in items[index * size:(index + 1) * size]]

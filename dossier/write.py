@@ -121,10 +121,17 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
     done = len(outputs) - len(todo)
     if progress and done:
         progress(done, len(outputs))
+    chunk = 0
+    if pages is not None and pages.previous and len(todo) < len(outputs) // 2:
+        # A few files to make again, some of them large (the printable dossier, a hub's
+        # page, the data exports): the largest first, a few at a time, so that no process
+        # is left making them while the other waits.
+        todo.sort(key=lambda i: -(pages.previous.get(outputs[i].path) or (0, 0))[1])
+        chunk = 2
     put = partial(_put, staging, previous, on_error, pages is not None)
     for i, result in zip(todo, parallel.run(
             put, [outputs[i] for i in todo], jobs,
-            progress and (lambda made, _: progress(done + made, len(outputs))))):
+            progress and (lambda made, _: progress(done + made, len(outputs))), chunk)):
         if pages is not None and isinstance(result, tuple):
             result, fresh = result[:2], result[2]
             pages.made_pieces.update(fresh)     # made by whichever process, kept for next
