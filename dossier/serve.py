@@ -32,7 +32,7 @@ from dossier.problems import DRAFT, ERROR, WARNING, Problem
 from dossier.outputs import Output
 
 WAIT_FOR_BUILD_S = 30
-IDLE_COLLECT_S = 3
+IDLE_COLLECT_S = 10
 
 
 class Preview:
