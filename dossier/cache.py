@@ -1,8 +1,9 @@
 """The build cache: what a build keeps for the next, in memory (the preview server) and on
 disk in `.dossier-cache/` (`build`, unless --no-cache). The one module that knows its format.
 
-JSON but for state.pickle (a dossier received from someone else must not be able to run code
-when built), each file tagged with the code version (render.code_version) and ignored when
+JSON or pickle (a dossier received from someone else must not be able to run code when
+built: a pickle is loaded only once its signature, below, shows this user's own build wrote
+it), each file tagged with the code version (render.code_version) and ignored when
 the tag differs or the file cannot be read: a cache is a hint, the worst a bad one may cost
 is doing the work again. And each file is signed with a key of this machine's user (a keyed
 BLAKE2 of its bytes; the key in ~/.cache/dossier/key): a cache that came with a dossier, or
@@ -17,10 +18,10 @@ sanitiser made).
   the digest of each address then, and the size and time of the file written;
 - state.pickle: the load stage's memory (files read, records validated, the last link and
   the Markdown sources of the bodies), so that the next build reads, validates and links
-  only what changed, as the preview does between saves. The one file that is a pickle (JSON
-  would cost what it saves: rebuilding 10,000 records and their graph): it is unpickled only
-  after its signature is checked, so only this user's own builds can have written it (as the
-  pickle documentation advises: "consider signing data with hmac");
+  only what changed, as the preview does between saves. A pickle, as pages.pickle and the
+  piece store's index (JSON would cost what they save: rebuilding 10,000 records and their
+  graph), unpickled only after its signature is checked, so only this user's own builds can
+  have written it (as the pickle documentation advises: "consider signing data with hmac");
 - pieces.index + pieces.bin: fragments of pages and pieces of generated files (an article of
   the printable dossier, a timeline entry, a document of the search index: depends.Pieces),
   each with what it read and the digest of each; appended to by each build, written anew
