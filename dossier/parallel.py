@@ -39,10 +39,10 @@ def run(function: Callable, items: Sequence, jobs: int,
         progress: Callable[[int, int], None] | None = None, chunk: int = 0) -> Iterator:
     """function(item) for each item, in order, over `jobs` processes when worth it: this one
     and `jobs - 1` forked workers, `chunk` items at a time (CHUNK by default; fewer
-    balances a few uneven items better, the largest first, and then two are worth it). `progress(done, total)` is
-    called as chunks finish. Results are yielded as they come, so the caller need not hold
-    them all (10,000 converted bodies are 100 MB). Raises WorkerDied if a worker process
-    dies."""
+    balances a few uneven items better, given largest first: then even two are worth it).
+    `progress(done, total)` is called as chunks finish. Results are yielded as they come,
+    so the caller need not hold them all (10,000 converted bodies are 100 MB). Raises
+    WorkerDied if a worker process dies."""
     size = chunk or CHUNK
     count = (len(items) + size - 1) // size
     if jobs <= 1 or len(items) < (2 if chunk else MIN_ITEMS) or \
