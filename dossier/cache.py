@@ -53,9 +53,6 @@ from dossier import files
 from dossier.templating import theme_dirs
 
 CACHE_DIR = ".dossier-cache"          # the one hidden folder a build may write besides its output
-# How long before a build began a file must have last changed for its size and times to be
-# trusted by the next build: file system clocks tick in milliseconds to seconds (FAT: 2 s).
-RACY_NS = 3_000_000_000
 
 
 def _machine_key() -> bytes:
@@ -157,35 +154,35 @@ class BuildCache:
                     kept[1].html = self.renderer.html
         return self.renderer
 
-    def restore_state(self) -> None:
+    def restore_state(self, content: Path, digests: dict[Path, str] | None = None) -> None:
         """The memory of the last build that saved its state (save_state), if this machine
-        made it with this code: files whose size and times have not changed since are not
-        read again, nor their records validated, and an unchanged graph is not linked again.
-        Anything else (none saved, damaged, another machine's or code's) leaves the cache
-        empty: a cache is a hint."""
+        made it with this code: a file whose bytes are the same as then (`digests`, by
+        path: files.file_digest of each content file now; read here if not given) is not read
+        again, nor its record validated, and an unchanged graph is not linked again. By
+        content, not by file times: a save may keep a file's size and times (within one tick
+        of a file system's clock, or a program setting them back). Anything else (none saved,
+        damaged, another machine's or code's) leaves the cache empty: a cache is a hint."""
         if self.folder is None or self.files:
             return
         state = self._load("state")
         if state is None:
             return
+        digests = files.content_digests(content) if digests is None else digests
         self.restored = True
-        self.files = state["files"]
+        self.files = {path: entry for path, entry in state["files"].items()
+                      if entry[1] is not None and entry[1].parsed.digest and
+                      digests.get(path) == entry[1].parsed.digest}
         self.records = {id(hit[0]): hit for hit in state["records"]}
         self.linked = state["linked"]
         self.kept_bodies = state["bodies"]
         self.digests = {id(pair[0]): pair for pair in state["digests"]}
 
-    def save_state(self, config: SiteConfig, started: int) -> None:
-        """Keep the load stage's memory for the next build (see restore_state). A file whose
-        change time is within RACY_NS of `started` (when this build began looking at files)
-        is left out: a save in the same tick of the file system's clock, after it was read,
-        could keep its size and times, so the next build reads it again (git's "racily
-        clean" entries)."""
+    def save_state(self, config: SiteConfig) -> None:
+        """Keep the load stage's memory for the next build (see restore_state)."""
         if self.folder is None:
             return
-        trusted = started - RACY_NS
         files = {path: (*entry[:3], None) for path, entry in self.files.items()
-                 if isinstance(path, Path) and entry[0][3] < trusted}
+                 if isinstance(path, Path)}
         bodies = None
         renderer = self.renderer
         if renderer is not None and renderer._last_bodies is not None:
@@ -463,8 +460,8 @@ class BuildCache:
         (self.folder / "pieces.jsonl").unlink(missing_ok=True)    # earlier versions'
 
     def _read(self, name: str) -> dict:
-        """JSON, not pickle: a dossier handed over on a USB stick must not be able to run
-        code. Anything unreadable or written by other code is simply ignored."""
+        """NAME.json if this machine's user wrote it with this code. Anything unreadable or
+        written by other code is simply ignored."""
         path = self.folder / f"{name}.json" if self.folder else None
         if path is None or not path.is_file():
             return {}

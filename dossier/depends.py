@@ -280,8 +280,10 @@ class Snapshot:
     def of(self, value) -> str:
         """Digest of a value."""
         kind = type(value)
-        if kind is str:                           # slugs, thousands of times each
-            found = self._strings.get(value)
+        if kind is str:
+            if len(value) > 48:                   # a text: seldom asked for twice
+                return _blake(f"str:{value}")
+            found = self._strings.get(value)      # a slug: thousands of times each
             if found is None:
                 found = self._strings[value] = _blake(f"str:{value}")
             return found

@@ -48,25 +48,47 @@ def theme_files(dirs: list[Path]) -> list[Path]:
             if path.is_file() and not leaves(path, folder)]
 
 
-def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str) -> str:
+def file_digest(data: bytes) -> str:
+    """What a file's bytes are, for comparing them with another build's."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str
+                  ) -> tuple[str, dict[Path, str]]:
     """A digest of every byte a build reads (dossier.yaml, content/, the theme folders, with
     their names) and `extra` (the code's version, the options): equal digests, equal site.
-    By content, not by file times, which some file systems keep to two seconds."""
+    By content, not by file times, which some file systems keep to two seconds. And the
+    digest of each content file read (file_digest), by path."""
     digest = hashlib.blake2b(extra.encode(), digest_size=32)
     found = [(root, root / CONFIG_FILE), *((content, p) for _, p in walk(content)),
              *((folder, p) for folder in theme for _, p in walk(folder))]
+    each = {}
     for top, path in found:
         try:
             if leaves(path, top):       # refused by the build: never read (/dev/zero…)
-                data = os.readlink(path).encode()
+                data = b"\0link " + os.readlink(path).encode()
             elif stat.S_ISREG(os.stat(path).st_mode):
                 data = path.read_bytes()
+                if top is content:
+                    each[path] = file_digest(data)
             else:
                 data = b"\0not a file"
         except OSError:                 # absent (dossier.yaml is optional), gone
             data = b"\0absent"
-        digest.update(f"\0{path}\0{len(data)}\0".encode() + data)
-    return digest.hexdigest()
+        digest.update(f"\0{path}\0{file_digest(data)}".encode())
+    return digest.hexdigest(), each
+
+
+def content_digests(content: Path) -> dict[Path, str]:
+    """file_digest of every content file, by path (as inputs_digest gives them)."""
+    each = {}
+    for _, path in walk(content):
+        try:
+            if not leaves(path, content) and stat.S_ISREG(os.stat(path).st_mode):
+                each[path] = file_digest(path.read_bytes())
+        except OSError:
+            pass
+    return each
 
 
 def links_out(dirs: list[Path]) -> list[Path]:

@@ -43,6 +43,8 @@ class Parsed:
     lines: dict[Path_, int] = field(default_factory=dict)
     body: str = ""
     body_line: int = 1  # file line where the body starts
+    # Of the file's bytes it was read from (files.file_digest): which version of the file.
+    digest: str = field(default="", compare=False, repr=False)
 
     def line(self, *path) -> int:
         """Line of the value at `path`, or of its nearest located parent."""

@@ -258,4 +258,5 @@ def read(path: Path, problems: Problems, known: dict | None = None,
         saved.append((digest, entry))
     parsed.body = Markdown(parsed.body)
     parsed.body.path = path
+    parsed.digest = files.file_digest(data)
     return parsed

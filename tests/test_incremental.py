@@ -10,12 +10,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from unittest import mock
 
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dossier import cache
 from dossier.cache import BuildCache
 from dossier.pipeline import build
 from tests.helpers import digest
@@ -274,10 +272,7 @@ def _problems(result) -> list[str]:
 
 
 def check_builds_agree(steps: list[tuple]) -> None:
-    # Every file is trusted by the state a build keeps (cache.save_state), not only those
-    # that changed seconds before (all of them, here): builds take longer than a tick of the
-    # file system's clock, which is what the margin is for.
-    with tempfile.TemporaryDirectory() as folder, mock.patch.object(cache, "RACY_NS", 0):
+    with tempfile.TemporaryDirectory() as folder:
         root, clean_site = Path(folder) / "dossier", Path(folder) / "clean"
         root.mkdir()
         files, written = dict(_start()), {}
