@@ -64,31 +64,30 @@ def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str
              *((folder, p) for folder in theme for _, p in walk(folder))]
     each = {}
     for top, path in found:
-        try:
-            if leaves(path, top):       # refused by the build: never read (/dev/zero…)
-                data = b"\0link " + os.readlink(path).encode()
-            elif stat.S_ISREG(os.stat(path).st_mode):
-                data = path.read_bytes()
-                if top is content:
-                    each[path] = file_digest(data)
-            else:
-                data = b"\0not a file"
-        except OSError:                 # absent (dossier.yaml is optional), gone
-            data = b"\0absent"
-        digest.update(f"\0{path}\0{file_digest(data)}".encode())
+        data, read = _bytes(path, top)
+        if read and top is content:
+            each[path] = file_digest(data)
+        digest.update(f"\0{path}\0{each.get(path) or file_digest(data)}".encode())
     return digest.hexdigest(), each
 
 
 def content_digests(content: Path) -> dict[Path, str]:
     """file_digest of every content file, by path (as inputs_digest gives them)."""
-    each = {}
-    for _, path in walk(content):
-        try:
-            if not leaves(path, content) and stat.S_ISREG(os.stat(path).st_mode):
-                each[path] = file_digest(path.read_bytes())
-        except OSError:
-            pass
-    return each
+    return {path: file_digest(data) for _, path in walk(content)
+            for data, read in [_bytes(path, content)] if read}
+
+
+def _bytes(path: Path, top: Path) -> tuple[bytes, bool]:
+    """(what a file of `top` is, True if those are its bytes): a link leading out of `top`
+    is never read (/dev/zero…), nor what is not a file."""
+    try:
+        if leaves(path, top):
+            return b"\0link " + os.readlink(path).encode(), False
+        if stat.S_ISREG(os.stat(path).st_mode):
+            return path.read_bytes(), True
+        return b"\0not a file", False
+    except OSError:                 # absent (dossier.yaml is optional), gone
+        return b"\0absent", False
 
 
 def links_out(dirs: list[Path]) -> list[Path]:
