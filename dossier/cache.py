@@ -421,7 +421,7 @@ class BuildCache:
     def _save_pieces(self, pieces: Pieces, fresh: dict, snapshot: Snapshot) -> None:
         """Append this build's new pieces as a segment; or, when the store has gathered as
         many superseded rows as live ones (or many segments), write it anew with the pieces
-        that still hold. Pieces that read an address that cannot be kept are not kept."""
+        that still hold. Pieces that read an address that cannot be kept (_plain) are not."""
         made = {key: tuple((a, snapshot.digest(a)) for a in sorted(reads, key=repr))
                 for key, (reads, _) in fresh.items() if all(map(_plain, reads))}
         at = self.pieces_at
@@ -593,7 +593,8 @@ class PageCache:
 
 
 def _plain(address: tuple) -> bool:
-    """Made of what JSON gives back as it was (a key of another type is not kept)."""
+    """Made of strings and numbers only, which compare equal once read back in another
+    process (a key of another type might not: such a page or piece is not kept)."""
     return all(type(part) is str or type(part) is int for part in address)
 
 
