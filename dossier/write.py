@@ -127,7 +127,7 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
         # page, the data exports): the largest first, a few at a time, so that no process
         # is left making them while the other waits.
         todo.sort(key=lambda i: -(pages.previous.get(outputs[i].path) or (0, 0))[1])
-        chunk = 2
+        chunk = 1
     put = partial(_put, staging, previous, on_error, pages is not None)
     for i, result in zip(todo, parallel.run(
             put, [outputs[i] for i in todo], jobs,

@@ -205,6 +205,30 @@ def test_markdown_cache_gives_the_same_site_and_follows_edits(make_dossier, tmp_
     assert "<p>Gamma.</p>" in page and "Alpha." not in page
 
 
+def test_converted_bodies_are_appended_and_a_cut_append_is_not_used(make_dossier, tmp_path):
+    """A body edit adds its converted HTML at the end of the store (the rest is not written
+    again); an append cut short (the machine stopped mid-write) is dropped, never read."""
+    root = make_dossier({**GOOD, "content/articles/b.md": article(title="B", body="Un.")})
+    store = root / ".dossier-cache/bodies.html"
+    assert cli(root, "build").returncode == 0
+    before = store.read_bytes()
+    (root / "content/articles/b.md").write_text(article(title="B", body="Deux."))
+    assert cli(root, "build").returncode == 0
+    after = store.read_bytes()
+    assert after.startswith(before) and b"<p>Deux.</p>" in after[len(before):]
+    # Cut the last append in the middle of its HTML, and of its index's last line.
+    store.write_bytes(after[:-3])
+    index = root / ".dossier-cache/bodies.jsonl"
+    index.write_bytes(index.read_bytes()[:-10])
+    (root / "content/articles/b.md").write_text(article(title="B", body="Trois."))
+    assert cli(root, "build").returncode == 0
+    (root / "content/articles/b.md").write_text(article(title="B", body="Deux."))
+    assert cli(root, "build").returncode == 0
+    assert cli(root, "build", "--no-cache", "--output", str(tmp_path / "clean")).returncode == 0
+    assert digest(root / "_site") == digest(tmp_path / "clean")
+    assert "<p>Deux.</p>" in (root / "_site/articles/b/index.html").read_text()
+
+
 def test_check_reads_and_writes_no_cache(make_dossier):
     root = make_dossier(GOOD)
     assert cli(root, "check").returncode == 0
