@@ -26,23 +26,26 @@ def publisher(article: model.Article, source: model.Source | None = None,
     return name_of((source or article.source).name)
 
 
-def merge_events(reports: dict[str, list[tuple]], name_of=str) -> list[model.TimelineEntry]:
+def merge_events(reports: dict[str, list[tuple]], name_of=str, kinds_of=lambda actors: (),
+                 support_kinds=lambda names: ()) -> list[model.TimelineEntry]:
     """One timeline entry per event, however many articles report it (earliest report first).
     A report is (article, event, actor slugs, resolution slugs, provisions, place slug,
-    coordinates); the place is the first report's that gives one."""
+    coordinates); the place is the first report's that gives one. `kinds_of(actor slugs)` and
+    `support_kinds(publishers)` give the entry's kinds of actors and of publishers."""
     entries = []
     for key, found in reports.items():
         found.sort(key=lambda r: (model.sort_key(r[0].date), r[0].slug))
         first_article, event = found[0][0], found[0][1]
         placed = next((r for r in found if r[6] is not None or r[5]), None)
+        actors = tuple(dict.fromkeys(a for r in found for a in r[2]))
+        support = tuple(sorted({publisher(r[0], name_of=name_of) for r in found}))
         entries.append(model.TimelineEntry(
             event.date, "event", event.title, first_article.slug,
-            actors=tuple(dict.fromkeys(a for r in found for a in r[2])),
-            resolutions=tuple(dict.fromkeys(x for r in found for x in r[3])),
+            actors=actors, resolutions=tuple(dict.fromkeys(x for r in found for x in r[3])),
             text=event.text, reported=first_article.date,
-            also=tuple(dict.fromkeys(r[0].slug for r in found[1:])),
-            support=tuple(sorted({publisher(r[0], name_of=name_of) for r in found})),
+            also=tuple(dict.fromkeys(r[0].slug for r in found[1:])), support=support,
             provisions=tuple(dict.fromkeys(p for r in found for p in r[4])),
+            kinds=kinds_of(actors), support_kinds=support_kinds(support),
             place=placed[5] if placed else "", coordinates=placed[6] if placed else None))
     return entries
 
@@ -50,12 +53,13 @@ def merge_events(reports: dict[str, list[tuple]], name_of=str) -> list[model.Tim
 Report = tuple  # (article, claim, by slug, about slugs, cited provisions): one article's report
 
 
-def merge_claims(reports: list[Report], problems, name_of=str
-                 ) -> dict[str, model.LinkedClaim]:
-    """Claim key -> one claim per `id` (else per author and text), whatever number of articles report it,
-    with the status each report gave it, oldest first: its status history. Reports that
-    cannot be a history (two statuses on one date, two authors for one id) are warnings
-    naming both places."""
+def merge_claims(reports: list[Report], problems, name_of=str,
+                 judged=lambda support, by: {}) -> dict[str, model.LinkedClaim]:
+    """Claim key -> one claim per `id` (else per author and text), whatever number of articles
+    report it, with the status each report gave it, oldest first: its status history.
+    Reports that cannot be a history (two statuses on one date, two authors for one id) are
+    warnings naming both places. `judged(publishers, author)` gives the claim's other
+    fields (support_kinds, own_voice)."""
     grouped: dict[str, list[Report]] = defaultdict(list)
     for report in reports:
         grouped[claim_key(report[1], report[2])].append(report)
@@ -72,11 +76,12 @@ def merge_claims(reports: list[Report], problems, name_of=str
                                          publisher(article, claim.source, name_of),
                                          article.slug)
                         for article, claim, *_ in found)
+        support = tuple(sorted({a.source for a in history}))
         claims[key] = (model.LinkedClaim(
             slug, last[1], last[2], history,
-            about=tuple(dict.fromkeys(s for r in found for s in r[3])),
-            support=tuple(sorted({a.source for a in history})),
-            provisions=tuple(dict.fromkeys(p for r in found for p in r[4]))))
+            about=tuple(dict.fromkeys(s for r in found for s in r[3])), support=support,
+            provisions=tuple(dict.fromkeys(p for r in found for p in r[4])),
+            **judged(support, last[2])))
     return dict(sorted(claims.items(), key=lambda kv: (
         model.sort_key(kv[1].history[-1].date), kv[1].slug), reverse=True))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from operator import itemgetter
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -229,6 +230,10 @@ def link(articles: list[model.Article], actors: list[model.Actor],
     publisher_index = _Publishers(publishers, actor_index)
     name_of = publisher_index.name
 
+    def kinds_of(slugs: tuple[str, ...]) -> tuple[str, ...]:
+        """The kinds of the actors named (each resolved, so known by now), once each."""
+        return tuple(sorted({actor_index.by_slug[a].kind or "other" for a in slugs}))
+
     by_slug: dict[str, model.Article] = {}
     for article in sorted(articles, key=lambda a: str(a.path)):
         other = by_slug.get(article.slug)
@@ -288,17 +293,18 @@ def link(articles: list[model.Article], actors: list[model.Actor],
             claim_reports.append((article, claim, by, about, cites))
         article_actors[article.slug] = list(dict.fromkeys(named))
         article_resolutions[article.slug] = list(dict.fromkeys(cited))
+        entry_actors = tuple(article_actors[article.slug])
         timeline.append(model.TimelineEntry(article.date, "article", article.title, article.slug,
-                                            tuple(article_actors[article.slug]),
-                                            tuple(article_resolutions[article.slug])))
+                                            entry_actors,
+                                            tuple(article_resolutions[article.slug]),
+                                            kinds=kinds_of(entry_actors)))
 
-    timeline += evidence.merge_events(reports, name_of)
+    timeline += evidence.merge_events(reports, name_of, kinds_of, publisher_index.kinds)
     timeline += evidence.deadline_entries(resolution_index.by_slug())
-    claim_by_key = {key: replace(c, support_kinds=publisher_index.kinds(c.support),
-                                 own_voice=publisher_index.own_voice(
-                                     c.support, actor_index.by_slug[c.by].country))
-                    for key, c in evidence.merge_claims(claim_reports, problems,
-                                                        name_of).items()}
+    claim_by_key = evidence.merge_claims(
+        claim_reports, problems, name_of, lambda support, by: {
+            "support_kinds": publisher_index.kinds(support),
+            "own_voice": publisher_index.own_voice(support, actor_index.by_slug[by].country)})
     claims = list(claim_by_key.values())
     if strict_sources:
         evidence.single_source_warnings(timeline, claims, by_slug, problems)
@@ -321,11 +327,6 @@ def link(articles: list[model.Article], actors: list[model.Actor],
                                "no letter or digit to make its page address from",
                                "write the tag with words")
     timeline.sort(key=_timeline_order)
-    known = actor_index.by_slug
-    timeline = [replace(entry, kinds=tuple(sorted({known[a].kind or "other"
-                                                   for a in entry.actors})),
-                        support_kinds=publisher_index.kinds(entry.support))
-                for entry in timeline]
     placed = [entry for entry in timeline if entry.coordinates is not None]
     article_places = defaultdict(list)
     for entry in placed:
@@ -511,4 +512,6 @@ def _co_actors(article_actors) -> dict[str, list[tuple[str, int]]]:
     for slugs in article_actors.values():
         for a in slugs:
             together[a].update(b for b in slugs if b != a)
-    return {a: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for a, c in together.items()}
+    # Most articles first, then by slug: sorted by slug, then by count (a stable sort, in C).
+    return {a: sorted(sorted(c.items()), key=itemgetter(1), reverse=True)
+            for a, c in together.items()}

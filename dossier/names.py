@@ -48,6 +48,7 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
 
 
+@functools.lru_cache(maxsize=1 << 16)   # events' titles and claims' texts, at every link
 def words(text: str) -> str:
     """Matching key of a title or a sentence: folded, punctuation dropped, every script
     kept ('Drones arrive.' = 'drones arrive'; two Ukrainian titles stay two)."""
