@@ -442,8 +442,9 @@ class BuildCache:
         """pieces.index: a header line (code version, salt), then a segment per build that
         made pieces: a line with its signature (of its pickle and of its bytes) and its
         pickle's length, then the pickle: where its bytes start in pieces.bin and how many,
-        the (address, digest) pairs it adds to the table, and a row per piece (key, its
-        pairs by number, size). A later row for a key wins. A segment that is cut short or
+        the (address, digest) pairs it adds to the table, the highest number its rows use,
+        and its rows: key -> (the piece's pairs by number, where its bytes start and end in
+        pieces.bin). A later row for a key wins. A segment that is cut short or
         not this machine's ends the reading: what follows would number pairs it does not
         have. Each pickle is loaded only once its signature is checked."""
         self.pieces_at = None
@@ -455,8 +456,7 @@ class BuildCache:
                     return pieces
                 rest = index.read()
             with open(self.folder / "pieces.bin", "rb") as data:
-                buffer = bytearray(os.fstat(data.fileno()).st_size)
-                data.readinto(buffer)
+                buffer = data.read()        # not into a bytearray: zeroing 175 MB first costs
         except (OSError, ValueError, TypeError):
             return pieces
         table, previous, rows, end, read, at_byte = [], {}, 0, 0, 0, 0
@@ -474,11 +474,9 @@ class BuildCache:
                         not _signs(segment["data"], [memoryview(buffer)[start:start + size]]):
                     break
                 table += segment["pairs"]
-                position = start
-                for key, numbers, size_of in segment["rows"]:
-                    previous[key] = (tuple(table[n] for n in numbers), position,
-                                     position + size_of)
-                    position += size_of
+                if segment["top"] >= len(table):
+                    break                               # rows of another table
+                previous.update(segment["rows"])        # made by the C unpickler: 0.15 s less
             except (ValueError, TypeError, KeyError, IndexError, pickle.UnpicklingError):
                 break
             rows, end, read = rows + len(segment["rows"]), start + size, read + 1
@@ -486,7 +484,7 @@ class BuildCache:
         if at_byte == len(rest):          # else written anew by the next save
             self.pieces_at = {"numbers": {pair: n for n, pair in enumerate(table)},
                               "end": end, "rows": rows, "segments": read}
-        return Pieces(previous, buffer)
+        return Pieces(previous, buffer, table)
 
     def _save_pieces(self, pieces: Pieces, fresh: dict, snapshot: Snapshot) -> None:
         """Append this build's new pieces as a segment; or, when the store has gathered as
@@ -499,24 +497,27 @@ class BuildCache:
             return
         live = len(pieces.previous.keys() | made.keys())
         if at is None or at["segments"] >= 64 or at["rows"] + len(made) > 2 * live:
-            kept = {key: (pairs, bytes(pieces.buffer[a:b]))
-                    for key, (pairs, a, b) in pieces.previous.items()
-                    if key not in made and Pieces.holds(pairs, snapshot)}
+            table = pieces.table
+            kept = {key: (tuple(table[n] for n in numbers), bytes(pieces.buffer[a:b]))
+                    for key, (numbers, a, b) in pieces.previous.items()
+                    if key not in made and pieces.holds(numbers, snapshot)}
             kept.update((key, (pairs, fresh[key][1])) for key, pairs in made.items())
             at, mode = {"numbers": {}, "end": 0, "rows": 0, "segments": 0}, "w"
         else:
             kept, mode = {key: (pairs, fresh[key][1]) for key, pairs in made.items()}, "a"
-        numbers, new_pairs, rows, data = at["numbers"], [], [], []
+        numbers, new_pairs, rows, data, position = at["numbers"], [], {}, [], at["end"]
         for key, (pairs, raw) in sorted(kept.items()):
             for pair in pairs:
                 if pair not in numbers:
                     numbers[pair] = len(numbers)
                     new_pairs.append(pair)
-            rows.append((key, tuple(numbers[pair] for pair in pairs), len(raw)))
+            rows[key] = (tuple(numbers[pair] for pair in pairs), position, position + len(raw))
+            position += len(raw)
             data.append(raw)
         blob = b"".join(data)
         body = pickle.dumps({"start": at["end"], "size": len(blob), "pairs": new_pairs,
-                             "rows": rows, "data": _signature(blob)}, pickle.HIGHEST_PROTOCOL)
+                             "top": len(numbers) - 1, "rows": rows,
+                             "data": _signature(blob)}, pickle.HIGHEST_PROTOCOL)
         self.folder.mkdir(exist_ok=True)
         with open(self.folder / "pieces.bin", mode + "b") as out:
             if mode == "a" and out.tell() != at["end"]:
