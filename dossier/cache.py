@@ -578,19 +578,8 @@ class _StatePickler(pickle.Pickler):
     dispatch_table = {**copyreg.dispatch_table,
                       Markdown: lambda text: (Unread, (text.path,)),
                       Unread: lambda text: (Unread, (text.path,)),
-                      PosixPath: lambda path: (_path, (str(path),)),
-                      WindowsPath: lambda path: (_path, (str(path),))}
-
-
-_PATHS: dict[str, Path] = {}
-
-
-def _path(text: str) -> Path:
-    """One Path per file, however many records and problems name it."""
-    found = _PATHS.get(text)
-    if found is None:
-        found = _PATHS[text] = Path(text)
-    return found
+                      PosixPath: lambda path: (files.path_of, (str(path),)),
+                      WindowsPath: lambda path: (files.path_of, (str(path),))}
 
 
 @dataclass

@@ -55,7 +55,7 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
             cache["scan"] = (scan, last[1])
             return scan
     scan = []
-    for rel, path in files.walk(top, cache.setdefault("paths", {})):
+    for rel, path in files.walk(top):
         try:
             stat = os.lstat(path)
             if S_ISLNK(stat.st_mode):
