@@ -124,8 +124,8 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
     chunk = 0
     if pages is not None and pages.previous and len(todo) < len(outputs) // 2:
         # A few files to make again, some of them large (the printable dossier, a hub's
-        # page, the data exports): the largest first, a few at a time, so that no process
-        # is left making them while the other waits.
+        # page, the data exports): the largest first, one at a time, so that no process
+        # is left making two of them while the other waits.
         todo.sort(key=lambda i: -(pages.previous.get(outputs[i].path) or (0, 0))[1])
         chunk = 1
     put = partial(_put, staging, previous, on_error, pages is not None)
