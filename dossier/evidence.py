@@ -53,16 +53,22 @@ def merge_events(reports: dict[str, list[tuple]], name_of=str, kinds_of=lambda a
 Report = tuple  # (article, claim, by slug, about slugs, cited provisions): one article's report
 
 
-def merge_claims(reports: list[Report], problems, name_of=str,
-                 judged=lambda support, by: {}) -> dict[str, model.LinkedClaim]:
-    """Claim key -> one claim per `id` (else per author and text), whatever number of articles
-    report it, with the status each report gave it, oldest first: its status history.
-    Reports that cannot be a history (two statuses on one date, two authors for one id) are
-    warnings naming both places. `judged(publishers, author)` gives the claim's other
-    fields (support_kinds, own_voice)."""
+def group_claims(reports: list[Report]) -> dict[str, list[Report]]:
+    """Claim key -> its reports, keys in the order first reported."""
     grouped: dict[str, list[Report]] = defaultdict(list)
     for report in reports:
         grouped[claim_key(report[1], report[2])].append(report)
+    return dict(grouped)
+
+
+def merge_claims(grouped: dict[str, list[Report]], problems, name_of=str,
+                 judged=lambda support, by: {}) -> dict[str, model.LinkedClaim]:
+    """Claim key -> one claim per `id` (else per author and text), whatever number of articles
+    report it (`grouped`, see group_claims: each list is sorted here, oldest report first),
+    with the status each report gave it, oldest first: its status history.
+    Reports that cannot be a history (two statuses on one date, two authors for one id) are
+    warnings naming both places. `judged(publishers, author)` gives the claim's other
+    fields (support_kinds, own_voice)."""
     claims, slugs = {}, set()
     for key, found in grouped.items():
         found.sort(key=lambda r: (model.sort_key(r[0].date), r[0].slug, r[1].line))

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from bisect import insort
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from typing import Callable
@@ -38,22 +40,13 @@ def _changes(stat) -> tuple[int, int, int]:
 
 def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
     """(parts, path, stat) of every visible regular file. The last scan (kept in `cache`
-    under keys that are not paths) is reused when only files it holds `changed`."""
+    under keys that are not paths) is patched when the files that `changed` were saved,
+    added or deleted in folders it holds (walking 10,000 files costs a tenth of a second)."""
     last = cache.get("scan")
-    if last is not None and changed is not None and all(p in last[1] for p in changed):
-        scan = list(last[0])
-        for path in changed:
-            try:
-                stat = os.lstat(path)
-            except OSError:
-                break                    # deleted or renamed: walk again
-            if S_ISLNK(stat.st_mode):
-                break                    # a link now: checked by a walk
-            i = last[1][path]
-            scan[i] = (scan[i][0], path, stat)
-        else:
-            cache["scan"] = (scan, last[1])
-            return scan
+    scan = _patch_scan(top, last, changed) if last is not None and changed else None
+    if scan is not None:
+        cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)})
+        return scan
     scan = []
     for rel, path in files.walk(top):
         try:
@@ -68,6 +61,44 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
         if S_ISREG(stat.st_mode):
             scan.append((rel, path, stat))
     cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)})
+    return scan
+
+
+def _patch_scan(top: Path, last: tuple, changed: set[Path]) -> list | None:
+    """The last scan with the `changed` files' new state, or None if only a walk can tell
+    (a link, a folder, a file in a folder the scan does not hold)."""
+    scan, where = list(last[0]), last[1]
+    folders = {path.parent for path in where}
+    gone, added = set(), []
+    for path in changed:
+        try:
+            stat = os.lstat(path)
+        except FileNotFoundError:
+            if path in where:
+                gone.add(path)
+                continue
+            if not files.visible(path.name):
+                continue                 # an editor's swap file, come and gone
+            return None                  # perhaps a folder, with files
+        except OSError:
+            return None
+        if S_ISLNK(stat.st_mode) or not S_ISREG(stat.st_mode):
+            return None                  # links are checked by a walk
+        if path in where:
+            i = where[path]
+            scan[i] = (scan[i][0], path, stat)
+        elif files.visible(path.name):
+            if path.parent not in folders:
+                return None
+            try:
+                rel = path.relative_to(top).parts
+            except ValueError:
+                return None              # not content/'s
+            added.append((rel, files.path_of(str(path)), stat))
+    if gone:
+        scan = [entry for entry in scan if entry[1] not in gone]
+    for entry in added:                  # in path order, as a walk gives them
+        insort(scan, entry, key=itemgetter(0))
     return scan
 
 

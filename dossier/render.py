@@ -57,6 +57,7 @@ class Renderer:
         self._layout: list[str] = []                     # where each file is published
         # Text key -> the links its HTML resolved: (target as written, tag), in order.
         self.links: dict[str, tuple] = {}
+        self._targets: dict[str, frozenset] = {}     # text key -> the files its links name
         # page -> what it read ({address: digest}) and the bytes last made
         self._last: dict[str, tuple[dict, bytes]] = {}
         self.snapshot: depends.Snapshot | None = None    # the last render's data
@@ -295,6 +296,8 @@ class Renderer:
             self.bodies = kept
             self.html.keep(kept)
             self.links = {texts[page]: self.links[texts[page]] for page in keys}
+            if self._targets:
+                self._targets = {t: self._targets[t] for t in self.links if t in self._targets}
             return bodies
 
         return finish
@@ -326,13 +329,16 @@ class Renderer:
     def _links_to(self, path: Path, text: str, files: set[str]) -> bool:
         """True if the text (by text key) of the file at `path` links to one of `files`, or
         may: its links are not known."""
-        links = self.links.get(text)
-        if links is None:
-            return True
-        folder = str(path.parent)
-        return any(not target.startswith(("http://", "https://", "/")) and
-                   os.path.normpath(os.path.join(folder, unquote(target))) in files
-                   for target, _ in links)
+        targets = self._targets.get(text)
+        if targets is None:                  # worked out once per text: a preview checks
+            links = self.links.get(text)     # every body when a file comes or goes
+            if links is None:
+                return True
+            folder = str(path.parent)
+            targets = self._targets[text] = frozenset(
+                os.path.normpath(os.path.join(folder, unquote(target))) for target, _ in links
+                if not target.startswith(("http://", "https://", "/")))
+        return not targets.isdisjoint(files)
 
     def _body_key(self, bodies: Bodies, page: str, text: str) -> str | None:
         """A digest of everything a body's HTML depends on: its text (`text`, see text_key)

@@ -338,3 +338,81 @@ def test_the_piece_store_is_checked_too(monkeypatch):
         assert "print/index.html" in str(failure)
         return
     raise AssertionError("the comparison did not notice a stale fragment")
+
+
+def _records(root: Path):
+    """The validated records of the dossier at `root`, as the load stage makes them."""
+    from dossier.config import load_config
+    from dossier.load import load
+    from dossier.problems import Problems
+    from dossier.validate import validate
+    problems = Problems(root)
+    config = load_config(root, problems)
+    loaded = load(config.content_dir, problems)
+    return config, *validate(loaded.records, config.language, problems)
+
+
+def _link(config, articles, actors, resolutions, pages):
+    from dossier.link import Linked, link
+    from dossier.problems import Problems
+    problems = Problems(config.root)
+    dossier, kept = link(articles, actors, resolutions, problems, pages=pages,
+                         publishers=config.publishers)
+    return Linked(articles, actors, resolutions, False, dossier, problems.items, pages,
+                  config.publishers, kept)
+
+
+def _same_graph(ours, theirs) -> None:
+    """Equal field by field, and every dictionary in the same order (pages iterate them)."""
+    from dataclasses import fields
+    for name in (f.name for f in fields(theirs)):
+        mine, wanted = getattr(ours, name), getattr(theirs, name)
+        assert mine == wanted, name
+        if isinstance(wanted, dict):
+            assert list(mine) == list(wanted), f"{name}: another order"
+
+
+def test_adding_articles_gives_what_link_gives(tmp_path):
+    """link_added (a new article saved in the preview, or a cached build after one) makes the
+    graph link() makes, on a generated dossier: a new article reporting new events and
+    claims, one reporting those of another article (merged into one entry and one claim with
+    two reports), and several at once. One that names an unknown actor (a stub, a warning)
+    is left to link()."""
+    import re
+    from benchmarks.generate import generate
+    from dossier.link import link_added
+    root = generate(tmp_path / "gen", 120, seed=3)
+    folder = root / "content/articles"
+    config, *records = _records(root)
+    last = _link(config, *records)
+    source = (folder / "a00007.md").read_text(encoding="utf-8")
+    (folder / "zz-copy.md").write_text(re.sub(r'title: "[^"]*"', 'title: "Une copie"', source,
+                                              count=1), encoding="utf-8")
+    (folder / "zz-fresh.md").write_text(
+        "---\ntitle: Un article neuf\ndate: 2015-03-02\nsource: {name: Agence 3}\n"
+        "actors: [Acteur 0001, Actor 0004]\nresolutions: [2007]\ntags: [obus, neuf]\n"
+        "events:\n  - {date: 2015-02-27, title: Un fait neuf, actors: [Acteur 0002]}\n"
+        "claims:\n  - {by: Acteur 0001, status: denied, text: Une affirmation neuve}\n"
+        "---\nTexte.\n", encoding="utf-8")
+    for added in (["zz-copy"], ["zz-fresh"], ["zz-copy", "zz-fresh"]):
+        _, articles, actors, resolutions, pages = _records(root)
+        old = {a.slug: a for a in last.articles}
+        # The records of the files that did not change are the same objects (as the cache
+        # gives them); the new ones are new.
+        articles = [old.get(a.slug, a) for a in articles
+                    if a.slug in old or a.path.stem in added]
+        expected = _link(config, articles, actors, resolutions, pages)
+        found = link_added(last, articles, last.actors, last.resolutions, False, last.pages,
+                           config.publishers)
+        assert found is not None, added
+        _same_graph(found[0], expected.dossier)
+        assert found[2] == expected.problems
+        assert found[1] == expected.evidence
+    (folder / "zz-stub.md").write_text(
+        "---\ntitle: Un inconnu\ndate: 2015-03-03\nsource: {name: Agence 3}\n"
+        "actors: [Quelqu’un d’autre]\n---\nTexte.\n", encoding="utf-8")
+    _, articles, *_ = _records(root)
+    old = {a.slug: a for a in last.articles}
+    articles = [old.get(a.slug, a) for a in articles if a.slug in old or a.slug == "zz-stub"]
+    assert link_added(last, articles, last.actors, last.resolutions, False, last.pages,
+                      config.publishers) is None
