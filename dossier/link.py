@@ -358,8 +358,10 @@ def link(articles: list[model.Article], actors: list[model.Actor],
 
 def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timeline, claims,
               claim_by_key, kept: Evidence, actors, resolutions, corrections,
-              publisher_index: _Publishers, pages) -> model.Dossier:
-    """The graph's indexes, made from the linked records (by link() and link_added)."""
+              publisher_index: _Publishers, pages, last: model.Dossier | None = None,
+              added: list[str] = ()) -> model.Dossier:
+    """The graph's indexes, made from the linked records (by link(), and by link_added from
+    the `last` graph and the slugs of the articles `added` to it)."""
     name_of = publisher_index.name
     publisher_articles: dict[str, list[str]] = defaultdict(list)
     for article in ordered:
@@ -396,7 +398,9 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
         actor_articles=actor_articles,
         resolution_articles=_invert(article_resolutions, ordered),
         tags=tags, timeline=timeline, claims=claims,
-        related=_related(ordered, article_actors, actor_articles),
+        related=_related(ordered, article_actors, actor_articles, by_slug) if last is None
+        else _related(ordered, article_actors, actor_articles, by_slug, _candidates_of(
+            added, article_actors, actor_articles, last.actor_articles), last.related),
         co_actors=_co_actors(article_actors), article_claims=article_claims,
         actor_claims=dict(actor_claims), actor_timeline=dict(actor_timeline),
         resolution_timeline=dict(resolution_timeline),
@@ -605,7 +609,7 @@ def link_added(last: Linked, articles: list[model.Article], actors: list[model.A
         article_actors, article_resolutions, _tags(ordered, scratch), timeline,
         list(claim_by_key.values()), claim_by_key, new, old.actors, old.resolutions,
         _corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
-        publisher_index, old.pages), new, last.problems
+        publisher_index, old.pages, old, list(resolved)), new, last.problems
 
 
 def _take_out(timeline: list[model.TimelineEntry], entry: model.TimelineEntry) -> bool:
@@ -683,32 +687,64 @@ def _invert(links: dict[str, list[str]], ordered: list[model.Article]) -> dict[s
     return dict(inverted)
 
 
-def _related(ordered, article_actors, actor_articles) -> dict[str, list[str]]:
-    """Articles sharing the most actors, then the nearest in date.
+class _Lazy(dict):
+    """A dict that makes a missing value on first use: `make(key)`."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
+
+
+def _related(ordered, article_actors, actor_articles, by_slug, only: set | None = None,
+             last: dict | None = None) -> dict[str, list[str]]:
+    """Articles sharing the most actors, then the nearest in date, then the newest.
 
     An actor named in more than COMMON_ACTOR articles (Russia in a dossier on Russia) would
-    make this quadratic; for such actors only the articles nearest in date are candidates."""
+    make this quadratic; for such actors only the articles nearest in its list are
+    candidates. With `only`, the other articles keep their list in `last` (link_added): by
+    days, not places in the list, an article's distances do not change when another is
+    added, nor then its list, unless the new one is among its candidates."""
     rank = {a.slug: i for i, a in enumerate(ordered)}
-    named = {slug: set(actors) for slug, actors in article_actors.items()}
-    position = {actor: {slug: i for i, slug in enumerate(slugs)}
-                for actor, slugs in actor_articles.items() if len(slugs) > COMMON_ACTOR}
-    related = {}
-    for article in ordered:
-        slug, here = article.slug, rank[article.slug]
-        candidates: set[str] = set()
-        for actor in named[slug]:
+    named = _Lazy(lambda slug: set(article_actors[slug]))
+    day = _Lazy(lambda slug: model.sort_key(by_slug[slug].date)[0].toordinal())
+    position = _Lazy(lambda actor: {slug: i for i, slug in enumerate(actor_articles[actor])})
+
+    def related(slug: str) -> list[str]:
+        here, mine, candidates = day[slug], named[slug], set()
+        for actor in mine:
             slugs = actor_articles[actor]
-            if actor in position:
+            if len(slugs) > COMMON_ACTOR:
                 i = position[actor][slug]
                 slugs = slugs[max(0, i - RELATED_LIMIT):i + RELATED_LIMIT + 1]
             candidates.update(slugs)
         candidates.discard(slug)
-        mine = named[slug]
         # (fewer shared actors, farther, older): tuples compared in C, no key function.
-        best = sorted((-len(mine & named[other]), abs(rank[other] - here), rank[other], other)
+        best = sorted((-len(mine & named[other]), abs(day[other] - here), rank[other], other)
                       for other in candidates)
-        related[slug] = [found[3] for found in best[:RELATED_LIMIT]]
-    return related
+        return [found[3] for found in best[:RELATED_LIMIT]]
+
+    if only is None:
+        return {a.slug: related(a.slug) for a in ordered}
+    return {a.slug: related(a.slug) if a.slug in only else last[a.slug] for a in ordered}
+
+
+def _candidates_of(added, article_actors, actor_articles, last_actor_articles) -> set[str]:
+    """The articles whose related list may change when `added` are added: those the new
+    ones are candidates of (see _related)."""
+    found = set(added)
+    for slug in added:
+        for actor in article_actors[slug]:
+            slugs = actor_articles[actor]
+            if len(last_actor_articles.get(actor, ())) <= COMMON_ACTOR:
+                found.update(slugs)          # every article of the actor, or it just became
+            else:                            # common: each article's candidates change
+                i = slugs.index(slug)
+                found.update(slugs[max(0, i - RELATED_LIMIT - 1):i + RELATED_LIMIT + 2])
+    return found
 
 
 def _co_actors(article_actors) -> dict[str, list[tuple[str, int]]]:

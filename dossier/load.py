@@ -45,7 +45,8 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
     last = cache.get("scan")
     scan = _patch_scan(top, last, changed) if last is not None and changed else None
     if scan is not None:
-        cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)})
+        cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)},
+                         last[2] if len(scan) >= len(last[0]) else _folders(scan))
         return scan
     scan = []
     for rel, path in files.walk(top):
@@ -60,15 +61,19 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
             continue
         if S_ISREG(stat.st_mode):
             scan.append((rel, path, stat))
-    cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)})
+    cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)}, _folders(scan))
     return scan
+
+
+def _folders(scan: list) -> set[str]:
+    """The folders that hold a scanned file: a file added to one is patched in."""
+    return {os.path.dirname(path) for _, path, _ in scan}
 
 
 def _patch_scan(top: Path, last: tuple, changed: set[Path]) -> list | None:
     """The last scan with the `changed` files' new state, or None if only a walk can tell
     (a link, a folder, a file in a folder the scan does not hold)."""
-    scan, where = list(last[0]), last[1]
-    folders = {path.parent for path in where}
+    scan, where, folders = list(last[0]), last[1], last[2]     # folders: of files scanned
     gone, added = set(), []
     for path in changed:
         try:
@@ -88,7 +93,7 @@ def _patch_scan(top: Path, last: tuple, changed: set[Path]) -> list | None:
             i = where[path]
             scan[i] = (scan[i][0], path, stat)
         elif files.visible(path.name):
-            if path.parent not in folders:
+            if os.path.dirname(path) not in folders:
                 return None
             try:
                 rel = path.relative_to(top).parts

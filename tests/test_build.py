@@ -109,6 +109,29 @@ def test_article_page_shows_provenance_claims_events_and_neighbours(make_dossier
     assert parse(page).ids >= {"provenance"}
 
 
+def test_related_articles_share_the_most_actors_then_are_nearest_in_date(make_dossier,
+                                                                         build_site):
+    """By days, not by places in the list of articles: a story two years away is not
+    "nearer" because nothing was collected in between."""
+    site = build_site(make_dossier({**ACTORS, **{
+        f"content/articles/{slug}.md": article(title=title, date=date, actors=actors)
+        for slug, title, date, actors in [
+            ("here", "Ici", "2022-06-01", "[Russie, RPDC]"),
+            ("both-far", "Les deux, loin", "2019-01-01", "[Russie, RPDC]"),
+            ("both-near", "Les deux, près", "2022-05-20", "[Russie, RPDC]"),
+            ("one-near", "Un seul, près", "2022-06-02", "[Russie]"),
+            ("one-earlier", "Un seul, plus tôt", "2022-04-15", "[RPDC]"),   # 47 days
+            ("one-later", "Un seul, plus tard", "2022-07-01", "[Russie]"),   # 30 days
+            *[(f"other-{d}", "Autre", f"2022-06-{d}", "[John Kirby]") for d in (10, 15, 20)]
+        ]}}))
+    html = (site / "articles/here/index.html").read_text(encoding="utf-8")
+    section = html[html.index('aria-labelledby="related-h"'):]
+    section = section[:section.index("</section>")]
+    titles = re.findall(r'<a class="title" href="[^"]*">([^<]*)</a>', section)
+    assert titles == ["Les deux, près", "Les deux, loin", "Un seul, près", "Un seul, plus tard",
+                      "Un seul, plus tôt"]
+
+
 def test_actor_page_lists_co_actors_with_counts_and_claims(make_dossier, build_site):
     site = build_site(crosslinked(make_dossier))
     page = site / "actors/russie/index.html"

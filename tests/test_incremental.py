@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -372,29 +373,44 @@ def _same_graph(ours, theirs) -> None:
             assert list(mine) == list(wanted), f"{name}: another order"
 
 
-def test_adding_articles_gives_what_link_gives(tmp_path):
+@pytest.mark.parametrize("crossing", [False, True])
+def test_adding_articles_gives_what_link_gives(tmp_path, monkeypatch, crossing):
     """link_added (a new article saved in the preview, or a cached build after one) makes the
     graph link() makes, on a generated dossier: a new article reporting new events and
     claims, one reporting those of another article (merged into one entry and one claim with
-    two reports), and several at once. One that names an unknown actor (a stub, a warning)
-    is left to link()."""
+    two reports), and several at once; `crossing`: with an actor of the new article becoming
+    common (see link._related). One that names an unknown actor (a stub, a warning) is left
+    to link()."""
+    import datetime as dt
     import re
     from benchmarks.generate import generate
+    from dossier import link
     from dossier.link import link_added
     root = generate(tmp_path / "gen", 120, seed=3)
     folder = root / "content/articles"
     config, *records = _records(root)
     last = _link(config, *records)
+    if crossing:                         # acteur-0004 is named by the new article below
+        monkeypatch.setattr(link, "COMMON_ACTOR", len(last.dossier.actor_articles["acteur-0004"]))
+        last = _link(config, *records)
     source = (folder / "a00007.md").read_text(encoding="utf-8")
     (folder / "zz-copy.md").write_text(re.sub(r'title: "[^"]*"', 'title: "Une copie"', source,
                                               count=1), encoding="utf-8")
+    copies = []                          # the same actors, two days later: related lists
+    for i in range(0, 120, 6):           # around each change
+        text = (folder / f"a{i:05d}.md").read_text(encoding="utf-8")
+        day = re.search(r"^date: (\S+)$", text, re.M)[1]
+        later = (dt.date.fromisoformat(day) + dt.timedelta(days=2)).isoformat()
+        (folder / f"zz-{i}.md").write_text(text.replace(f"date: {day}", f"date: {later}", 1)
+                                           .replace('title: "', 'title: "Suite ', 1))
+        copies.append([f"zz-{i}"])
     (folder / "zz-fresh.md").write_text(
         "---\ntitle: Un article neuf\ndate: 2015-03-02\nsource: {name: Agence 3}\n"
         "actors: [Acteur 0001, Actor 0004]\nresolutions: [2007]\ntags: [obus, neuf]\n"
         "events:\n  - {date: 2015-02-27, title: Un fait neuf, actors: [Acteur 0002]}\n"
         "claims:\n  - {by: Acteur 0001, status: denied, text: Une affirmation neuve}\n"
         "---\nTexte.\n", encoding="utf-8")
-    for added in (["zz-copy"], ["zz-fresh"], ["zz-copy", "zz-fresh"]):
+    for added in (["zz-copy"], ["zz-fresh"], ["zz-copy", "zz-fresh"], *copies):
         _, articles, actors, resolutions, pages = _records(root)
         old = {a.slug: a for a in last.articles}
         # The records of the files that did not change are the same objects (as the cache
