@@ -185,10 +185,10 @@ def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problem
         index = {raw.path: i for i, raw in enumerate(loaded.records)}
     if not all(path in index for path in changed):
         return None
-    records = list(loaded.records)
+    records, stats = list(loaded.records), {}
     for path in changed:
         try:
-            stat = os.lstat(path)
+            stat = stats[path] = os.lstat(path)
         except OSError:
             return None
         if S_ISLNK(stat.st_mode):
@@ -204,6 +204,14 @@ def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problem
         records[index[path]] = raw
     patched = Loaded(records, loaded.assets)
     cache["last"] = (content_dir, patched, found, index)
+    scan = cache.get("scan")
+    if scan is not None:             # the next scan must not find these files changed again
+        entries = list(scan[0])
+        for path, stat in stats.items():
+            i = scan[1].get(path)
+            if i is not None:
+                entries[i] = (entries[i][0], path, stat)
+        cache["scan"] = (entries, *scan[1:])
     problems.items.extend(found)
     return patched
 
