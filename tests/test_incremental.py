@@ -373,62 +373,86 @@ def _same_graph(ours, theirs) -> None:
             assert list(mine) == list(wanted), f"{name}: another order"
 
 
-@pytest.mark.parametrize("crossing", [False, True])
-def test_adding_articles_gives_what_link_gives(tmp_path, monkeypatch, crossing):
-    """link_added (a new article saved in the preview, or a cached build after one) makes the
-    graph link() makes, on a generated dossier: a new article reporting new events and
-    claims, one reporting those of another article (merged into one entry and one claim with
-    two reports), and several at once; `crossing`: with an actor of the new article becoming
-    common (see link._related). One that names an unknown actor (a stub, a warning) is left
-    to link()."""
+@pytest.mark.parametrize("crossing", ["", "up", "down"])
+def test_adding_removing_and_editing_articles_gives_what_link_gives(tmp_path, monkeypatch,
+                                                                    crossing):
+    """link_changed (articles added, deleted, renamed or edited in the preview, or before a
+    cached build) makes the graph link() makes, on a generated dossier: a new article
+    reporting new events and claims, one reporting those of another (merged into one entry
+    and one claim with two reports), several at once, copies two days later of 20 articles
+    (the related lists around each), an article deleted (its event and claim gone, or
+    reported by the copy alone), renamed, and edited (date and actors). `crossing`: with an
+    actor becoming common, or no longer (see link._related). One that names an unknown actor
+    (a stub, a warning) is left to link()."""
     import datetime as dt
     import re
     from benchmarks.generate import generate
     from dossier import link
-    from dossier.link import link_added
+    from dossier.link import link_changed
     root = generate(tmp_path / "gen", 120, seed=3)
     folder = root / "content/articles"
     config, *records = _records(root)
     last = _link(config, *records)
-    if crossing:                         # acteur-0004 is named by the new article below
-        monkeypatch.setattr(link, "COMMON_ACTOR", len(last.dossier.actor_articles["acteur-0004"]))
+    hub = last.dossier.actor_articles["acteur-0004"]     # named by the new article below
+    if crossing:
+        monkeypatch.setattr(link, "COMMON_ACTOR", len(hub) - (crossing == "down"))
         last = _link(config, *records)
+
+    def later(text: str, days: int) -> str:
+        day = re.search(r"^date: (\S+)$", text, re.M)[1]
+        return text.replace(f"date: {day}", "date: " + (dt.date.fromisoformat(day) +
+                                                        dt.timedelta(days=days)).isoformat(), 1)
+
+    def edited(slug: str, change) -> "model.Article":
+        """The record of articles/SLUG.md once `change(text)` is saved in it."""
+        path = folder / f"{slug}.md"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(change(text), encoding="utf-8")
+        try:
+            return next(a for a in _records(root)[1] if a.slug == slug)
+        finally:
+            path.write_text(text, encoding="utf-8")
+
     source = (folder / "a00007.md").read_text(encoding="utf-8")
     (folder / "zz-copy.md").write_text(re.sub(r'title: "[^"]*"', 'title: "Une copie"', source,
                                               count=1), encoding="utf-8")
-    copies = []                          # the same actors, two days later: related lists
-    for i in range(0, 120, 6):           # around each change
-        text = (folder / f"a{i:05d}.md").read_text(encoding="utf-8")
-        day = re.search(r"^date: (\S+)$", text, re.M)[1]
-        later = (dt.date.fromisoformat(day) + dt.timedelta(days=2)).isoformat()
-        (folder / f"zz-{i}.md").write_text(text.replace(f"date: {day}", f"date: {later}", 1)
-                                           .replace('title: "', 'title: "Suite ', 1))
-        copies.append([f"zz-{i}"])
     (folder / "zz-fresh.md").write_text(
         "---\ntitle: Un article neuf\ndate: 2015-03-02\nsource: {name: Agence 3}\n"
         "actors: [Acteur 0001, Actor 0004]\nresolutions: [2007]\ntags: [obus, neuf]\n"
         "events:\n  - {date: 2015-02-27, title: Un fait neuf, actors: [Acteur 0002]}\n"
         "claims:\n  - {by: Acteur 0001, status: denied, text: Une affirmation neuve}\n"
         "---\nTexte.\n", encoding="utf-8")
-    for added in (["zz-copy"], ["zz-fresh"], ["zz-copy", "zz-fresh"], *copies):
-        _, articles, actors, resolutions, pages = _records(root)
-        old = {a.slug: a for a in last.articles}
-        # The records of the files that did not change are the same objects (as the cache
-        # gives them); the new ones are new.
-        articles = [old.get(a.slug, a) for a in articles
-                    if a.slug in old or a.path.stem in added]
-        expected = _link(config, articles, actors, resolutions, pages)
-        found = link_added(last, articles, last.actors, last.resolutions, False, last.pages,
-                           config.publishers)
-        assert found is not None, added
+    (folder / "zz-renamed.md").write_text((folder / "a00011.md").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    copies = []                          # the same actors, two days later: related lists
+    for i in range(0, 120, 6):           # around each change
+        text = (folder / f"a{i:05d}.md").read_text(encoding="utf-8")
+        (folder / f"zz-{i}.md").write_text(later(text, 2).replace('title: "', 'title: "Suite ',
+                                                                  1), encoding="utf-8")
+        copies.append((["zz-" + str(i)], []))
+    new = {a.slug: a for a in _records(root)[1] if a.slug.startswith("zz-")}
+    with_copy = _link(config, [*last.articles, new["zz-copy"]], *records[1:])
+    scenarios = [                        # (the last graph, added, removed)
+        (last, [new["zz-copy"]], []), (last, [new["zz-fresh"]], []),
+        (last, [new["zz-copy"], new["zz-fresh"]], []),
+        *((last, [new[a] for a in added], []) for added, _ in copies),
+        (last, [], ["a00007"]), (with_copy, [], ["a00007"]), (last, [], [hub[0]]),
+        (last, [new["zz-renamed"]], ["a00011"]),
+        (last, [edited("a00013", lambda t: later(t, 40).replace("actors: [", "actors: [Acteur "
+                                                                "0004, ", 1))], ["a00013"]),
+    ]
+    for base, added, removed in scenarios:
+        articles = [a for a in base.articles if a.slug not in removed] + added
+        expected = _link(config, articles, *records[1:])
+        found = link_changed(base, articles, base.actors, base.resolutions, False, base.pages,
+                             config.publishers)
+        assert found is not None, (added, removed)
         _same_graph(found[0], expected.dossier)
         assert found[2] == expected.problems
         assert found[1] == expected.evidence
     (folder / "zz-stub.md").write_text(
         "---\ntitle: Un inconnu\ndate: 2015-03-03\nsource: {name: Agence 3}\n"
         "actors: [Quelqu’un d’autre]\n---\nTexte.\n", encoding="utf-8")
-    _, articles, *_ = _records(root)
-    old = {a.slug: a for a in last.articles}
-    articles = [old.get(a.slug, a) for a in articles if a.slug in old or a.slug == "zz-stub"]
-    assert link_added(last, articles, last.actors, last.resolutions, False, last.pages,
-                      config.publishers) is None
+    stub = next(a for a in _records(root)[1] if a.slug == "zz-stub")
+    assert link_changed(last, [*last.articles, stub], last.actors, last.resolutions, False,
+                        last.pages, config.publishers) is None
