@@ -304,3 +304,29 @@ def test_a_theme_chosen_while_serving_is_watched(server):
                        "{% extends 'base.html' %}{% block main %}Thème modifié{% endblock %}"})
     wait_for_build(server, builds + 1)
     wait_until(lambda: "Thème modifié" in get(server, "404.html")[1])
+
+
+def test_a_saved_file_is_read_once(make_dossier):
+    """A file saved in the preview is read at that save only: the next save, which adds an
+    article, takes the record the first one made (read again, it would be a new record, and
+    the preview would link every article again instead of adding the new one)."""
+    from dossier.cache import BuildCache
+    root = make_dossier({
+        "content/actors/russie.md": "---\nname: Russie\nkind: state\n---\n",
+        "content/articles/a.md": article(title="Alpha", actors="[Russie]"),
+        "content/articles/b.md": article(title="Bravo", date="2022-01-02", actors="[Russie]")})
+    preview = BuildCache()
+
+    def save(name: str, text: str):
+        path = root / "content/articles" / name
+        path.write_text(text, encoding="utf-8")
+        result = build(root, write_output=False, cache=preview, lazy=True,
+                       changed={path} if preview.linked else None)
+        assert result.ok, result.problems.items
+        return {a.slug: a for a in preview.linked.articles}
+
+    save("a.md", article(title="Alpha", actors="[Russie]"))
+    saved = save("a.md", article(title="Alpha, corrigé", actors="[Russie]"))["a"]
+    after = save("c.md", article(title="Charlie", date="2022-01-03", actors="[Russie]"))
+    assert after["a"] is saved
+    assert after["c"].title == "Charlie"
