@@ -305,9 +305,10 @@ class Evidence:
 def link(articles: list[model.Article], actors: list[model.Actor],
          resolutions: list[model.Resolution], problems: Problems,
          strict_sources: bool = False, pages: list[model.Page] = (),
-         publishers: tuple[model.Publisher, ...] = ()) -> tuple[model.Dossier, Evidence]:
-    """The linked graph (and what link_changed needs to change it); collisions and unknown
-    references are recorded in `problems`."""
+         publishers: tuple[model.Publisher, ...] = (), keep: bool = False
+         ) -> tuple[model.Dossier, Evidence | None]:
+    """The linked graph, and with `keep` what link_changed needs to change it; collisions
+    and unknown references are recorded in `problems`."""
     actor_index = _Actors(actors, problems)
     resolution_index = _Resolutions(resolutions, problems)
     publisher_index = _Publishers(publishers, actor_index)
@@ -341,23 +342,24 @@ def link(articles: list[model.Article], actors: list[model.Actor],
         evidence.single_source_warnings(timeline, claims, by_slug, problems)
     tags = _tags(ordered, problems)
     timeline.sort(key=_timeline_order)
+    keys = {slug: (tuple(k for k, _ in found.events),
+                   tuple(evidence.claim_key(r[1], r[2]) for r in found.claims))
+            for slug, found in resolved.items()}
     kept = Evidence(
         events={key: (found, entry) for (key, found), entry in zip(reports.items(), events)},
         claims={key: (found, claim_by_key[key]) for key, found in grouped.items()},
-        keys={slug: (tuple(k for k, _ in found.events),
-                     tuple(evidence.claim_key(r[1], r[2]) for r in found.claims))
-              for slug, found in resolved.items()})
+        keys=keys) if keep else None
     return _assemble(
         ordered, by_slug, {s: found.actors for s, found in resolved.items()},
         {s: found.resolutions for s, found in resolved.items()}, tags, timeline, claims,
-        claim_by_key, kept, dict(sorted(actor_index.by_slug.items())),
+        claim_by_key, keys, dict(sorted(actor_index.by_slug.items())),
         {r.slug: r for r in sorted(resolution_index.by_key.values(), key=_resolution_order)},
         _corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
         publisher_index, _pages(pages, problems)), kept
 
 
 def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timeline, claims,
-              claim_by_key, kept: Evidence, actors, resolutions, corrections,
+              claim_by_key, keys: dict, actors, resolutions, corrections,
               publisher_index: _Publishers, pages, last_related: dict | None = None,
               stale=None) -> model.Dossier:
     """The graph's indexes, made from the linked records (by link(), and by link_changed:
@@ -384,9 +386,9 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
             resolution_timeline[slug].append(entry)
     article_claims = {}                     # in each article's own order
     for article in ordered:
-        keys = kept.keys[article.slug][1]
-        if keys:
-            article_claims[article.slug] = [claim_by_key[k] for k in dict.fromkeys(keys)]
+        reported = keys[article.slug][1]           # (see Evidence.keys)
+        if reported:
+            article_claims[article.slug] = [claim_by_key[k] for k in dict.fromkeys(reported)]
     actor_claims: dict = defaultdict(lambda: ([], []))
     for linked in claims:
         actor_claims[linked.by][0].append(linked)
@@ -650,7 +652,7 @@ def link_changed(last: Linked, articles: list[model.Article], actors: list[model
     return _assemble(
         ordered, dict(sorted(by_slug.items(), key=lambda kv: str(kv[1].path))),
         article_actors, article_resolutions, _tags(ordered, scratch), timeline,
-        list(claim_by_key.values()), claim_by_key, new, old.actors, old.resolutions,
+        list(claim_by_key.values()), claim_by_key, new.keys, old.actors, old.resolutions,
         _corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
         publisher_index, old.pages, old.related, stale), new, last.problems
 

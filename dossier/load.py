@@ -43,11 +43,10 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
     under keys that are not paths) is patched when the files that `changed` were saved,
     added or deleted in folders it holds (walking 10,000 files costs a tenth of a second)."""
     last = cache.get("scan")
-    scan = _patch_scan(top, last, changed) if last is not None and changed else None
-    if scan is not None:
-        cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)},
-                         last[2] if len(scan) >= len(last[0]) else _folders(scan))
-        return scan
+    patched = _patch_scan(top, last, changed) if last is not None and changed else None
+    if patched is not None:
+        cache["scan"] = patched
+        return patched[0]
     scan = []
     for rel, path in files.walk(top):
         try:
@@ -70,9 +69,9 @@ def _folders(scan: list) -> set[str]:
     return {os.path.dirname(path) for _, path, _ in scan}
 
 
-def _patch_scan(top: Path, last: tuple, changed: set[Path]) -> list | None:
-    """The last scan with the `changed` files' new state, or None if only a walk can tell
-    (a link, a folder, a file in a folder the scan does not hold)."""
+def _patch_scan(top: Path, last: tuple, changed: set[Path]) -> tuple | None:
+    """The last scan (scan, index, folders) with the `changed` files' new state, or None if
+    only a walk can tell (a link, a folder, a file in a folder the scan does not hold)."""
     scan, where, folders = list(last[0]), last[1], last[2]     # folders: of files scanned
     gone, added = set(), []
     for path in changed:
@@ -104,7 +103,8 @@ def _patch_scan(top: Path, last: tuple, changed: set[Path]) -> list | None:
         scan = [entry for entry in scan if entry[1] not in gone]
     for entry in added:                  # in path order, as a walk gives them
         insort(scan, entry, key=itemgetter(0))
-    return scan
+    return scan, {path: i for i, (_, path, _) in enumerate(scan)}, \
+        _folders(scan) if gone else folders
 
 
 def load(content_dir: Path, problems: Problems, cache: dict | None = None,

@@ -221,7 +221,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
         start = len(problems.items)
         site.dossier, kept = link(articles, actors, resolutions, problems,
                                   strict_sources=config.strict_sources, pages=pages,
-                                  publishers=config.publishers)
+                                  publishers=config.publishers, keep=keep or persist)
         found = problems.items[start:]
     if keep or persist:
         cache.linked = Linked(articles, actors, resolutions, config.strict_sources,

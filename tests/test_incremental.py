@@ -358,7 +358,7 @@ def _link(config, articles, actors, resolutions, pages):
     from dossier.problems import Problems
     problems = Problems(config.root)
     dossier, kept = link(articles, actors, resolutions, problems, pages=pages,
-                         publishers=config.publishers)
+                         publishers=config.publishers, keep=True)
     return Linked(articles, actors, resolutions, False, dossier, problems.items, pages,
                   config.publishers, kept)
 
