@@ -351,21 +351,21 @@ def link(articles: list[model.Article], actors: list[model.Actor],
         keys=keys) if keep else None
     return _assemble(
         ordered, by_slug, {s: found.actors for s, found in resolved.items()},
-        {s: found.resolutions for s, found in resolved.items()}, tags, timeline, claims,
+        {s: found.resolutions for s, found in resolved.items()}, tags, timeline,
         claim_by_key, keys, dict(sorted(actor_index.by_slug.items())),
         {r.slug: r for r in sorted(resolution_index.by_key.values(), key=_resolution_order)},
         _corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
         publisher_index, _pages(pages, problems)), kept
 
 
-def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timeline, claims,
+def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timeline,
               claim_by_key, keys: dict, actors, resolutions, corrections,
               publisher_index: _Publishers, pages, last_related: dict | None = None,
               stale=None) -> model.Dossier:
     """The graph's indexes, made from the linked records (by link(), and by link_changed:
     then the related lists of `last_related` are kept but for the articles that
     `stale(actor_articles)` names)."""
-    name_of = publisher_index.name
+    name_of, claims = publisher_index.name, list(claim_by_key.values())
     publisher_articles: dict[str, list[str]] = defaultdict(list)
     for article in ordered:
         for source in (article.source, *(c.source for c in article.claims if c.source)):
@@ -652,7 +652,7 @@ def link_changed(last: Linked, articles: list[model.Article], actors: list[model
     return _assemble(
         ordered, dict(sorted(by_slug.items(), key=lambda kv: str(kv[1].path))),
         article_actors, article_resolutions, _tags(ordered, scratch), timeline,
-        list(claim_by_key.values()), claim_by_key, new.keys, old.actors, old.resolutions,
+        claim_by_key, new.keys, old.actors, old.resolutions,
         _corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
         publisher_index, old.pages, old.related, stale), new, last.problems
 
