@@ -779,18 +779,20 @@ def _related(ordered, article_actors, actor_articles, by_slug, only: set | None 
     return {a.slug: related(a.slug) if a.slug in only else last[a.slug] for a in ordered}
 
 
-def _candidates_of(added, article_actors, actor_articles, last_actor_articles) -> set[str]:
-    """The articles whose related list may change when `added` are added: those the new
-    ones are candidates of (see _related)."""
-    found = set(added)
-    for slug in added:
+def _candidates_of(slugs, article_actors, actor_articles, other_actor_articles) -> set[str]:
+    """The articles whose related list may change when the articles `slugs` come or go:
+    those they are candidates of (see _related), in the graph they are part of
+    (`article_actors`, `actor_articles`); `other_actor_articles` is the graph without them
+    (an actor rare in either: every one of its articles)."""
+    found = set(slugs)
+    for slug in slugs:
         for actor in article_actors[slug]:
-            slugs = actor_articles[actor]
-            if len(last_actor_articles.get(actor, ())) <= COMMON_ACTOR:
-                found.update(slugs)          # every article of the actor, or it just became
+            listed = actor_articles[actor]
+            if len(other_actor_articles.get(actor, ())) <= COMMON_ACTOR:
+                found.update(listed)         # every article of the actor, or it just became
             else:                            # common: each article's candidates change
-                i = slugs.index(slug)
-                found.update(slugs[max(0, i - RELATED_LIMIT - 1):i + RELATED_LIMIT + 2])
+                i = listed.index(slug)
+                found.update(listed[max(0, i - RELATED_LIMIT - 1):i + RELATED_LIMIT + 2])
     return found
 
 
