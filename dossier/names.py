@@ -42,7 +42,10 @@ def slugify(text: str) -> str:
     """ASCII slug made of [a-z0-9-] only, so it can never leave the output folder; other
     scripts transliterated ('Україна' -> 'ukraina', 'œuvre' -> 'oeuvre'). Empty for text
     with no letter or digit in any script: callers report it."""
-    folded = fold(text)
+    return _slug_of_folded(fold(text))
+
+
+def _slug_of_folded(folded: str) -> str:
     ascii_text = folded if folded.isascii() else _NON_ASCII.sub(
         lambda run: "".join(map(_transliterate, run.group())), folded)
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
@@ -59,10 +62,13 @@ def short_slug(text: str, limit: int = 60) -> str:
     """A slug of at most about `limit` characters for a long text (a claim): cut between
     words, with a short digest of the whole text so that two texts alike at the start keep
     different addresses; a digest alone when nothing of the text is ASCII."""
-    slug = slugify(text)
+    # Not through fold's and slugify's caches: long texts, each met once or twice, would
+    # fill them (~10 MB at 10,000 claims) and push out the names they are for.
+    folded = fold.__wrapped__(text)
+    slug = _slug_of_folded(folded)
     if slug and len(slug) <= limit:
         return slug
-    digest = hashlib.blake2b(fold(text).encode(), digest_size=4).hexdigest()
+    digest = hashlib.blake2b(folded.encode(), digest_size=4).hexdigest()
     cut = slug[:limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit + 1] else slug[:limit]
     return f"{cut}-{digest}" if cut else digest
 
