@@ -20,9 +20,6 @@ MIN_ITEMS = 200            # below this, forking costs more than it saves
 CHUNK = 32                 # items per task: small enough to balance uneven pages
 AHEAD = 2                  # chunks queued per worker, so none waits for the next
 WATCH_S = 0.25             # how often a waiting parent checks that its workers are alive
-# Chunks a worker runs before a fresh fork replaces it (see _generations). At 10,000 articles
-# (--jobs 2) 64 kept the peak ~25 MB lower, for ~1 s more of ~50 s (measured in session 3).
-RENEW = 64
 
 _task: tuple[Callable, Sequence] | None = None
 
@@ -53,27 +50,22 @@ def run(function: Callable, items: Sequence, jobs: int,
     global _task
     _task = (function, items, size)     # inherited by the forked workers
     try:
-        yield from _gather(_generations(count, jobs - 1), len(items), progress)
+        yield from _gather(_pooled(count, jobs - 1), len(items), progress)
     finally:
         _task = None
 
 
-def _generations(count: int, workers: int) -> Iterator[list]:
-    """Chunk results in order, from a fresh pool every RENEW chunks per worker: a forked
-    worker copies every memory page of the parent it touches (reading an object writes its
-    reference count) and keeps what it made (fragments, digests); a new fork gives that
-    memory back."""
-    for first in range(0, count, RENEW * workers):
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        try:
-            yield from _in_order(pool, range(first, min(count, first + RENEW * workers)),
-                                 workers)
-        except BrokenProcessPool as exc:
-            raise WorkerDied("a worker process stopped before finishing its work (killed, "
-                             "or out of memory?); nothing was written: run the build again, "
-                             "or with fewer processes (--jobs 1)") from exc
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+def _pooled(count: int, workers: int) -> Iterator[list]:
+    """Chunk results in order, from one pool of forked workers for the whole run."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield from _in_order(pool, range(count), workers)
+    except BrokenProcessPool as exc:
+        raise WorkerDied("a worker process stopped before finishing its work (killed, "
+                         "or out of memory?); nothing was written: run the build again, "
+                         "or with fewer processes (--jobs 1)") from exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _in_order(pool: ProcessPoolExecutor, chunks: range, workers: int) -> Iterator[list]:
