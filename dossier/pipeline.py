@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from dossier import files
+from dossier import files, names
 from dossier.cache import CACHE_DIR, BuildCache
 from dossier.config import SiteConfig, load_config
 from dossier.link import Linked, link, link_changed, relink
@@ -245,6 +245,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
         cache.files.clear()
         cache.records.clear()
         cache.linked = None
+        names.forget()
         if site.renderer is not None:
             site.renderer._last_bodies = None
         if site.bodies is not None:
