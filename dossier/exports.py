@@ -12,7 +12,7 @@ import re
 from typing import Callable, Iterable, Iterator
 
 from dossier import model, urls
-from dossier.names import fold
+from dossier.names import fold_once
 
 
 def _date(when) -> str | None:
@@ -185,11 +185,6 @@ EXCERPT = 600
 _WORD = re.compile(r"\w+")
 
 
-# Folding without names.fold's cache: the texts folded here are each met once, and would only
-# push the names it is for out of it (and hold ~15 MB at 10,000 articles).
-_fold_once = fold.__wrapped__
-
-
 def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t,
                  piece=lambda name, values, make: make()) -> Iterator[bytes]:
     """A classic script (not JSON: fetch() is blocked on file://) defining the search data,
@@ -209,7 +204,7 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t,
     def token_words(token: str) -> tuple[str, ...]:
         found = vocabulary.get(token)
         if found is None:
-            found = vocabulary[token] = tuple(_WORD.findall(_fold_once(token)))
+            found = vocabulary[token] = tuple(_WORD.findall(fold_once(token)))
         return found
 
     def words(text: str) -> str:
@@ -221,30 +216,30 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t,
         text = html.unescape(_TAGS.sub(" ", body_of(a)))
         return {"k": "article", "u": urls.article(a.slug), "t": a.title,
                 "d": a.date.isoformat()[:10], "s": summary_of(a.slug),
-                "m": _fold_once(" ".join([a.title, summary_of(a.slug), *a.tags,
-                                    *(n for x in names for n in (x.name, *x.aliases))])),
+                "m": fold_once(" ".join([a.title, summary_of(a.slug), *a.tags,
+                                         *(n for x in names for n in (x.name, *x.aliases))])),
                 "b": words(text), "x": excerpt(text)}
 
     def actor(slug: str, actor: model.Actor) -> dict:
         return {"k": "actor", "u": urls.actor(slug), "t": actor.name, "s": actor.summary,
-                "m": _fold_once(" ".join([actor.name, *actor.aliases, actor.summary]))}
+                "m": fold_once(" ".join([actor.name, *actor.aliases, actor.summary]))}
 
     def page(slug: str, page: model.Page) -> dict:
         text = html.unescape(_TAGS.sub(" ", body_of_page(urls.page(slug))))
         return {"k": "page", "u": urls.page(slug), "t": page.title, "s": page.summary,
-                "m": _fold_once(" ".join([page.title, page.summary])), "b": words(text),
+                "m": fold_once(" ".join([page.title, page.summary])), "b": words(text),
                 "x": excerpt(text)}
 
     def claim(c) -> dict:
         return {"k": "claim", "u": urls.claim(c.slug), "t": c.claim.text,
                 "s": f"{dossier.actors[c.by].name} · {t('status_' + c.status)}",
-                "m": _fold_once(" ".join([c.claim.text, *(dossier.actors[s].name
-                                                    for s in (c.by, *c.about))]))}
+                "m": fold_once(" ".join([c.claim.text, *(dossier.actors[s].name
+                                                         for s in (c.by, *c.about))]))}
 
     def resolution(slug: str, r: model.Resolution) -> dict:
         return {"k": "resolution", "u": urls.resolution(slug), "t": r.symbol,
                 "s": r.title or r.summary,
-                "m": _fold_once(" ".join([r.symbol, r.key, r.title, r.summary]))}
+                "m": fold_once(" ".join([r.symbol, r.key, r.title, r.summary]))}
 
     def as_text(doc: dict) -> str:
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"),

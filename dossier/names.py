@@ -58,6 +58,11 @@ def words(text: str) -> str:
     return " ".join(re.findall(r"\w+", fold(text)))
 
 
+# fold without its cache, for texts met once (claims' texts, the search index's): they would
+# fill the cache (~10 MB at 10,000 claims) and push out the names it is for.
+fold_once = fold.__wrapped__
+
+
 def forget() -> None:
     """Empty the caches of names: a build that only renders from here on has little use for
     the tens of thousands of titles and texts linking met (~7 MB at 10,000 articles, which
@@ -70,9 +75,7 @@ def short_slug(text: str, limit: int = 60) -> str:
     """A slug of at most about `limit` characters for a long text (a claim): cut between
     words, with a short digest of the whole text so that two texts alike at the start keep
     different addresses; a digest alone when nothing of the text is ASCII."""
-    # Not through fold's and slugify's caches: long texts, each met once or twice, would
-    # fill them (~10 MB at 10,000 claims) and push out the names they are for.
-    folded = fold.__wrapped__(text)
+    folded = fold_once(text)           # a long text: not worth a place in the caches
     slug = _slug_of_folded(folded)
     if slug and len(slug) <= limit:
         return slug
