@@ -59,7 +59,7 @@ def _pooled(count: int, workers: int) -> Iterator[list]:
     """Chunk results in order, from one pool of forked workers for the whole run."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        yield from _in_order(pool, range(count), workers)
+        yield from _in_order(pool, count, workers)
     except BrokenProcessPool as exc:
         raise WorkerDied("a worker process stopped before finishing its work (killed, "
                          "or out of memory?); nothing was written: run the build again, "
@@ -68,17 +68,17 @@ def _pooled(count: int, workers: int) -> Iterator[list]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _in_order(pool: ProcessPoolExecutor, chunks: range, workers: int) -> Iterator[list]:
-    """Results of `chunks` in order. Workers get chunks from the front; this process runs
-    the next one itself whenever the chunk due is not finished yet."""
-    submitted, pending, ready = chunks.start, {}, {}
-    for index in chunks:
+def _in_order(pool: ProcessPoolExecutor, count: int, workers: int) -> Iterator[list]:
+    """The results of chunks 0 to count - 1, in order. Workers get chunks from the front;
+    this process runs the next one itself whenever the chunk due is not finished yet."""
+    submitted, pending, ready = 0, {}, {}
+    for index in range(count):
         while index not in ready:
-            while submitted < chunks.stop and len(pending) < workers * AHEAD:
+            while submitted < count and len(pending) < workers * AHEAD:
                 pending[submitted] = pool.submit(_run_chunk, submitted)
                 submitted += 1
             due: Future | None = pending.get(index)
-            if submitted < chunks.stop and not (due is not None and due.done()):
+            if submitted < count and not (due is not None and due.done()):
                 ready[submitted] = _run_chunk(submitted)
                 submitted += 1
             else:
