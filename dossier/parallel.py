@@ -50,16 +50,19 @@ def run(function: Callable, items: Sequence, jobs: int,
     global _task
     _task = (function, items, size)     # inherited by the forked workers
     try:
-        yield from _gather(_pooled(count, jobs - 1), len(items), progress)
+        # A few uneven items, largest first: one queued per worker, so that the second
+        # largest is not queued behind the largest while this process makes the small ones.
+        ahead = 1 if chunk else AHEAD
+        yield from _gather(_pooled(count, jobs - 1, ahead), len(items), progress)
     finally:
         _task = None
 
 
-def _pooled(count: int, workers: int) -> Iterator[list]:
+def _pooled(count: int, workers: int, ahead: int) -> Iterator[list]:
     """Chunk results in order, from one pool of forked workers for the whole run."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        yield from _in_order(pool, count, workers)
+        yield from _in_order(pool, count, workers * ahead)
     except BrokenProcessPool as exc:
         raise WorkerDied("a worker process stopped before finishing its work (killed, "
                          "or out of memory?); nothing was written: run the build again, "
@@ -68,13 +71,14 @@ def _pooled(count: int, workers: int) -> Iterator[list]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _in_order(pool: ProcessPoolExecutor, count: int, workers: int) -> Iterator[list]:
-    """The results of chunks 0 to count - 1, in order. Workers get chunks from the front;
-    this process runs the next one itself whenever the chunk due is not finished yet."""
+def _in_order(pool: ProcessPoolExecutor, count: int, queued: int) -> Iterator[list]:
+    """The results of chunks 0 to count - 1, in order. Workers get chunks from the front,
+    at most `queued` at a time; this process runs the next one itself whenever the chunk due
+    is not finished yet."""
     submitted, pending, ready = 0, {}, {}
     for index in range(count):
         while index not in ready:
-            while submitted < count and len(pending) < workers * AHEAD:
+            while submitted < count and len(pending) < queued:
                 pending[submitted] = pool.submit(_run_chunk, submitted)
                 submitted += 1
             due: Future | None = pending.get(index)
