@@ -266,6 +266,15 @@ class Dossier:
         return sorted(counts, key=lambda sc: (-sc[1], self.actors[sc[0]].name.casefold()))
 
     @functools.cached_property
+    def claims_by_status(self) -> list[tuple[str, list["LinkedClaim"]]]:
+        """(status, its claims) in the claims index's order (CLAIM_STATUSES), statuses no
+        claim has left out: one pass, where a filter per status went over every claim."""
+        found: dict[str, list[LinkedClaim]] = {status: [] for status in CLAIM_STATUSES}
+        for claim in self.claims:
+            found[claim.status].append(claim)
+        return [(status, claims) for status, claims in found.items() if claims]
+
+    @functools.cached_property
     def article_publishers(self) -> dict[str, tuple[str, ...]]:
         """Article slug -> the slugs of the publishers of its sources (its own and its
         claims'), for the archive's filter."""
