@@ -37,6 +37,7 @@ from dossier.templating import Strings, environment, json_ld, theme_dirs
 # Pages that grow with the dossier (tens of megabytes at 10,000 articles) are written piece by
 # piece; the others are rendered whole, which costs less than writing 200 pieces a page.
 GROWING = {"print.html", "timeline.html", "actor.html", "resolution.html", "tag.html"}
+BLOCK = 64                  # items per block of fragments, on average (Renderer.render's blocks)
 
 
 class Renderer:
@@ -123,22 +124,29 @@ class Renderer:
         fragments: dict[str, tuple[bytes, tuple]] = {}     # this build's, in this process
         kept = self.pieces
         depends.use_pieces(kept)
+        making = [0]                     # pieces being made, one inside the other
 
         def remembered(key: str, make: Callable[[], str], once: bool = False) -> str:
             """make(), once per build for one key, and not at all when the previous build
             kept its text (self.pieces) and nothing it read has changed since. A piece made
             `once` per build (an article of the printable dossier) is not held for reuse in
-            this build: 10,000 of them would be 100 MB held for nothing."""
+            this build: 10,000 of them would be 100 MB held for nothing; nor kept on its own
+            when made inside another piece (a block of them, see `blocks`), which keeps its
+            bytes already."""
             found = fragments.get(key)
             if found is None:
                 before = kept.get(key, snapshot) if kept is not None else None
                 if before is not None:
                     found = (before[1], before[0])
                 else:
-                    with depends.recording() as reads:
-                        text = make()
+                    making[0] += 1
+                    try:
+                        with depends.recording() as reads:
+                            text = make()
+                    finally:
+                        making[0] -= 1
                     found = (text.encode(), tuple(reads))
-                    if kept is not None:
+                    if kept is not None and not (once and making[0]):
                         kept.fresh[key] = (found[1], found[0])
                 if not once:
                     fragments[key] = found
@@ -169,7 +177,23 @@ class Renderer:
                 return make()
             return remembered(_piece_key(name, values, snapshot), make, once=True)
 
-        site["fragment"], site["piece"] = fragment, piece
+        def blocks(items: list, size: int = BLOCK) -> Iterator[list]:
+            """`items` in consecutive blocks of about `size`, for a page showing thousands
+            of fragments (the printable dossier) to show a fragment of fragments per block:
+            one lookup per block in the piece store when nothing in it changed, not one per
+            item. A block ends after an item whose digest falls on a multiple of `size`, so
+            an item added, removed or changed moves the ends of its own block only (blocks
+            of a fixed count would all shift after it, and all be made again)."""
+            block = []
+            for item in items:
+                block.append(item)
+                if int(snapshot.of(item)[:8], 16) % size == 0:
+                    yield block
+                    block = []
+            if block:
+                yield block
+
+        site["fragment"], site["piece"], site["blocks"] = fragment, piece, blocks
         outputs: list[Output] = []
         producers: dict[str, jinja2.Template | publish.Maker] = {}
         tried: set[str] = set()
