@@ -11,7 +11,12 @@ below a few hundred items. Where fork is unavailable (Windows) everything runs s
 from __future__ import annotations
 
 import multiprocessing
+try:
+    import fcntl
+except ImportError:         # Windows: no fork, no pool either
+    fcntl = None
 import os
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterator, Sequence
@@ -19,6 +24,7 @@ from typing import Callable, Iterator, Sequence
 MIN_ITEMS = 200            # below this, forking costs more than it saves
 CHUNK = 32                 # items per task: small enough to balance uneven pages
 AHEAD = 2                  # chunks queued per worker, so none waits for the next
+PIPE_BYTES = 1 << 20       # what the results' pipe holds (Linux's default most)
 WATCH_S = 0.25             # how often a waiting parent checks that its workers are alive
 
 _task: tuple[Callable, Sequence] | None = None
@@ -61,6 +67,7 @@ def run(function: Callable, items: Sequence, jobs: int,
 def _pooled(count: int, workers: int, ahead: int) -> Iterator[list]:
     """Chunk results in order, from one pool of forked workers for the whole run."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    _widen(getattr(getattr(pool, "_result_queue", None), "_reader", None))
     try:
         yield from _in_order(pool, count, workers * ahead)
     except BrokenProcessPool as exc:
@@ -72,22 +79,59 @@ def _pooled(count: int, workers: int, ahead: int) -> Iterator[list]:
 
 
 def _in_order(pool: ProcessPoolExecutor, count: int, queued: int) -> Iterator[list]:
-    """The results of chunks 0 to count - 1, in order. Workers get chunks from the front,
-    at most `queued` at a time; this process runs the next one itself whenever the chunk due
+    """The results of chunks 0 to count - 1, in order. Chunks are taken from the front by
+    whichever process is free: the workers have `queued` at a time, and get the next one as
+    soon as they hand one back (the pool's thread does it, while this process may be busy
+    with a chunk of its own); this process takes the next one itself whenever the chunk due
     is not finished yet."""
-    submitted, pending, ready = 0, {}, {}
+    lock = threading.Lock()
+    taken, pending, ready = 0, {}, {}
+
+    def take() -> int | None:
+        nonlocal taken
+        if taken >= count:
+            return None
+        taken += 1
+        return taken - 1
+
+    def feed(_done: Future | None = None) -> None:
+        with lock:          # so that a chunk taken is in `pending` once the lock is free
+            index = take()
+            if index is None:
+                return
+            try:
+                future = pending[index] = pool.submit(_run_chunk, index)
+            except Exception as exc:    # broken or shut down: the chunk fails with it
+                pending[index] = Future()
+                pending[index].set_exception(BrokenProcessPool(str(exc)))
+                return
+        future.add_done_callback(feed)
+
+    for _ in range(queued):
+        feed()
     for index in range(count):
         while index not in ready:
-            while submitted < count and len(pending) < queued:
-                pending[submitted] = pool.submit(_run_chunk, submitted)
-                submitted += 1
             due: Future | None = pending.get(index)
-            if submitted < count and not (due is not None and due.done()):
-                ready[submitted] = _run_chunk(submitted)
-                submitted += 1
+            mine = None
+            if due is None or not due.done():
+                with lock:
+                    mine = take()
+            if mine is not None:
+                ready[mine] = _run_chunk(mine)
             else:
                 ready[index] = _result(pool, pending.pop(index))
         yield ready.pop(index)
+
+
+def _widen(pipe) -> None:
+    """Let the pipe bringing results back hold 1 MB at a time, not 64 kB (Linux): a result
+    of megabytes (the pieces a page made) is read in 64 kB reads by the pool's thread, each
+    waiting for this process's thread to let go of the interpreter while it renders (8 MB
+    took 0.8 s, the worker stuck sending it). Elsewhere, or refused, nothing changes."""
+    try:
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError, ValueError):
+        pass
 
 
 def _result(pool: ProcessPoolExecutor, future: Future) -> list:
