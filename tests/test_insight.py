@@ -2,6 +2,10 @@
 deadlines, and the pictures drawn from them — asserted on small dossiers."""
 import re
 
+from hypothesis import given, settings, strategies as st
+
+from dossier import pictures
+
 from tests.helpers import article, run_cli
 from tests.sitecheck import broken_links, links, text
 
@@ -142,6 +146,19 @@ def test_timeline_chart_has_one_linked_mark_per_entry_in_lanes_of_kinds(make_dos
     assert 'class="mark-link" data-actors="coree-du-nord russie"' in figure   # the filter's
     assert "les mêmes éléments sont listés ci-dessous" in text(site / "timeline/index.html")
     assert broken_links(site) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(0, 900, allow_nan=False), max_size=120), st.booleans())
+def test_marks_go_to_the_lowest_row_where_they_clear_the_last_mark(xs, ordered):
+    marks = [(x, i) for i, x in enumerate(sorted(xs) if ordered else xs)]
+    placed, count = pictures._stack(marks)
+    gap, rows = 2 * pictures.MARK + 1, []          # first fit, as the picture promises
+    for (x, i), (px, row, pi) in zip(marks, placed):
+        clear = [r for r, edge in enumerate(rows) if x - edge >= gap]
+        assert (px, pi) == (x, i) and row == (clear[0] if clear else len(rows))
+        rows[row:row + 1] = [x]
+    assert count == len(rows)
 
 
 def _chart(site, page="timeline/index.html") -> str:
