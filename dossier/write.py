@@ -166,8 +166,7 @@ def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, rea
             if out.chunks is not None:      # written as rendered, then compared
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with open(target, "wb") as file:
-                    for chunk in out.chunks():
-                        file.write(chunk)
+                    file.writelines(out.chunks())
                 unchanged = bool(previous) and _same_file(previous, target)
                 if unchanged:
                     target.unlink()
