@@ -35,91 +35,127 @@ def _revisions(record) -> dict:
 TABLES = ("articles", "actors", "resolutions", "events", "claims")
 
 
-def rows(dossier: model.Dossier, summary_of, table: str) -> Iterator[dict]:
-    """The dossier as plain tables (TABLES), one row at a time."""
-    names = {slug: actor.name for slug, actor in dossier.actors.items()}
-    symbols = {slug: r.symbol for slug, r in dossier.resolutions.items()}
+def table_rows(dossier: model.Dossier, summary_of, table: str
+               ) -> tuple[list, Callable[[object], dict]]:
+    """The dossier as plain tables (TABLES): (the records of `table`, the function making
+    the row of one). A row looks up what it shows in `dossier` itself (an actor's name, a
+    resolution's symbol), so that rows made as a piece record what they read (see
+    as_json_blocks)."""
+    def name(slug: str) -> str:
+        return dossier.actors[slug].name
+
+    def symbol(slug: str) -> str:
+        return dossier.resolutions[slug].symbol
+
     if table == "articles":
-        return ({
+        return list(dossier.articles), lambda a: {
             "slug": a.slug, "title": a.title, "date": _date(a.date), "language": a.language,
             "summary": summary_of(a.slug), "source": _source(a.source),
-            "actors": [names[s] for s in dossier.article_actors[a.slug]],
-            "resolutions": [symbols[s] for s in dossier.article_resolutions[a.slug]],
+            "actors": [name(s) for s in dossier.article_actors[a.slug]],
+            "resolutions": [symbol(s) for s in dossier.article_resolutions[a.slug]],
             "tags": list(a.tags), "url": urls.article(a.slug), **_revisions(a),
-        } for a in dossier.articles)
+        }
     if table == "actors":
-        return ({
-            "slug": slug, "name": a.name, "aliases": list(a.aliases), "kind": a.kind or None,
-            "country": a.country or None, "summary": a.summary or None,
-            "articles": len(dossier.actor_articles.get(slug, ())), "url": urls.actor(slug),
-            **_revisions(a),
-        } for slug, a in dossier.actors.items())
+        return list(dossier.actors.items()), lambda item: {
+            "slug": item[0], "name": item[1].name, "aliases": list(item[1].aliases),
+            "kind": item[1].kind or None, "country": item[1].country or None,
+            "summary": item[1].summary or None,
+            "articles": len(dossier.actor_articles.get(item[0], ())),
+            "url": urls.actor(item[0]), **_revisions(item[1]),
+        }
     if table == "resolutions":
-        return ({
-            "slug": slug, "symbol": r.symbol, "body": r.body or None,
-            "adopted": _date(r.adopted), "title": r.title or None, "url": r.url or None,
-            "summary": r.summary or None,
+        return list(dossier.resolutions.items()), lambda item: {
+            "slug": item[0], "symbol": item[1].symbol, "body": item[1].body or None,
+            "adopted": _date(item[1].adopted), "title": item[1].title or None,
+            "url": item[1].url or None, "summary": item[1].summary or None,
             "provisions": [{"text": p.text, "deadline": _date(p.deadline)}
-                           for p in r.provisions],
-            "articles": len(dossier.resolution_articles.get(slug, ())),
-            "page": urls.resolution(slug), **_revisions(r),
-        } for slug, r in dossier.resolutions.items())
+                           for p in item[1].provisions],
+            "articles": len(dossier.resolution_articles.get(item[0], ())),
+            "page": urls.resolution(item[0]), **_revisions(item[1]),
+        }
     if table == "events":
-        return ({
+        return [e for e in dossier.timeline if e.kind == "event"], lambda e: {
             "date": e.date.isoformat(), "title": e.title, "text": e.text or None,
-            "actors": [names[s] for s in e.actors],
-            "resolutions": [symbols[s] for s in e.resolutions],
+            "actors": [name(s) for s in e.actors],
+            "resolutions": [symbol(s) for s in e.resolutions],
             "articles": [e.article, *e.also], "reported": _date(e.reported),
             "sources": list(e.support), "source_kinds": [k or None for k in e.support_kinds],
-            "provisions": [f"{symbols[s]}#{p}" for s, p in e.provisions],
-        } for e in dossier.timeline if e.kind == "event")
+            "provisions": [f"{symbol(s)}#{p}" for s, p in e.provisions],
+        }
     assert table == "claims", table
-    return ({
-        "id": c.slug, "by": names[c.by], "about": [names[s] for s in c.about],
+    return list(dossier.claims), lambda c: {
+        "id": c.slug, "by": name(c.by), "about": [name(s) for s in c.about],
         "status": c.status, "text": c.claim.text, "date": _date(c.claim.date),
         "history": [{"status": a.status, "date": _date(a.date), "source": a.source,
                      "article": a.article} for a in c.history],
         "articles": list(c.articles), "sources": list(c.support),
         "source_kinds": [k or None for k in c.support_kinds], "own_voice": c.own_voice,
-        "provisions": [f"{symbols[s]}#{p}" for s, p in c.provisions], "url": urls.claim(c.slug),
-    } for c in dossier.claims)
+        "provisions": [f"{symbol(s)}#{p}" for s, p in c.provisions], "url": urls.claim(c.slug),
+    }
 
 
-def as_json(rows) -> Iterator[bytes]:
-    """A list of records, one per line: easy to read and to diff, written by the C encoder
-    (an indented dump goes through json's pure-Python encoder, ~10x slower), in pieces. A
-    mapping is one line."""
-    def dump(value) -> str:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if isinstance(rows, dict):
-        yield (dump(rows) + "\n").encode()
-        return
+def _dump(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def as_json_blocks(name: str, items: list, row: Callable[[object], dict], piece, blocks
+                   ) -> Iterator[bytes]:
+    """as_json(map(row, items)), the rows made in blocks (`blocks`), each block one `piece`
+    (see render.Renderer.render): a cached build makes again only the blocks of rows whose
+    records, or what their rows show, changed."""
     separator = "[\n"
-    for row in rows:
-        yield (separator + dump(row)).encode()
+    for part in blocks(items):
+        text = piece(name, {"items": part}, lambda: ",\n".join(_dump(row(i)) for i in part))
+        yield (separator + text).encode()
         separator = ",\n"
     if separator == "[\n":             # no rows
         yield b"[\n"
     yield b"\n]\n"
 
 
-def as_csv(rows: Callable[[], Iterable[dict]]) -> Iterator[bytes]:
+def as_json(rows) -> Iterator[bytes]:
+    """A list of records, one per line: easy to read and to diff, written by the C encoder
+    (an indented dump goes through json's pure-Python encoder, ~10x slower), in pieces. A
+    mapping is one line."""
+    if isinstance(rows, dict):
+        yield (_dump(rows) + "\n").encode()
+        return
+    separator = "[\n"
+    for row in rows:
+        yield (separator + _dump(row)).encode()
+        separator = ",\n"
+    if separator == "[\n":             # no rows
+        yield b"[\n"
+    yield b"\n]\n"
+
+
+def as_csv_blocks(name: str, items: list, row: Callable[[object], dict], piece, blocks
+                  ) -> Iterator[bytes]:
     """One row per record; lists joined with '; ' (a mapping in a list: its values joined
     with spaces), nested mappings flattened as key.sub; UTF-8 with a byte order mark, and no
-    cell a spreadsheet would run as a formula.
-    `rows` is called twice, to know every column before writing any row."""
-    columns = sorted({key for row in rows() for key in _flatten(row)})
+    cell a spreadsheet would run as a formula. Made in blocks of rows as as_json_blocks:
+    first each block's columns (the header names every column of every row), then each
+    block's lines for those columns, each one `piece`."""
+    parts = list(blocks(items))
+    columns = sorted(set().union(*(json.loads(piece(
+        f"{name}:columns", {"items": part},
+        lambda: json.dumps(sorted({key for i in part for key in _flatten(row(i))}))))
+        for part in parts)))
     out = io.StringIO()
     out.write("\ufeff")                # a byte order mark: how Excel knows the file is UTF-8
-    writer = csv.DictWriter(out, columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows():
-        writer.writerow({key: _inert(value) for key, value in _flatten(row).items()})
-        if out.tell() > 1 << 16:
-            yield out.getvalue().encode()
-            out.seek(0)
-            out.truncate()
+    csv.DictWriter(out, columns, lineterminator="\n").writeheader()
     yield out.getvalue().encode()
+    for part in parts:
+        yield piece(name, {"items": part, "columns": columns},
+                    lambda: _csv_lines(columns, map(row, part))).encode()
+
+
+def _csv_lines(columns: list[str], rows: Iterable[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    for row in rows:
+        writer.writerow({key: _inert(value) for key, value in _flatten(row).items()})
+    return out.getvalue()
 
 
 def _flatten(row: dict, prefix: str = "") -> dict:
@@ -185,12 +221,12 @@ EXCERPT = 600
 _WORD = re.compile(r"\w+")
 
 
-def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t,
-                 piece=lambda name, values, make: make()) -> Iterator[bytes]:
+def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t, piece, blocks
+                 ) -> Iterator[bytes]:
     """A classic script (not JSON: fetch() is blocked on file://) defining the search data,
-    in pieces: at 10,000 articles the whole index would be ~100 MB as Python objects. Each
-    document is one `piece` (see render.Renderer.render): made again only when what it
-    reads changes.
+    in pieces: at 10,000 articles the whole index would be ~100 MB as Python objects. The
+    documents are made in blocks (`blocks`), each one `piece` (see render.Renderer.render):
+    made again only when what one of its documents reads changes.
 
     Text to match is folded (no case, no accents) at build time; article bodies keep each
     distinct word once, which finds any word of the text at a fraction of the size, and the
@@ -220,11 +256,13 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t,
                                          *(n for x in names for n in (x.name, *x.aliases))])),
                 "b": words(text), "x": excerpt(text)}
 
-    def actor(slug: str, actor: model.Actor) -> dict:
+    def actor(item: tuple[str, model.Actor]) -> dict:
+        slug, actor = item
         return {"k": "actor", "u": urls.actor(slug), "t": actor.name, "s": actor.summary,
                 "m": fold_once(" ".join([actor.name, *actor.aliases, actor.summary]))}
 
-    def page(slug: str, page: model.Page) -> dict:
+    def page(item: tuple[str, model.Page]) -> dict:
+        slug, page = item
         text = html.unescape(_TAGS.sub(" ", body_of_page(urls.page(slug))))
         return {"k": "page", "u": urls.page(slug), "t": page.title, "s": page.summary,
                 "m": fold_once(" ".join([page.title, page.summary])), "b": words(text),
@@ -236,7 +274,8 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t,
                 "m": fold_once(" ".join([c.claim.text, *(dossier.actors[s].name
                                                          for s in (c.by, *c.about))]))}
 
-    def resolution(slug: str, r: model.Resolution) -> dict:
+    def resolution(item: tuple[str, model.Resolution]) -> dict:
+        slug, r = item
         return {"k": "resolution", "u": urls.resolution(slug), "t": r.symbol,
                 "s": r.title or r.summary,
                 "m": fold_once(" ".join([r.symbol, r.key, r.title, r.summary]))}
@@ -246,19 +285,14 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t,
                           sort_keys=True).replace("</", "<\\/")
 
     def docs() -> Iterator[str]:
-        for a in dossier.articles:
-            yield piece("search:article", {"article": a}, lambda: as_text(article(a)))
-        for slug, x in dossier.actors.items():
-            yield piece("search:actor", {"slug": slug, "actor": x},
-                        lambda: as_text(actor(slug, x)))
-        for slug, x in dossier.pages.items():
-            yield piece("search:page", {"slug": slug, "page": x},
-                        lambda: as_text(page(slug, x)))
-        for c in dossier.claims:
-            yield piece("search:claim", {"claim": c}, lambda: as_text(claim(c)))
-        for slug, x in dossier.resolutions.items():
-            yield piece("search:resolution", {"slug": slug, "resolution": x},
-                        lambda: as_text(resolution(slug, x)))
+        for kind, items, doc in (("articles", list(dossier.articles), article),
+                                 ("actors", list(dossier.actors.items()), actor),
+                                 ("pages", list(dossier.pages.items()), page),
+                                 ("claims", list(dossier.claims), claim),
+                                 ("resolutions", list(dossier.resolutions.items()), resolution)):
+            for part in blocks(items):
+                yield piece(f"search:{kind}", {"items": part},
+                            lambda: ",".join(as_text(doc(item)) for item in part))
 
     separator = "window.dossierSearch=["
     for data in docs():

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Iterator
+from typing import Callable, Iterator
 
 from dossier import model
 from dossier.names import short_slug
@@ -62,21 +62,29 @@ def _located(name: str, coordinates) -> dict:
             "longitude": f"{coordinates[1]:.5f}"}
 
 
-def entities(dossier: model.Dossier, summary_of) -> Iterator[dict]:
-    schema = {slug: SCHEMA_OF_KIND.get(a.kind, "LegalEntity")
-              for slug, a in dossier.actors.items()}
-    for slug, actor in dossier.actors.items():
-        place = schema[slug] == "Address"
-        yield _entity(actor_id(slug), schema[slug], name=actor.name, alias=list(actor.aliases),
+def kinds(dossier: model.Dossier, summary_of) -> list[tuple[str, list, Callable]]:
+    """(kind, its records, the function giving the entities of one record), in the file's
+    order. Each looks up what it shows in `dossier` itself (an actor's schema), so that the
+    entities of a block of records made as a piece record what they read (lines_in_blocks)."""
+    def schema(slug: str) -> str:
+        return SCHEMA_OF_KIND.get(dossier.actors[slug].kind, "LegalEntity")
+
+    def actor(item) -> Iterator[dict]:
+        slug, actor = item
+        place = schema(slug) == "Address"
+        yield _entity(actor_id(slug), schema(slug), name=actor.name, alias=list(actor.aliases),
                       country=actor.country.lower(), summary=actor.summary,
                       **(_located(actor.name, actor.coordinates) if place else {}))
-    for slug, resolution in dossier.resolutions.items():
+
+    def resolution(item) -> Iterator[dict]:
+        slug, resolution = item
         yield _entity(f"resolution-{slug}", "Document",
                       title=" — ".join(filter(None, (resolution.symbol, resolution.title))),
                       name=resolution.symbol, date=resolution.adopted and
                       _when(resolution.adopted), sourceUrl=resolution.url,
                       publisher=resolution.body, summary=resolution.summary)
-    for article in dossier.articles:
+
+    def article(article) -> Iterator[dict]:
         source = article.source
         yield _entity(f"article-{article.slug}", "Article", title=article.title,
                       name=article.title, publishedAt=_when(article.date),
@@ -91,9 +99,8 @@ def entities(dossier: model.Dossier, summary_of) -> Iterator[dict]:
             yield _entity(f"mention-{article.slug}-{resolution}", "Documentation",
                           document=f"article-{article.slug}",
                           entity=f"resolution-{resolution}", role="cited")
-    for entry in dossier.timeline:
-        if entry.kind != "event":
-            continue
+
+    def event(entry) -> Iterator[dict]:
         where = actor_id(entry.place) if entry.place else None
         if where is None and entry.coordinates:      # a point of its own: an Address too
             where = f"place-{event_id(entry)}"
@@ -102,17 +109,33 @@ def entities(dossier: model.Dossier, summary_of) -> Iterator[dict]:
         yield _entity(event_id(entry), "Event", name=entry.title, date=_when(entry.date),
                       description=entry.text,
                       involved=[actor_id(s) for s in entry.actors
-                                if schema[s] in LEGAL_ENTITIES],
+                                if schema(s) in LEGAL_ENTITIES],
                       addressEntity=where,
                       proof=[f"article-{s}" for s in (entry.article, *entry.also)])
-    for linked in dossier.claims:
+
+    def claim(linked) -> Iterator[dict]:
         yield _entity(f"claim-{linked.slug}", "Note", name=linked.claim.text[:200],
                       description=linked.claim.text, summary=linked.status,
                       entity=actor_id(linked.by),
                       proof=[f"article-{s}" for s in linked.articles],
                       publisher=list(linked.support))
 
+    return [("actors", list(dossier.actors.items()), actor),
+            ("resolutions", list(dossier.resolutions.items()), resolution),
+            ("articles", list(dossier.articles), article),
+            ("events", [e for e in dossier.timeline if e.kind == "event"], event),
+            ("claims", list(dossier.claims), claim)]
 
-def as_lines(rows) -> Iterator[bytes]:
-    for row in rows:
-        yield (json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+def _line(entity: dict) -> str:
+    return json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def lines_in_blocks(dossier: model.Dossier, summary_of, piece, blocks) -> Iterator[bytes]:
+    """data/ftm.json: each entity on a line, the records' entities made in blocks, each block
+    one `piece` (see render.Renderer.render): a cached build makes again only the blocks
+    whose records, or what their entities show, changed."""
+    for kind, items, of in kinds(dossier, summary_of):
+        for part in blocks(items):
+            yield piece(f"ftm:{kind}", {"items": part},
+                        lambda: "".join(_line(e) for item in part for e in of(item))).encode()

@@ -47,8 +47,11 @@ def _body_of(site: dict) -> Callable[[model.Article], str]:
     return lambda article: site["bodies"].of(urls.article(article.slug))
 
 
-def _table(site: dict, table: str):
-    return partial(exports.rows, site["dossier"], _summary_of(site), table)
+def _table(site: dict, table: str, kind: str) -> Iterator[bytes]:
+    """data/TABLE.json or .csv, its rows made in blocks (see exports.as_json_blocks)."""
+    made = exports.as_json_blocks if kind == "json" else exports.as_csv_blocks
+    return made(f"{kind}:{table}", *exports.table_rows(site["dossier"], _summary_of(site), table),
+                site["piece"], site["blocks"])
 
 
 def _feed(site: dict, title: str, page: str, slugs) -> Iterator[bytes]:
@@ -93,12 +96,13 @@ def _sitemap(site: dict) -> Iterator[bytes]:
 MAKERS: dict[str, Maker] = {
     "search": lambda site: exports.search_index(site["dossier"], _body_of(site),
                                                 _summary_of(site), site["bodies"].of, site["t"],
-                                                site["piece"]),
+                                                site["piece"], site["blocks"]),
     "timelinejs": lambda site: exports.as_json(exports.timelinejs(
         site["config"], site["dossier"], _summary_of(site))),
-    "ftm": lambda site: ftm.as_lines(ftm.entities(site["dossier"], _summary_of(site))),
-    "json": lambda site, table: exports.as_json(_table(site, table)()),
-    "csv": lambda site, table: exports.as_csv(_table(site, table)),
+    "ftm": lambda site: ftm.lines_in_blocks(site["dossier"], _summary_of(site), site["piece"],
+                                            site["blocks"]),
+    "json": lambda site, table: _table(site, table, "json"),
+    "csv": lambda site, table: _table(site, table, "csv"),
     "feed": _home_feed,
     "actor_feed": _actor_feed,
     "resolution_feed": _resolution_feed,
