@@ -16,6 +16,7 @@ import os
 from functools import partial
 import re
 import sys
+import zlib
 from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 from typing import Callable, Iterator
@@ -37,7 +38,7 @@ from dossier.templating import Strings, environment, json_ld, theme_dirs
 # Pages that grow with the dossier (tens of megabytes at 10,000 articles) are written piece by
 # piece; the others are rendered whole, which costs less than writing 200 pieces a page.
 GROWING = {"print.html", "timeline.html", "actor.html", "resolution.html", "tag.html"}
-BLOCK = 64                  # items per block of fragments, on average (Renderer.render's blocks)
+BLOCK = 64                  # items per block of fragments or pieces, on average (blocks)
 
 
 class Renderer:
@@ -179,22 +180,6 @@ class Renderer:
             if kept is None:                    # nothing to reuse, nothing to keep
                 return make()
             return remembered(_piece_key(name, values, snapshot), make, once=True)
-
-        def blocks(items: list, size: int = BLOCK) -> Iterator[list]:
-            """`items` in consecutive blocks of about `size`, for a page showing thousands
-            of fragments (the printable dossier) to show a fragment of fragments per block:
-            one lookup per block in the piece store when nothing in it changed, not one per
-            item. A block ends after an item whose digest falls on a multiple of `size`, so
-            an item added, removed or changed moves the ends of its own block only (blocks
-            of a fixed count would all shift after it, and all be made again)."""
-            block = []
-            for item in items:
-                block.append(item)
-                if int(snapshot.of(item)[:8], 16) % size == 0:
-                    yield block
-                    block = []
-            if block:
-                yield block
 
         site["fragment"], site["piece"], site["blocks"] = fragment, piece, blocks
         outputs: list[Output] = []
@@ -385,6 +370,38 @@ class Renderer:
         configuration and the theme (a renderer is made anew when either changes)."""
         return hashlib.sha256(f"{code_version()}\0{self.config!r}\0"
                               f"{files.theme_digest(self.dirs)}".encode()).hexdigest()
+
+
+def blocks(items: list, size: int = BLOCK) -> Iterator[list]:
+    """`items` in consecutive blocks of about `size`, for a page showing thousands of
+    fragments (the printable dossier) to show a fragment of fragments per block, and a
+    generated file to be made of pieces of many records: one lookup per block in the piece
+    store when nothing in it changed, not one per item. A block ends after an item whose
+    name (`_name_of`) hashes to a multiple of `size`, so an item added or removed moves the
+    ends of its own block only (blocks of a fixed count would all shift after it, and all
+    be made again). By name, not by value: digesting every record for this would cost each
+    process of a clean build its reprs and memory."""
+    block = []
+    for item in items:
+        block.append(item)
+        if zlib.crc32(_name_of(item).encode()) % size == 0:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _name_of(item) -> str:
+    """What names an item of a block: its slug (a record, or a (slug, record) pair), else
+    its date, kind and title (a timeline entry)."""
+    if type(item) is tuple:
+        item = item[0]
+    if type(item) is str:
+        return item
+    slug = getattr(item, "slug", None)
+    if slug is not None:
+        return slug
+    return f"{getattr(item, 'date', '')}\0{getattr(item, 'kind', '')}\0{getattr(item, 'title', '')}"
 
 
 def _piece_key(name: str, values: dict, snapshot: depends.Snapshot) -> str:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
+from dossier import render
 from dossier.cache import BuildCache
 from dossier.pipeline import build
 from tests.helpers import digest
@@ -456,3 +457,19 @@ def test_adding_removing_and_editing_articles_gives_what_link_gives(tmp_path, mo
     stub = next(a for a in _records(root)[1] if a.slug == "zz-stub")
     assert link_changed(last, [*last.articles, stub], last.actors, last.resolutions, False,
                         last.pages, config.publishers) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=6), unique=True, max_size=300),
+       st.integers(0, 300), st.text(min_size=1, max_size=6))
+def test_blocks_keep_every_item_in_order_and_an_added_one_moves_one_block(names, at, new):
+    """Pages and exports are kept in blocks (render.blocks): nothing may be lost or moved,
+    and adding an item must leave every other block as it was (else each older article
+    added would make everything after it again)."""
+    assume(new not in names)
+    added = names[:at] + [new] + names[at:]
+    before, after = list(render.blocks(names, 8)), list(render.blocks(added, 8))
+    assert [x for block in before for x in block] == names
+    assert [x for block in after for x in block] == added
+    assert len([block for block in before if block not in after]) <= 1
+    assert len([block for block in after if block not in before]) <= 2
