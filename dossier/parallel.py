@@ -94,7 +94,12 @@ def _in_order(pool: ProcessPoolExecutor, count: int, queued: int) -> Iterator[li
         taken += 1
         return taken - 1
 
-    def feed(_done: Future | None = None) -> None:
+    def feed(done: Future | None = None) -> None:
+        if done is not None and (done.cancelled() or done.exception() is not None):
+            # The pool is breaking or shutting down, and may be calling this while holding
+            # its own lock (CPython 3.12+ fails pending futures under it): submitting would
+            # wait for that lock forever. The chunk due fails, and so does the build.
+            return
         with lock:          # so that a chunk taken is in `pending` once the lock is free
             index = take()
             if index is None:
