@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 from pathlib import Path
 
 CONFIG_FILE = "dossier.yaml"
@@ -63,22 +64,57 @@ def file_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str
-                  ) -> tuple[str, dict[Path, str]]:
+# A file changed later than this before its digest was made is read again next time: its
+# times could be those of a later save within the same tick of the file system's clock (or
+# of a server's clock running behind this machine's), as git treats "racily clean" files.
+SETTLED_NS = 10 * 10**9
+
+Stamps = dict[str, list]        # path -> [device, inode, size, mtime, ctime, digest]
+
+
+def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
+                  known: Stamps | None = None) -> tuple[str, dict[Path, str], Stamps]:
     """A digest of every byte a build reads (dossier.yaml, content/, the theme folders, with
     their names) and `extra` (the code's version, the options): equal digests, equal site.
-    By content, not by file times, which some file systems keep to two seconds. And the
-    digest of each content file read (file_digest), by path."""
+    And the digest of each content file read (file_digest), by path; and the stamps to give
+    as `known` next time: a file whose device, inode, size, modification and change times
+    are those `known` records is not read again. The change time cannot be set by a program
+    (a save that keeps size and modification time, or sets them back, still moves it); the
+    stamp of a file changed just before it was read is not kept (SETTLED_NS). By content,
+    never by modification time alone, which some file systems keep to two seconds."""
+    known = known or {}
+    settled = time.time_ns() - SETTLED_NS
     digest = hashlib.blake2b(extra.encode(), digest_size=32)
     found = [(root, root / CONFIG_FILE), *((content, p) for _, p in walk(content)),
              *((folder, p) for folder in theme for _, p in walk(folder))]
-    each = {}
+    each, stamps = {}, {}
     for top, path in found:
+        name = str(path)
+        try:
+            info = os.lstat(path)           # before reading: see SETTLED_NS
+        except OSError:
+            info = None
+        if info is not None and stat.S_ISREG(info.st_mode):
+            stamp = [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                     info.st_ctime_ns]
+            kept = known.get(name)
+            if kept is not None and kept[:5] == stamp:
+                file = kept[5]
+            else:
+                data, read = _bytes(path, top)
+                file = file_digest(data) if read else None
+            if file is not None:
+                if max(stamp[3], stamp[4]) < settled:
+                    stamps[name] = [*stamp, file]
+                if top is content:
+                    each[path] = file
+                digest.update(f"\0{path}\0{file}".encode())
+                continue
         data, read = _bytes(path, top)
         if read and top is content:
             each[path] = file_digest(data)
         digest.update(f"\0{path}\0{each.get(path) or file_digest(data)}".encode())
-    return digest.hexdigest(), each
+    return digest.hexdigest(), each, stamps
 
 
 def content_digests(content: Path) -> dict[Path, str]:

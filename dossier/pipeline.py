@@ -83,7 +83,7 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
         return _build(root, write_output, cache, lazy, use_disk_cache, jobs, progress,
                       changed, after_load, options)
     finally:
-        cache.finish_saving()
+        cache.finish()
 
 
 def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
@@ -149,8 +149,10 @@ def unchanged(root: Path, cache: BuildCache, options: dict
     if problems.errors:
         return None, None, None
     cache.folder = cache.folder or config.root / CACHE_DIR
-    inputs, digests = files.inputs_digest(config.root, config.content_dir, theme_dirs(config),
-                                          f"{code_version()}\0{config!r}")
+    inputs, digests, stamps = files.inputs_digest(
+        config.root, config.content_dir, theme_dirs(config), f"{code_version()}\0{config!r}",
+        cache.input_stamps())
+    cache.save_input_stamps(stamps)
     last = cache.last_build()
     try:
         if last.get("inputs") != inputs or last.get("output") != str(config.output_dir):
@@ -184,6 +186,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
     if use_disk_cache and cache.folder is None:
         cache.folder = config.root / CACHE_DIR
     if use_disk_cache:
+        cache.prefetch(pieces=save and not keep)
         cache.restore_state(config.content_dir, digests)
     loaded = read_files(config.content_dir, problems, cache.files, jobs, stage("reading"),
                         cache.front_matter(), changed)
