@@ -657,11 +657,14 @@ class PageCache:
     numbers: dict = field(default_factory=dict)
     current: dict[str, tuple] = field(default_factory=dict)   # path -> (numbers, size, mtime)
     made_pieces: dict = field(default_factory=dict)   # this build's: key -> (reads, bytes)
+    _checked: tuple = (None, set())                   # (snapshot, stale()'s answer)
 
     def stale(self, snapshot: Snapshot) -> set[int]:
         """Numbers of the previous build's addresses whose value changed since."""
-        return {i for i, (address, digest) in enumerate(zip(self.addresses, self.digests))
-                if snapshot.digest(address) != digest}
+        stale = {i for i, (address, digest) in enumerate(zip(self.addresses, self.digests))
+                 if snapshot.digest(address) != digest}
+        self._checked = (snapshot, stale)
+        return stale
 
     def number(self, reads) -> tuple | None:
         """This build's numbers of `reads`; None if one cannot be kept (see _plain)."""
@@ -684,14 +687,19 @@ class PageCache:
         from build to build (an unchanged page's entry is kept as it is), until those no page
         reads any more are as many as the others: then they are numbered anew."""
         addresses, pages = list(self.numbers), self.current
+        # An address stale() found unchanged has its previous digest: not looked up again.
+        checked, stale = self._checked
+        known = self.digests if checked is snapshot else []
+        digests = [known[i] if i < len(known) and i not in stale else snapshot.digest(a)
+                   for i, a in enumerate(addresses)]
         used = set().union(*(entry[0] for entry in pages.values()))
         if len(addresses) > 2 * len(used):
             addresses = [a for i, a in enumerate(addresses) if i in used]
+            digests = [d for i, d in enumerate(digests) if i in used]
             renumber = {self.numbers[a]: i for i, a in enumerate(addresses)}
             pages = {path: (tuple(renumber[n] for n in numbers), *rest)
                      for path, (numbers, *rest) in pages.items()}
-        return {"salt": self.salt, "addresses": addresses,
-                "digests": [snapshot.digest(a) for a in addresses], "pages": pages}
+        return {"salt": self.salt, "addresses": addresses, "digests": digests, "pages": pages}
 
     @classmethod
     def from_saved(cls, salt: str, saved: dict) -> "PageCache":

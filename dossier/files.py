@@ -8,6 +8,7 @@ import hashlib
 import os
 import stat
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 CONFIG_FILE = "dossier.yaml"
@@ -72,8 +73,19 @@ SETTLED_NS = 10 * 10**9
 Stamps = dict[str, list]        # path -> [device, inode, size, mtime, ctime, digest]
 
 
+@dataclass
+class Inputs:
+    """What inputs_digest found."""
+
+    digest: str                             # of every byte a build reads, and the options
+    files: dict[Path, str]                  # the digest of each content file, by path
+    stamps: Stamps                          # to give as `known` next time
+    scan: list | None                       # (parts, path, stat) of each content file, as
+                                            # load() scans them; None if content/ has links
+
+
 def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
-                  known: Stamps | None = None) -> tuple[str, dict[Path, str], Stamps]:
+                  known: Stamps | None = None) -> Inputs:
     """A digest of every byte a build reads (dossier.yaml, content/, the theme folders, with
     their names) and `extra` (the code's version, the options): equal digests, equal site.
     And the digest of each content file read (file_digest), by path; and the stamps to give
@@ -85,10 +97,11 @@ def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
     known = known or {}
     settled = time.time_ns() - SETTLED_NS
     digest = hashlib.blake2b(extra.encode(), digest_size=32)
-    found = [(root, root / CONFIG_FILE), *((content, p) for _, p in walk(content)),
-             *((folder, p) for folder in theme for _, p in walk(folder))]
-    each, stamps = {}, {}
-    for top, path in found:
+    found = [(root, (CONFIG_FILE,), root / CONFIG_FILE),
+             *((content, *entry) for entry in walk(content)),
+             *((folder, *entry) for folder in theme for entry in walk(folder))]
+    each, stamps, scan = {}, {}, []
+    for top, rel, path in found:
         name = str(path)
         try:
             info = os.lstat(path)           # before reading: see SETTLED_NS
@@ -108,13 +121,17 @@ def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
                     stamps[name] = [*stamp, file]
                 if top is content:
                     each[path] = file
+                    if scan is not None:
+                        scan.append((rel, path, info))
                 digest.update(f"\0{path}\0{file}".encode())
                 continue
+        if top is content and info is not None and stat.S_ISLNK(info.st_mode):
+            scan = None                     # load() follows or refuses links itself
         data, read = _bytes(path, top)
         if read and top is content:
             each[path] = file_digest(data)
         digest.update(f"\0{path}\0{each.get(path) or file_digest(data)}".encode())
-    return digest.hexdigest(), each, stamps
+    return Inputs(digest.hexdigest(), each, stamps, scan)
 
 
 def content_digests(content: Path) -> dict[Path, str]:

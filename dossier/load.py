@@ -38,10 +38,15 @@ def _changes(stat) -> tuple[int, int, int]:
     return stat.st_mtime_ns, stat.st_size, stat.st_ctime_ns
 
 
-def _scan(top: Path, cache: dict, changed: set[Path] | None) -> list:
-    """(parts, path, stat) of every visible regular file. The last scan (kept in `cache`
-    under keys that are not paths) is patched when the files that `changed` were saved,
-    added or deleted in folders it holds (walking 10,000 files costs a tenth of a second)."""
+def _scan(top: Path, cache: dict, changed: set[Path] | None, scan: list | None = None
+          ) -> list:
+    """(parts, path, stat) of every visible regular file (or `scan`, made so already). The
+    last scan (kept in `cache` under keys that are not paths) is patched when the files that
+    `changed` were saved, added or deleted in folders it holds (walking 10,000 files costs a
+    tenth of a second)."""
+    if scan is not None:
+        cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)}, _folders(scan))
+        return scan
     last = cache.get("scan")
     patched = _patch_scan(top, last, changed) if last is not None and changed else None
     if patched is not None:
@@ -109,13 +114,14 @@ def _patch_scan(top: Path, last: tuple, changed: set[Path]) -> tuple | None:
 
 def load(content_dir: Path, problems: Problems, cache: dict | None = None,
          jobs: int = 1, progress: Callable[[int, int], None] | None = None,
-         parsed: dict | None = None, changed: set[Path] | None = None) -> Loaded:
+         parsed: dict | None = None, changed: set[Path] | None = None,
+         scan: list | None = None) -> Loaded:
     """Read every content file; each unreadable one becomes a located problem.
 
     A file whose size and modification time are unchanged since it was put in `cache` (kept
     by the preview server between builds) is not read again: its record and problems are
     reused; when the caller knows which files `changed` since, the others are not even
-    looked at. The rest are read over `jobs` processes; a file whose text has a front matter
+    looked at; a `scan` made by the caller (files.Inputs.scan) is not made again. The rest are read over `jobs` processes; a file whose text has a front matter
     in `parsed` (by digest, kept on disk between runs) is not parsed again, and `parsed` is
     left holding exactly the front matters of this build's files."""
     loaded = Loaded()
@@ -130,7 +136,7 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
             return patched
     start = len(problems.items)
     wanted: list[tuple[Path, tuple]] = []
-    for rel, path, stat in _scan(content_dir, cache, changed):
+    for rel, path, stat in _scan(content_dir, cache, changed, scan):
         if stat is None:
             problems.error(path, 1, "this is a link to a file outside content/: it is not "
                            "read, so that it cannot be published",

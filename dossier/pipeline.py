@@ -92,16 +92,16 @@ def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
            options: dict) -> BuildResult:
     clock = _Clock()
     stage = (lambda name: partial(progress, name)) if progress else (lambda name: None)
-    inputs = digests = None
+    inputs = None
     if write_output and use_disk_cache and not lazy:
-        inputs, digests, result = unchanged(root, cache, options)
+        inputs, result = unchanged(root, cache, options)
         if result is not None:
             clock.lap("unchanged")
             result.timings = clock.laps
             return result
     site = load(root, cache, keep=lazy, save=write_output and use_disk_cache,
                 use_disk_cache=use_disk_cache, jobs=jobs, stage=stage, changed=changed,
-                digests=digests, **options)
+                inputs=inputs, **options)
     clock.lap("load")
     if after_load is not None:
         after_load()
@@ -126,7 +126,7 @@ def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
             result.rendered -= reused
             cache.save()
             if inputs is not None:
-                cache.save_build(inputs, site.config.output_dir, [o.path for o in outputs],
+                cache.save_build(inputs.digest, site.config.output_dir, [o.path for o in outputs],
                                  result.pages, site.problems.items)
             clock.lap("write")
         elif not lazy:                  # make every file anyway, so theme bugs are reported
@@ -138,8 +138,8 @@ def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
 
 
 def unchanged(root: Path, cache: BuildCache, options: dict
-              ) -> tuple[str | None, dict | None, BuildResult | None]:
-    """(digest of the inputs, digest of each content file, the last build's result when
+              ) -> tuple[files.Inputs | None, BuildResult | None]:
+    """(what the inputs are (files.inputs_digest), the last build's result when
     nothing it read has changed and every file it wrote is still as it left it). Nothing is
     then read, rendered or written: a build with no change costs reading the files once (0.x
     s at 10,000 articles); a build with changes reads again only the files whose digest
@@ -147,32 +147,32 @@ def unchanged(root: Path, cache: BuildCache, options: dict
     problems = Problems(root.resolve())
     config = load_config(root, problems, **options)
     if problems.errors:
-        return None, None, None
+        return None, None
     cache.folder = cache.folder or config.root / CACHE_DIR
-    inputs, digests, stamps = files.inputs_digest(
+    inputs = files.inputs_digest(
         config.root, config.content_dir, theme_dirs(config), f"{code_version()}\0{config!r}",
         cache.input_stamps())
-    cache.save_input_stamps(stamps)
+    cache.save_input_stamps(inputs.stamps)
     last = cache.last_build()
     try:
-        if last.get("inputs") != inputs or last.get("output") != str(config.output_dir):
-            return inputs, digests, None
+        if last.get("inputs") != inputs.digest or last.get("output") != str(config.output_dir):
+            return inputs, None
         out = config.output_dir
         for path, (size, mtime) in last["outputs"].items():
             stat = os.stat(out / path)
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
-                return inputs, digests, None
+                return inputs, None
         problems.items = [Problem(*p) for p in last["problems"]]
         count = len(last["outputs"])
-        return inputs, digests, BuildResult(config, problems, pages=last["pages"],
+        return inputs, BuildResult(config, problems, pages=last["pages"],
                                             written=count, unchanged=count, rendered=0)
     except (OSError, KeyError, TypeError, ValueError, AttributeError):
-        return inputs, digests, None
+        return inputs, None
 
 
 def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cache: bool,
          jobs: int, stage: Callable, changed: set[Path] | None,
-         digests: dict[Path, str] | None = None, **options) -> Site:
+         inputs: files.Inputs | None = None, **options) -> Site:
     """Read, validate, link and convert: every content problem, nothing rendered. With
     `keep` (the preview) the records stay for the next save; otherwise, once converted,
     the Markdown is dropped (140 MB at 10,000 articles, held by every process)."""
@@ -187,9 +187,9 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
         cache.folder = config.root / CACHE_DIR
     if use_disk_cache:
         cache.prefetch(pieces=save and not keep)
-        cache.restore_state(config.content_dir, digests)
+        cache.restore_state(config.content_dir, inputs and inputs.files)
     loaded = read_files(config.content_dir, problems, cache.files, jobs, stage("reading"),
-                        cache.front_matter(), changed)
+                        cache.front_matter(), changed, inputs and inputs.scan)
     cache.save_front_matter(save)
     articles, actors, resolutions, pages = validate(loaded.records, config.language, problems,
                                              drafts=config.drafts or config.show_drafts,
