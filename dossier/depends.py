@@ -26,6 +26,7 @@ Address = tuple          # ("dossier", field) | ("dossier", field, key) | ("body
 
 _local = threading.local()
 _ABSENT = object()       # the value at an address that names nothing
+_TEXT = {str}
 
 
 class ReadOutsidePage(RuntimeError):
@@ -310,7 +311,10 @@ class Snapshot:
         if value is _ABSENT:
             data = "absent"
         elif kind is list or kind is tuple:
-            data = kind.__name__ + "(" + ",".join(map(self.of, value)) + ")"
+            if set(map(type, value)) <= _TEXT:    # slugs: their repr says them all, in C
+                data = f"{kind.__name__}:{value!r}"
+            else:
+                data = kind.__name__ + "(" + ",".join(map(self.of, value)) + ")"
         elif kind is dict:
             data = "dict(" + ",".join(f"{self.of(k)}:{self.of(v)}"
                                       for k, v in value.items()) + ")"
