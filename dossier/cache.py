@@ -170,10 +170,12 @@ class BuildCache:
         """Start reading the converted bodies (and the piece store, if `pieces`) in a thread
         while this one reads the state: reading 300 MB and checking its signatures (0.4 s at
         10,000 articles) mostly waits on the disk or runs in hashlib, which let go of the
-        interpreter's lock, so both cores work. Taken by _read_bodies and page_cache."""
+        interpreter's lock, so both cores work. Taken by _read_bodies and page_cache. Not in
+        a long-lived process's later builds (the preview's): it holds them already."""
         self.finish()
-        if self.folder is None:
+        if self.folder is None or self.files or self.renderer is not None:
             return
+        _signer()                       # the key made (or read) once, by this thread
         pool = ThreadPoolExecutor(1, thread_name_prefix="dossier-cache")
         self._ahead["bodies"] = pool.submit(self._read_texts)
         if pieces:
@@ -216,22 +218,6 @@ class BuildCache:
         """Keep the load stage's memory for the next build (see restore_state)."""
         if self.folder is None:
             return
-        files = {path: (*entry[:3], None) for path, entry in self.files.items()
-                 if isinstance(path, Path)}
-        bodies = None
-        renderer = self.renderer
-        if renderer is not None and renderer._last_bodies is not None:
-            bodies = copy.copy(renderer._last_bodies)
-            bodies.html = None              # the converted HTML has its own store (bodies.*)
-            bodies = (repr(config), bodies, renderer._layout)
-        # The digest of each record of the graph, made once, kept with the records: what
-        # pages read is digested again only where it is a new object.
-        digests = self.digests = record_digests(
-            self.linked.dossier, self.digests) if self.linked is not None else {}
-        if renderer is not None:
-            renderer.record_digests = digests
-        state = {"files": files, "records": list(self.records.values()),
-                 "linked": self.linked, "bodies": bodies, "digests": list(digests.values())}
         # Written by a child process while this one renders and writes (0.7 s at 10,000
         # articles), when the state came from the last build: a one-shot build has no
         # threads, and a child shares its memory until it writes. A clean build writes it
@@ -244,13 +230,34 @@ class BuildCache:
             if pid == 0:                         # the child: write, then leave at once
                 code = 1
                 try:
-                    self._dump("state", state, _StatePickler)
+                    self._dump("state", self._state(config), _StatePickler)
                     code = 0
                 finally:
                     os._exit(code)
             self._saving = pid
         else:
-            self._dump("state", state, _StatePickler)
+            self._dump("state", self._state(config), _StatePickler)
+        # Pages find the digest of a record here (depends.Snapshot): those of the restored
+        # state's records, or all of them once worked out here; one new since the last
+        # build is digested when a page reads it.
+        if self.renderer is not None:
+            self.renderer.record_digests = self.digests
+
+    def _state(self, config: SiteConfig) -> dict:
+        files = {path: (*entry[:3], None) for path, entry in self.files.items()
+                 if isinstance(path, Path)}
+        bodies = None
+        renderer = self.renderer
+        if renderer is not None and renderer._last_bodies is not None:
+            bodies = copy.copy(renderer._last_bodies)
+            bodies.html = None              # the converted HTML has its own store (bodies.*)
+            bodies = (repr(config), bodies, renderer._layout)
+        # The digest of each record of the graph, made once, kept with the records: what
+        # pages read is digested again only where it is a new object.
+        digests = self.digests = record_digests(
+            self.linked.dossier, self.digests) if self.linked is not None else {}
+        return {"files": files, "records": list(self.records.values()),
+                "linked": self.linked, "bodies": bodies, "digests": list(digests.values())}
 
     def finish(self) -> None:
         """At the end of a build: nothing of it still being read or written."""
