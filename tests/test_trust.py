@@ -219,3 +219,27 @@ def test_stamps_another_user_wrote_are_not_trusted(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "mine"))
     monkeypatch.setattr(cache, "_KEY", None)
     assert cache.BuildCache(folder=folder).input_stamps() == {}
+
+
+def test_the_preview_reads_the_stores_once_not_at_every_save(tmp_path, monkeypatch):
+    """A cached build reads the converted bodies' store ahead, in a thread; the preview
+    (one BuildCache for hours) holds them after its first build and must not read the store
+    again at every save (at 10,000 articles that was 66 MB a save, and 0.18 -> 0.31 s)."""
+    from dossier import cache
+    from dossier.pipeline import build
+    root = _dossier(tmp_path)
+    assert build(root, use_disk_cache=True).ok          # a store to read
+    reads = []
+    real = cache.BuildCache._read_texts
+    monkeypatch.setattr(cache.BuildCache, "_read_texts",
+                        lambda self: reads.append(1) or real(self))
+    preview = cache.BuildCache()
+    page = root / "content/articles/a.md"
+    original = page.read_text()
+    for word in ("Omega", "Gamma", "Delta"):
+        page.write_text(original.replace("Texte.", f"Texte {word}."))
+        served = build(root, write_output=False, cache=preview, lazy=True,
+                       use_disk_cache=True, changed={page})
+        assert served.ok and any(word.encode() in o.content() for o in served.outputs
+                                 if o.path == "articles/a/index.html")
+    assert len(reads) == 1
