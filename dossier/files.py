@@ -102,35 +102,29 @@ def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
              *((folder, *entry) for folder in theme for entry in walk(folder))]
     each, stamps, scan = {}, {}, []
     for top, rel, path in found:
-        name = str(path)
         try:
-            info = os.lstat(path)           # before reading: see SETTLED_NS
+            info = os.lstat(path)               # before reading: see SETTLED_NS
         except OSError:
             info = None
-        if info is not None and stat.S_ISREG(info.st_mode):
-            stamp = [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
-                     info.st_ctime_ns]
-            kept = known.get(name)
-            if kept is not None and kept[:5] == stamp:
-                file = kept[5]
-            else:
-                data, read = _bytes(path, top)
-                file = file_digest(data) if read else None
-            if file is not None:
-                if max(stamp[3], stamp[4]) < settled:
-                    stamps[name] = [*stamp, file]
-                if top is content:
-                    each[path] = file
-                    if scan is not None:
-                        scan.append((rel, path, info))
-                digest.update(f"\0{path}\0{file}".encode())
-                continue
-        if top is content and info is not None and stat.S_ISLNK(info.st_mode):
-            scan = None                     # load() follows or refuses links itself
-        data, read = _bytes(path, top)
-        if read and top is content:
-            each[path] = file_digest(data)
-        digest.update(f"\0{path}\0{each.get(path) or file_digest(data)}".encode())
+        regular = info is not None and stat.S_ISREG(info.st_mode)
+        stamp = [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                 info.st_ctime_ns] if regular else None
+        kept = known.get(str(path)) if regular else None
+        if kept is not None and kept[:5] == stamp:
+            file, read = kept[5], True
+        else:
+            data, read = _bytes(path, top)      # a link's target, a marker for the rest
+            file = file_digest(data)
+        if read and regular and max(stamp[3], stamp[4]) < settled:
+            stamps[str(path)] = [*stamp, file]
+        if top is content:
+            if read:
+                each[path] = file
+            if info is not None and stat.S_ISLNK(info.st_mode):
+                scan = None                     # load() follows or refuses links itself
+            elif read and regular and scan is not None:
+                scan.append((rel, path, info))
+        digest.update(f"\0{path}\0{file}".encode())
     return Inputs(digest.hexdigest(), each, stamps, scan)
 
 

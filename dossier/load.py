@@ -121,9 +121,10 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
     A file whose size and modification time are unchanged since it was put in `cache` (kept
     by the preview server between builds) is not read again: its record and problems are
     reused; when the caller knows which files `changed` since, the others are not even
-    looked at; a `scan` made by the caller (files.Inputs.scan) is not made again. The rest are read over `jobs` processes; a file whose text has a front matter
-    in `parsed` (by digest, kept on disk between runs) is not parsed again, and `parsed` is
-    left holding exactly the front matters of this build's files."""
+    looked at; a `scan` made by the caller (files.Inputs.scan) is not made again. The rest
+    are read over `jobs` processes; a file whose text has a front matter in `parsed` (by
+    digest, kept on disk between runs) is not parsed again, and `parsed` is left holding
+    exactly the front matters of this build's files."""
     loaded = Loaded()
     if not content_dir.is_dir():
         problems.error(content_dir, 0, "no content/ folder here",

@@ -126,8 +126,8 @@ def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
             result.rendered -= reused
             cache.save()
             if inputs is not None:
-                cache.save_build(inputs.digest, site.config.output_dir, [o.path for o in outputs],
-                                 result.pages, site.problems.items)
+                cache.save_build(inputs.digest, site.config.output_dir,
+                                 [o.path for o in outputs], result.pages, site.problems.items)
             clock.lap("write")
         elif not lazy:                  # make every file anyway, so theme bugs are reported
             make_all(outputs, jobs, on_error, stage("rendering"))
@@ -141,9 +141,9 @@ def unchanged(root: Path, cache: BuildCache, options: dict
               ) -> tuple[files.Inputs | None, BuildResult | None]:
     """(what the inputs are (files.inputs_digest), the last build's result when
     nothing it read has changed and every file it wrote is still as it left it). Nothing is
-    then read, rendered or written: a build with no change costs reading the files once (0.x
-    s at 10,000 articles); a build with changes reads again only the files whose digest
-    changed (BuildCache.restore_state)."""
+    then read, rendered or written: a build with no change costs a stat of every file
+    (0.26 s at 10,000 articles, files.inputs_digest); a build with changes reads again only
+    the files whose digest changed (BuildCache.restore_state)."""
     problems = Problems(root.resolve())
     config = load_config(root, problems, **options)
     if problems.errors:
