@@ -32,6 +32,7 @@ from dossier.problems import DRAFT, ERROR, WARNING, Problem
 from dossier.outputs import Output
 
 WAIT_FOR_BUILD_S = 30
+RELOAD = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
 IDLE_COLLECT_S = 10
 
 
@@ -122,10 +123,18 @@ _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 
 def inject(page: bytes, port: int, problems: list[Problem],
-           warnings: list[Problem] = ()) -> bytes:
+           warnings: list[Problem] = (), build: int = 0) -> bytes:
     """Add the reload script (wherever </head> is, any case), the error overlay if the build
-    failed, and the build's warnings, folded, if it has any."""
-    script = f'<script src="/livereload.js?port={port}"></script>'.encode()
+    failed, and the build's warnings, folded, if it has any. The page tells the server, once
+    its reload socket is open, which `build` it was served after (a livereload.js plugin's
+    part of the `info` message): a build that ended while the page was loading, before the
+    socket opened, sent its reload to nobody (MkDocs' live reload keeps an epoch likewise)."""
+    script = ('<script>window.LiveReloadPluginDossier=function(){};'
+              'LiveReloadPluginDossier.identifier="dossier";'
+              'LiveReloadPluginDossier.version="1";'
+              'LiveReloadPluginDossier.prototype.analyze=function(){return {build:'
+              f'{int(build)}}}}};</script>'
+              f'<script src="/livereload.js?port={port}"></script>').encode()
     match = _HEAD_END.search(page)
     page = page[:match.start()] + script + page[match.start():] if match else script + page
     added = (overlay_html(problems) if problems else "") + \
@@ -247,6 +256,7 @@ class PreviewServer:
             async def get(self, path, head=False):
                 # A request made while a rebuild runs waits for it: never a stale or half site.
                 await asyncio.get_running_loop().run_in_executor(None, preview.wait_idle)
+                build = preview.builds       # before the lookup: never newer than the page
                 status, kind, body, redirect = preview.lookup(path)
                 if redirect:
                     return self.redirect(redirect, permanent=False)
@@ -255,7 +265,7 @@ class PreviewServer:
                         b"<!doctype html><html><head><title>Build failed</title></head>"
                         b"<body></body></html>")
                 if kind.startswith("text/html"):
-                    body = inject(body, port, preview.problems, preview.warnings)
+                    body = inject(body, port, preview.problems, preview.warnings, build)
                 self.set_status(status)
                 self.set_header("Content-Type", kind)
                 self.set_header("Cache-Control", "no-store")
@@ -265,7 +275,15 @@ class PreviewServer:
                     self.write(body)
 
         class Reloads(LocalOnly, LiveReloadHandler):
-            pass
+            def on_message(self, message):
+                super().on_message(message)
+                # Registered now (`info`), so every later build's reload reaches this page;
+                # one that ended since the page was served is sent here (see inject).
+                info = json.loads(message)
+                shown = ((info.get("plugins") or {}).get("dossier") or {}).get("build") \
+                    if info.get("command") == "info" else None
+                if isinstance(shown, int) and shown < preview.builds:
+                    self.send_message(RELOAD)
 
         class ReloadScript(LocalOnly, LiveReloadJSHandler):
             pass
@@ -335,10 +353,9 @@ class PreviewServer:
     def _send_reload(self) -> None:
         """One reload message per build, to the browsers of this server only."""
         self.reloads += 1
-        message = {"command": "reload", "path": "*", "liveCSS": False, "liveImg": False}
         for waiter in list(LiveReloadHandler.waiters):
             if waiter.application is self._app:    # (waiters is shared by every server)
-                waiter.send_message(message)
+                waiter.send_message(RELOAD)
 
     def _report(self) -> None:
         """The build's summary, its errors, and the warnings not printed after the last

@@ -1,5 +1,6 @@
 """Live reload seen in a real browser: edit the Markdown, the open page changes by itself."""
 import shutil
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -40,6 +41,30 @@ def test_edit_error_and_fix_show_up_in_the_open_page(page, live):
     expect(overlay).to_have_count(0, timeout=10_000)
     expect(page.locator(".body")).not_to_contain_text("PHRASE AJOUTÉE EN DIRECT")
     assert page.problems == []
+
+
+def test_a_page_whose_reload_socket_connects_after_a_build_is_reloaded(page, live):
+    """A save made while an open page is loading (between its HTML and its reload socket)
+    is not lost: the page says which build it shows, and the server reloads it if a build
+    finished since. Here the reload script is held back until the save's build is done."""
+    source = live.preview.root / f"content/articles/{SEED}.md"
+    held = []
+    page.route("**/livereload.js*", lambda route: held.append(route), times=1)
+    page.goto(live.url + f"articles/{SEED}/index.html", wait_until="commit")
+    while not held:
+        page.wait_for_timeout(20)
+    builds = live.preview.builds
+    source.write_text(source.read_text().replace(
+        "Il a refusé de fournir une estimation précise",
+        "SAUVEGARDE PENDANT LE CHARGEMENT. Il a refusé de fournir une estimation précise"))
+    deadline = time.monotonic() + 10
+    while live.preview.builds == builds or not live.preview.wait_idle(0):
+        assert time.monotonic() < deadline, "the save was not built"
+        time.sleep(0.02)
+    time.sleep(0.2)                        # the build's reload message is sent (to nobody)
+    held[0].continue_()
+    expect(page.locator(".body")).to_contain_text("SAUVEGARDE PENDANT LE CHARGEMENT",
+                                                  timeout=10_000)
 
 
 def test_a_new_draft_shows_in_the_preview_with_its_problems_folded(page, live):
