@@ -47,6 +47,16 @@ class SiteConfig:
     def output_dir(self) -> Path:
         return (self.root / self.output).resolve()
 
+    def for_pages(self) -> "SiteConfig":
+        """The settings pages are made with: without the build's modes (--strict, --drafts,
+        the preview's showing of drafts), which decide what is checked and which records
+        there are, never how a record looks (a draft is a record; its banner is its field),
+        nor where the site is written (--output). So the preview and `build` make the same
+        page of the same records, and the preview can start from the fragments a build
+        kept (cache.BuildCache.lend_pieces)."""
+        return dataclasses.replace(self, output=Path("_site"), strict=False,
+                                   strict_sources=False, drafts=False, show_drafts=False)
+
 
 _HELP = {
     "title": "the dossier's name, shown on every page",

@@ -2,8 +2,10 @@
 
 Hypothesis generates sequences of edits to a small dossier (every front-matter field of every
 kind of record, bodies, files added, deleted and renamed, content assets, theme templates,
-static files and strings, dossier.yaml). After each one, a cached `build` into the same folder
-and the preview's in-memory site are compared with a clean `--no-cache` build.
+static files and strings, dossier.yaml, drafts) and restarts of the preview. After each one, a
+cached `build` into the same folder and the preview's in-memory site are compared with a clean
+`--no-cache` build (the preview shows drafts, as `serve` does: with a clean build that shows
+them too). A preview started afresh begins with the fragments the last build kept.
 """
 from __future__ import annotations
 
@@ -68,7 +70,8 @@ def _article():
         "claims": st.lists(_claim(), max_size=2),
         "updated": days,
         "corrections": st.lists(st.fixed_dictionaries({"date": days, "text": words}),
-                                max_size=2)})
+                                max_size=2),
+        "draft": st.booleans()})
 
 
 def _actor():
@@ -109,7 +112,8 @@ record_edits = st.one_of(
     st.tuples(st.just("body"), st.sampled_from(ARTICLES), bodies),
     st.tuples(st.just("field"), st.sampled_from(ARTICLES),
               st.sampled_from(["title", "date", "source", "summary", "actors", "events",
-                               "claims", "tags", "resolutions", "updated", "corrections"]),
+                               "claims", "tags", "resolutions", "updated", "corrections",
+                               "draft"]),
               _article()),
     st.tuples(st.just("source"), st.sampled_from(ARTICLES),
               st.sampled_from(["name", "url", "archived", "author", "retrieved"]), _source()),
@@ -140,7 +144,10 @@ site_edits = st.one_of(  # each of these changes every page: rarer, so that skip
                                  st.sampled_from([[], ["AP"], ["Agence centrale"]])),
                        max_size=3, unique_by=lambda p: p[0])),
 )
-edits = st.one_of(record_edits, record_edits, record_edits, file_edits, site_edits)
+edits = st.one_of(record_edits, record_edits, record_edits, file_edits, site_edits,
+                  # `serve` started again after an edit not built yet: it begins with the
+                  # fragments of the build before the edit (settings and theme too)
+                  st.tuples(st.just("restart"), st.one_of(record_edits, site_edits)))
 
 
 def _front(data: dict, body: str) -> str:
@@ -176,6 +183,8 @@ def _start() -> dict[str, str]:
 
 def _apply(files: dict[str, str | None], edit: tuple) -> None:
     kind, *args = edit
+    if kind == "restart":
+        return _apply(files, args[0])
     if kind in ("article", "body", "field", "source", "event", "claim", "delete", "rename"):
         path = f"content/articles/{args[0]}.md"
         old = files.get(path)
@@ -291,11 +300,26 @@ def check_builds_agree(steps: list[tuple]) -> None:
             changed = _write(root, files, written)
             shutil.rmtree(clean_site, ignore_errors=True)
             clean = build(root, output=str(clean_site))
-            cached = build(root, use_disk_cache=True)
+            restart = step is not None and step[0] == "restart"
+            if restart:
+                preview = BuildCache()
+            else:
+                cached = build(root, use_disk_cache=True)
             served = build(root, write_output=False, cache=preview, lazy=True,
-                           use_disk_cache=True, changed=changed if step else None)
+                           use_disk_cache=True, changed=changed if preview.renderer else None,
+                           show_drafts=True)
+            if restart:
+                cached = build(root, use_disk_cache=True)
             assert _problems(cached) == _problems(clean), step
-            assert _problems(served) == _problems(clean), step
+            drafts = any("\ndraft: true\n" in (text or "") for text in files.values())
+            shown = clean
+            if drafts:                          # what the preview shows: drafts too
+                shown_site = Path(folder) / "shown"
+                shutil.rmtree(shown_site, ignore_errors=True)
+                shown = build(root, output=str(shown_site), show_drafts=True)
+            assert _problems(served) == _problems(shown), step
+            if shown.ok:
+                _same_site(served, shown.config.output_dir if drafts else clean_site, step)
             if not clean.ok:
                 continue
             site = cached.config.output_dir
@@ -307,10 +331,16 @@ def check_builds_agree(steps: list[tuple]) -> None:
                 raise AssertionError(f"{step}: {len(paths)} files differ: {paths[:8]}; "
                                      f"timings {cached.timings}; {first}: cached "
                                      f"{_excerpt(site / first, clean_site / first)}")
-            expected = {p.relative_to(clean_site).as_posix(): p.read_bytes()
-                        for p in clean_site.rglob("*") if p.is_file()}
-            expected.pop(".dossier-files")      # the build's record of what it wrote
-            assert {o.path: o.content() for o in served.outputs} == expected, step
+
+
+def _same_site(served, clean_site: Path, step) -> None:
+    """The preview's in-memory site is the clean build's, file for file."""
+    expected = {p.relative_to(clean_site).as_posix(): p.read_bytes()
+                for p in clean_site.rglob("*") if p.is_file()}
+    expected.pop(".dossier-files")      # the build's record of what it wrote
+    got = {o.path: o.content() for o in served.outputs}
+    differ = sorted(p for p in got.keys() | expected.keys() if got.get(p) != expected.get(p))
+    assert not differ, f"{step}: the preview differs in {differ[:8]}"
 
 
 @settings(max_examples=150, deadline=None, derandomize=True,

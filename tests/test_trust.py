@@ -243,3 +243,50 @@ def test_the_preview_reads_the_stores_once_not_at_every_save(tmp_path, monkeypat
         assert served.ok and any(word.encode() in o.content() for o in served.outputs
                                  if o.path == "articles/a/index.html")
     assert len(reads) == 1
+
+
+def test_the_preview_starts_from_the_fragments_a_build_kept(tmp_path, monkeypatch):
+    """`serve` after `build`: its first build makes one page of each template (the timeline,
+    the printable dossier: 13 of the 17 s it took to start at 10,000 articles) from the
+    fragments the build kept, although the preview shows drafts and the build does not;
+    its later builds do not check the whole store again."""
+    from dossier import depends
+    from dossier.cache import BuildCache
+    from dossier.pipeline import build
+    root = _dossier(tmp_path)
+    write_files(root, {"content/articles/c.md": _with_url("c", "Charlie", "2022-03-01", "trois")
+                       .replace("tags:", "draft: true\ntags:")})
+    assert build(root, use_disk_cache=True).ok
+    found = []
+    real = depends.Pieces.get
+    monkeypatch.setattr(depends.Pieces, "get", lambda self, key, snapshot: found.append(
+        (key.split("\0")[0], real(self, key, snapshot) is not None)) or real(self, key, snapshot))
+    preview = BuildCache()
+    served = build(root, write_output=False, cache=preview, lazy=True, use_disk_cache=True,
+                   show_drafts=True)
+    assert served.ok
+    kept = {name for name, hit in found if hit}
+    assert "_entries.html" in kept, found            # the timeline's blocks, not made again
+    assert ("_entries.html", False) in found         # the block with the draft, made again
+    timeline = next(o for o in served.outputs if o.path == "timeline/index.html").content()
+    assert b"Charlie" in timeline and b"Alpha" in timeline
+    found.clear()
+    page = root / "content/articles/a.md"
+    page.write_text(page.read_text().replace("Texte.", "Texte modifié."))
+    assert build(root, write_output=False, cache=preview, lazy=True, use_disk_cache=True,
+                 show_drafts=True, changed={page}).ok
+    assert preview.renderer.pieces is None and found == []
+
+
+def test_a_preview_started_after_a_theme_edit_shows_the_new_wording(tmp_path):
+    """The fragments a build kept were made with its theme: a preview started after the
+    theme changed (and before any build) makes them again."""
+    from dossier.cache import BuildCache
+    from dossier.pipeline import build
+    root = _dossier(tmp_path)
+    assert build(root, use_disk_cache=True).ok
+    write_files(root, {"theme/i18n/fr.yaml": "kind_article: ARTICLE-REFORMULÉ\n"})
+    served = build(root, write_output=False, cache=BuildCache(), lazy=True,
+                   use_disk_cache=True, show_drafts=True)
+    timeline = next(o for o in served.outputs if o.path == "timeline/index.html").content()
+    assert "ARTICLE-REFORMULÉ".encode() in timeline
