@@ -207,7 +207,9 @@ class BuildCache:
         state = self._load("state")
         if state is None:
             return
-        digests = files.content_digests(content) if digests is None else digests
+        if digests is None:     # the preview's first build: by the stamps the last build left
+            digests = files.inputs_digest(content.parent, content, [], "",
+                                          self.input_stamps()).files
         self.restored = True
         self.files = {path: entry for path, entry in state["files"].items()
                       if entry[1] is not None and entry[1].parsed.digest and

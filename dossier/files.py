@@ -128,12 +128,6 @@ def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
     return Inputs(digest.hexdigest(), each, stamps, scan)
 
 
-def content_digests(content: Path) -> dict[Path, str]:
-    """file_digest of every content file, by path (as inputs_digest gives them)."""
-    return {path: file_digest(data) for _, path in walk(content)
-            for data, read in [_bytes(path, content)] if read}
-
-
 def _bytes(path: Path, top: Path) -> tuple[bytes, bool]:
     """(what a file of `top` is, True if those are its bytes): a link leading out of `top`
     is never read (/dev/zero…), nor what is not a file."""
