@@ -13,7 +13,9 @@ round, not all runs of one), each figure the median of --runs rounds with its mi
 - no change: `build` again with nothing changed;
 - preview: the live-preview path (`build.py serve` in its own process): save, then the time
   until the server has sent its reload message and answers with the new page, for a title
-  edit and for a new article (medians of --edits saves), beside `hugo server`;
+  edit and for a new article (medians of --edits saves), beside `hugo server`; and the time
+  from starting the server to its saying where it serves (its first build made), after a
+  `build` of the same dossier, beside `hugo server`'s start;
 - memory: the peak proportional set size of the clean build's processes (PSS: shared pages
   counted once, so forked workers are not counted twice), sampled every 0.25 s.
 No pass/fail: numbers to compare.
@@ -34,6 +36,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -212,6 +215,23 @@ async def _saves(url: str, article: Path, original: str, page: str, runs: int,
     return figures
 
 
+def preview_starts(command: Callable[[], list[str]], url_of, runs: int) -> list[float]:
+    """Seconds from starting a preview server to its saying where it serves (the first
+    build made: both print it once they answer), `runs` times."""
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        server = subprocess.Popen(command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True)
+        try:
+            url_of(server.stdout)
+            seconds.append(time.perf_counter() - started)
+        finally:
+            server.terminate()
+            server.wait(10)
+    return seconds
+
+
 def _dossier_url(lines) -> str:
     for line in lines:
         if line.startswith("Serving "):
@@ -264,9 +284,10 @@ def main() -> None:
                 if tools[tool]}
             f = interleaved(root, work, args.runs, sites, article)
             page = f"articles/{article.stem}/index.html"
-            served = preview_saves([sys.executable, "-u", str(REPO / "build.py"), "serve",
-                                    "--root", str(root), "--port", "0"], _dossier_url,
-                                   article, page, args.edits)
+            serve = [sys.executable, "-u", str(REPO / "build.py"), "serve", "--root",
+                     str(root), "--port", "0"]
+            started = preview_starts(lambda: serve, _dossier_url, args.runs)
+            served = preview_saves(serve, _dossier_url, article, page, args.edits)
             print(f"### {name}: {f['pages'][0]:,} pages\n")
             print("| what is measured | dossier | beside |")
             print("|---|---|---|")
@@ -300,6 +321,11 @@ def main() -> None:
                     if hugo_served else ""
                 print(f"| preview, save → page reloaded, {figure} | "
                       f"{show(served[figure], 'ms')} | {beside} |")
+            hugo_started = preview_starts(lambda: hugo_server(sites["hugo"], free_port()),
+                                          _hugo_url, args.runs) if hugo else []
+            beside = f"`hugo server`: {show(hugo_started)}" if hugo_started else ""
+            print(f"| preview start after a build, until it serves | {show(started)} | "
+                  f"{beside} |")
             print(flush=True)
 
 
