@@ -53,7 +53,7 @@ class SiteConfig:
         there are, never how a record looks (a draft is a record; its banner is its field),
         nor where the site is written (--output). So the preview and `build` make the same
         page of the same records, and the preview can start from the fragments a build
-        kept (cache.BuildCache.lend_pieces)."""
+        kept (cache.BuildCache.lent_pieces)."""
         return dataclasses.replace(self, output=Path("_site"), strict=False,
                                    strict_sources=False, drafts=False, show_drafts=False)
 

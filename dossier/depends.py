@@ -200,6 +200,10 @@ class Pieces:
         fresh, self.fresh = self.fresh, {}
         return fresh
 
+    def forget(self) -> None:
+        """Hold nothing any more (a page made later makes its fragments again)."""
+        self.previous, self.table, self.buffer, self.fresh, self._stale = {}, [], b"", {}, None
+
 
 _pieces: Pieces | None = None           # the build's, in this process and its forked workers
 

@@ -110,9 +110,8 @@ def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
         return result
     # What the last build read and made, for the pages and fragments this one can skip.
     pages = cache.page_cache(site.renderer) if write_output and not lazy else None
-    if lazy and use_disk_cache:
-        cache.lend_pieces(site.renderer)
-    outputs = render(site, keep=lazy)
+    with cache.lent_pieces(site.renderer, lend=lazy and use_disk_cache):
+        outputs = render(site, keep=lazy)
     if outputs is None:
         return result
     result.outputs, result.dossier = outputs, site.dossier
