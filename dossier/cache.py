@@ -139,6 +139,10 @@ class BuildCache:
     kept_bodies: tuple | None = None                 # (settings, Bodies, layout) from state
     digests: dict = field(default_factory=dict)      # depends.record_digests, from state
     restored: bool = False                           # loaded from the last build's state
+    # Which graph a state holds (a token made for each state saved): the one pages.pickle
+    # was digested from, when it names the same; see PageCache.before.
+    graph_before: tuple | None = None                # (token, the state's graph)
+    graph_token: str | None = None                   # of the state this build saved
     # Called once a large store is read (the state, the page cache, the piece store): the
     # command line freezes the collector's view of those objects there, which live to the
     # end (a collection of the million just read: 0.3 s at 10,000 articles). An interpreter
@@ -217,6 +221,8 @@ class BuildCache:
                       digests.get(path) == entry[1].parsed.digest}
         self.records = {id(hit[0]): hit for hit in state["records"]}
         self.linked = state["linked"]
+        self.graph_before = (state.get("token"), self.linked.dossier) \
+            if self.linked is not None else None
         self.kept_bodies = state["bodies"]
         self.digests = {id(pair[0]): pair for pair in state["digests"]}
 
@@ -224,6 +230,7 @@ class BuildCache:
         """Keep the load stage's memory for the next build (see restore_state)."""
         if self.folder is None:
             return
+        self.graph_token = secrets.token_hex(16)
         # Written by a child process while this one renders and writes (0.7 s at 10,000
         # articles), when the state came from the last build: a one-shot build has no
         # threads, and a child shares its memory until it writes. A clean build writes it
@@ -263,13 +270,15 @@ class BuildCache:
         digests = self.digests = record_digests(
             self.linked.dossier, self.digests) if self.linked is not None else {}
         return {"files": files, "records": list(self.records.values()),
-                "linked": self.linked, "bodies": bodies, "digests": list(digests.values())}
+                "linked": self.linked, "bodies": bodies, "digests": list(digests.values()),
+                "token": self.graph_token}
 
     def finish(self) -> None:
         """At the end of a build: nothing of it still being read or written."""
         self.finish_saving()
         self._wait_for_prefetch()
         self._ahead.clear()
+        self.graph_before = None            # (the preview's builds have no page cache)
 
     def finish_saving(self) -> None:
         """Wait for the state being written by a child process (save_state), if any."""
@@ -501,7 +510,9 @@ class BuildCache:
         to `renderer`, see depends.Pieces), when made by this code and theme."""
         if self.folder is None:
             return None
-        self.pages = PageCache.from_saved(renderer.salt, self._load("pages") or {})
+        self.pages = PageCache.from_saved(renderer.salt, self._load("pages") or {},
+                                          self.graph_before, self.graph_token)
+        self.graph_before = None
         salt, pieces = self._taken("pieces", self._read_pieces)
         renderer.pieces = pieces if salt == renderer.salt else Pieces()
         if salt != renderer.salt:
@@ -691,12 +702,20 @@ class PageCache:
     numbers: dict = field(default_factory=dict)
     current: dict[str, tuple] = field(default_factory=dict)   # path -> (numbers, size, mtime)
     made_pieces: dict = field(default_factory=dict)   # this build's: key -> (reads, bytes)
+    # The graph the previous build's digests were made from, when the state restored holds
+    # it (its token is the one saved here): then only what changed is digested again.
+    before: object = None
+    graph: str | None = None                          # the token of this build's graph
     _checked: tuple = (None, set())                   # (snapshot, stale()'s answer)
 
     def stale(self, snapshot: Snapshot) -> set[int]:
         """Numbers of the previous build's addresses whose value changed since."""
-        stale = {i for i, (address, digest) in enumerate(zip(self.addresses, self.digests))
-                 if snapshot.digest(address) != digest}
+        if self.before is not None:
+            stale = snapshot.changed_since(self.before, self.addresses, self.digests)
+            self.before = None
+        else:
+            stale = {i for i, (address, digest) in enumerate(zip(self.addresses, self.digests))
+                     if snapshot.digest(address) != digest}
         self._checked = (snapshot, stale)
         return stale
 
@@ -733,19 +752,25 @@ class PageCache:
             renumber = {self.numbers[a]: i for i, a in enumerate(addresses)}
             pages = {path: (tuple(renumber[n] for n in numbers), *rest)
                      for path, (numbers, *rest) in pages.items()}
-        return {"salt": self.salt, "addresses": addresses, "digests": digests, "pages": pages}
+        return {"salt": self.salt, "addresses": addresses, "digests": digests, "pages": pages,
+                "graph": self.graph}
 
     @classmethod
-    def from_saved(cls, salt: str, saved: dict) -> "PageCache":
+    def from_saved(cls, salt: str, saved: dict, before: tuple | None = None,
+                   graph: str | None = None) -> "PageCache":
         """The previous build's entries if made with the same salt; none otherwise, or if
-        damaged (a cache is a hint: the worst a bad one may cost is rendering again)."""
-        cache = cls(salt)
+        damaged (a cache is a hint: the worst a bad one may cost is rendering again).
+        `before`: (token, graph) of the state restored; `graph`: this build's token."""
+        cache = cls(salt, graph=graph)
         try:
             if saved.get("salt") == salt:
                 addresses, digests, pages = saved["addresses"], saved["digests"], saved["pages"]
                 if len(addresses) == len(digests):
                     cache.addresses, cache.digests, cache.previous = addresses, digests, pages
                     cache.numbers = {address: i for i, address in enumerate(addresses)}
+                    if before is not None and before[0] is not None and \
+                            saved.get("graph") == before[0]:
+                        cache.before = before[1]
         except (AttributeError, KeyError, TypeError, IndexError, ValueError):
             pass
         return cache

@@ -192,8 +192,7 @@ class Pieces:
         """Numbers of the pairs whose address has another digest in `snapshot`: worked out
         once per build and process (the addresses are mostly digested already)."""
         if self._stale is None or self._stale[0] is not snapshot:
-            self._stale = (snapshot, {n for n, (address, digest) in enumerate(self.table)
-                                      if snapshot.digest(address) != digest})
+            self._stale = (snapshot, snapshot.changed(self.table))
         return self._stale[1]
 
     def take_fresh(self) -> dict[str, tuple[tuple, bytes]]:
@@ -211,6 +210,14 @@ _pieces: Pieces | None = None           # the build's, in this process and its f
 def use_pieces(pieces: Pieces | None) -> None:
     global _pieces
     _pieces = pieces
+
+
+def check_pieces(snapshot: "Snapshot") -> None:
+    """Find which kept pieces no longer hold (Pieces.stale) in this process, before it forks
+    its workers: each would otherwise work it out again (0.06 s at 10,000 articles, on the
+    way to the printable dossier)."""
+    if _pieces is not None and _pieces.previous:
+        _pieces.stale(snapshot)
 
 
 def fresh_pieces() -> dict[str, tuple[tuple, bytes]]:
@@ -327,6 +334,42 @@ class Snapshot:
         digest = _blake(data)
         self._memo[id(value)] = (value, digest)   # keeps `value` alive: its id is not reused
         return digest
+
+    def changed_since(self, before, addresses: list, digests: list) -> set[int]:
+        """Numbers of `addresses` whose digest is no longer the one in `digests`, which were
+        made from the graph `before` (the last build's, as its state kept it). An address
+        of the graph whose value here is the very object it was in `before` keeps its digest
+        without being digested again: records and the graph's lists and dictionaries are
+        never changed once linked (link_changed and relink make new ones, keeping those
+        that did not change), so the same object is the same value. What a save changed
+        is then all that is digested (a body edit at 10,000 articles: 0.3 s less)."""
+        graph, known, stale = self.graph, self._digests, set()
+        fields = getattr(type(before), "__dataclass_fields__", {})
+        pairs: dict[str, tuple] = {}            # field -> (its value before, now)
+        for number, (address, digest) in enumerate(zip(addresses, digests)):
+            if address[0] == "dossier" and len(address) in (2, 3) and address[1] in fields:
+                pair = pairs.get(address[1])
+                if pair is None:
+                    pair = pairs[address[1]] = (getattr(before, address[1], _ABSENT),
+                                                getattr(graph, address[1], _ABSENT))
+                then, now = pair
+                if len(address) == 3:
+                    if type(then) is not dict or type(now) is not dict:
+                        then = now = None
+                    else:
+                        then, now = then.get(address[2], _ABSENT), now.get(address[2], _ABSENT)
+                if then is now is not None:
+                    known[address] = digest
+                    continue
+            if self.digest(address) != digest:
+                stale.add(number)
+        return stale
+
+    def changed(self, pairs: list[tuple[Address, str]]) -> set[int]:
+        """Numbers of the (address, digest) `pairs` whose address has another digest now."""
+        known = self._digests           # looked up here first: most are digested already
+        return {n for n, (address, digest) in enumerate(pairs)
+                if known.get(address) != digest and self.digest(address) != digest}
 
     def unchanged(self, kept: dict) -> bool:
         """True if every address of `kept` ({address: digest}) still has its digest."""

@@ -154,6 +154,22 @@ def _compiled_templates(flavour: str) -> jinja2.BytecodeCache | None:
         return None
 
 
+def _escape(value) -> Markup:
+    """markupsafe.escape, but HTML already marked safe is handed on as it is: escape()
+    copies it (twice, in CPython), and a fragment of the printable dossier is a megabyte.
+    The same text either way: Markup is immutable."""
+    return value if type(value) is Markup else escape(value)
+
+
+class _Template(jinja2.Template):
+    """Templates whose printed values go through _escape."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):
+        namespace["escape"] = _escape        # what the compiled code calls for {{ … }}
+        return super()._from_namespace(environment, namespace, globals)
+
+
 class _ThemeSandbox(ImmutableSandboxedEnvironment):
     """For a theme that came with a dossier (not the package's): Jinja2's sandbox (no
     private attributes, no changing the records) and no file system through the paths that
@@ -185,6 +201,7 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
         bytecode_cache=_compiled_templates(("sandboxed" if kind is _ThemeSandbox else
                                             "templates") + ("-finalized" if french else "")))
+    env.template_class = _Template
     locale = _locale(config.language)
 
     @jinja2.pass_context

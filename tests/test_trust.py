@@ -122,6 +122,27 @@ def test_a_build_with_nothing_changed_touches_nothing_and_misses_no_edit(tmp_pat
     assert (root / "_site/feed.xml").is_file(), with_url.stderr
 
 
+def test_pages_kept_across_a_failed_build_are_checked_against_what_they_showed(tmp_path):
+    """A build stopped by a content error keeps its state (the graph it linked) but writes
+    no page: the next build must compare the pages with the graph they were made from, not
+    with the failed build's, where an edit made in the same save is already in place."""
+    from tests.helpers import run_cli
+    root = _dossier(tmp_path)
+    write_files(root, {"theme/templates/_article_list.html":
+                       "{% for slug in slugs %}<p>{{ dossier.by_slug[slug].source.url }}</p>"
+                       "{% endfor %}\n"})
+    _build(root)
+    (root / "content/articles/b.md").write_text(_with_url("b", "Bravo", "2022-02-01", "neuf"))
+    (root / "content/articles/a.md").write_text(_with_url("a", "Alpha", "2022-13-01", "un"))
+    failed = run_cli("build", "--root", str(root))
+    assert failed.returncode == 1 and "a.md" in failed.stderr
+    (root / "content/articles/a.md").write_text(_with_url("a", "Alpha", "2022-01-01", "un"))
+    _build(root)
+    for page in ("tags/drones/index.html", "articles/b/index.html", "print/index.html"):
+        assert "https://example.org/neuf" in (root / "_site" / page).read_text(), page
+    _same_as_clean(root, tmp_path)
+
+
 def test_a_save_that_keeps_a_files_size_and_times_is_still_read(tmp_path, monkeypatch):
     """The state a build keeps (cache.save_state) reuses a file's record only when its bytes
     are the same (by digest, read anyway by the no-change check), never by its size and
