@@ -395,6 +395,8 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
         for slug in dict.fromkeys(linked.about):
             actor_claims[slug][1].append(linked)
     actor_articles = _invert(article_actors, ordered)
+    co_actors = _co_actors(article_actors)
+    publisher_articles = dict(publisher_articles)
     return model.Dossier(
         articles=ordered, actors=actors, resolutions=resolutions,
         article_actors=article_actors, article_resolutions=article_resolutions,
@@ -403,14 +405,18 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
         tags=tags, timeline=timeline, claims=claims,
         related=_related(ordered, article_actors, actor_articles, by_slug,
                          stale and stale(actor_articles), last_related),
-        co_actors=_co_actors(article_actors), article_claims=article_claims,
+        co_actors=co_actors, article_claims=article_claims,
         actor_claims=dict(actor_claims), actor_timeline=dict(actor_timeline),
         resolution_timeline=dict(resolution_timeline),
         citations=evidence.citations(timeline, claims), by_slug=by_slug,
         pages=pages, corrections=corrections,
-        publishers=all_publishers, publisher_articles=dict(publisher_articles),
+        publishers=all_publishers, publisher_articles=publisher_articles,
         actor_publisher={p.actor: p.name for p in all_publishers.values() if p.actor},
-        placed=placed, article_places=dict(article_places))
+        placed=placed, article_places=dict(article_places),
+        ranked=model.ranked(actor_articles, actors),
+        claims_by_status=model.claims_by_status(claims),
+        article_publishers=model.article_publishers(publisher_articles, all_publishers),
+        pairs=model.pairs(co_actors))
 
 
 def _tags(ordered: list[model.Article], problems: Problems) -> dict[str, tuple[str, list[str]]]:

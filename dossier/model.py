@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,6 +251,12 @@ class Dossier:
     actor_publisher: dict[str, str] = field(default_factory=dict)  # actor slug -> publisher
     placed: list["TimelineEntry"] = field(default_factory=list)    # events with coordinates
     article_places: dict[str, list["TimelineEntry"]] = field(default_factory=dict)  # by article
+    # Worked out from the fields above once, by link (a relink that changes only texts
+    # keeps them, so that pages reading them find the very same values: depends.Snapshot).
+    ranked: list[tuple[str, int]] = field(default_factory=list)   # (actor, articles), most first
+    claims_by_status: list[tuple[str, list["LinkedClaim"]]] = field(default_factory=list)
+    article_publishers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pairs: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def has_map(self) -> bool:
@@ -259,38 +264,37 @@ class Dossier:
         there is a map, not on every placed event."""
         return bool(self.placed)
 
-    @functools.cached_property
-    def ranked(self) -> list[tuple[str, int]]:
-        """(actor slug, number of articles) with the most mentioned first."""
-        counts = [(slug, len(slugs)) for slug, slugs in self.actor_articles.items()]
-        return sorted(counts, key=lambda sc: (-sc[1], self.actors[sc[0]].name.casefold()))
+def ranked(actor_articles: dict[str, list[str]], actors: dict[str, Actor]
+           ) -> list[tuple[str, int]]:
+    """(actor slug, number of articles) with the most mentioned first."""
+    counts = [(slug, len(slugs)) for slug, slugs in actor_articles.items()]
+    return sorted(counts, key=lambda sc: (-sc[1], actors[sc[0]].name.casefold()))
 
-    @functools.cached_property
-    def claims_by_status(self) -> list[tuple[str, list["LinkedClaim"]]]:
-        """(status, its claims) in the claims index's order (CLAIM_STATUSES), statuses no
-        claim has left out: one pass, where a filter per status went over every claim."""
-        found: dict[str, list[LinkedClaim]] = {status: [] for status in CLAIM_STATUSES}
-        for claim in self.claims:
-            found[claim.status].append(claim)
-        return [(status, claims) for status, claims in found.items() if claims]
 
-    @functools.cached_property
-    def article_publishers(self) -> dict[str, tuple[str, ...]]:
-        """Article slug -> the slugs of the publishers of its sources (its own and its
-        claims'), for the archive's filter."""
-        found: dict[str, list[str]] = {}
-        for name, slugs in self.publisher_articles.items():
-            for slug in slugs:
-                found.setdefault(slug, []).append(self.publishers[name].slug)
-        return {slug: tuple(sorted(names)) for slug, names in found.items()}
+def claims_by_status(claims: list["LinkedClaim"]) -> list[tuple[str, list["LinkedClaim"]]]:
+    """(status, its claims) in the claims index's order (CLAIM_STATUSES), statuses no claim
+    has left out: one pass, where a filter per status went over every claim."""
+    found: dict[str, list[LinkedClaim]] = {status: [] for status in CLAIM_STATUSES}
+    for claim in claims:
+        found[claim.status].append(claim)
+    return [(status, found) for status, found in found.items() if found]
 
-    @functools.cached_property
-    def pairs(self) -> list[tuple[str, str, int]]:
-        """Pairs of actors reported together, most often first: (slug, slug, articles).
-        A value, not a method: pages that read it depend on it (depends.Snapshot)."""
-        found = [(a, b, count) for a, others in self.co_actors.items()
-                 for b, count in others if a < b]
-        return sorted(found, key=lambda p: (-p[2], p[0], p[1]))
+
+def article_publishers(publisher_articles: dict[str, list[str]],
+                       publishers: dict[str, Publisher]) -> dict[str, tuple[str, ...]]:
+    """Article slug -> the slugs of the publishers of its sources (its own and its claims'),
+    for the archive's filter."""
+    found: dict[str, list[str]] = {}
+    for name, slugs in publisher_articles.items():
+        for slug in slugs:
+            found.setdefault(slug, []).append(publishers[name].slug)
+    return {slug: tuple(sorted(names)) for slug, names in found.items()}
+
+
+def pairs(co_actors: dict[str, list[tuple[str, int]]]) -> list[tuple[str, str, int]]:
+    """Pairs of actors reported together, most often first: (slug, slug, articles)."""
+    found = [(a, b, count) for a, others in co_actors.items() for b, count in others if a < b]
+    return sorted(found, key=lambda p: (-p[2], p[0], p[1]))
 
 
 @dataclass(frozen=True)
