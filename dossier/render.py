@@ -153,7 +153,7 @@ class Renderer:
                     fragments[key] = found
             depends.note(found[1])
             global _last_piece
-            text = found[0].decode()
+            text = str(found[0], "utf-8")         # bytes, or a view of the piece store
             _last_piece = (text, found[0])
             return text
 
