@@ -112,10 +112,13 @@ def _signs(tag, pieces) -> bool:
     return isinstance(tag, str) and hmac.compare_digest(tag, _signature(*pieces))
 
 
-def _verified(data: bytes) -> bytes | None:
-    """The signed bytes, or None if they are not this machine's."""
-    tag, _, rest = data.partition(b"\n")
-    return rest if _signs(tag.decode("ascii", "replace"), [rest]) else None
+def _verified(data: bytes) -> memoryview | None:
+    """The signed bytes (a view: the state is 34 MB at 10,000 articles, not copied), or
+    None if they are not this machine's."""
+    end = data.find(b"\n")
+    rest = memoryview(data)[end + 1:]
+    return rest if end >= 0 and _signs(data[:end].decode("ascii", "replace"), [rest]) \
+        else None
 
 
 @dataclass
@@ -296,9 +299,10 @@ class BuildCache:
             return None
         if data is None:
             return None
-        version, _, data = data.partition(b"\n")
-        if version != code_version().encode():
+        version = code_version().encode() + b"\n"
+        if data[:len(version)] != version:
             return None
+        data = data[len(version):]
         enabled = gc.isenabled()
         gc.disable()            # ~1 million objects: the collector would run hundreds of times
         try:
@@ -643,7 +647,7 @@ class BuildCache:
             return {}
         try:
             signed = _verified(path.read_bytes())
-            data = json.loads(signed) if signed is not None else {}
+            data = json.loads(bytes(signed)) if signed is not None else {}
             value = data[name] if data.get("version") == code_version() else {}
             return value if isinstance(value, dict) else {}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
