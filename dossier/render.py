@@ -137,8 +137,8 @@ class Renderer:
             found = fragments.get(key)
             if found is None:
                 before = kept.get(key, snapshot) if kept is not None else None
-                if before is not None:
-                    found = (before[1], before[0])
+                if before is not None:     # a view of the store: copied only to be held
+                    found = (before[1] if once else bytes(before[1]), before[0])
                 else:
                     making[0] += 1
                     try:
@@ -412,28 +412,37 @@ def _piece_key(name: str, values: dict, snapshot: depends.Snapshot) -> str:
 # The text of the fragment last made or read back in this process, and its bytes: a page
 # written in pieces yields a fragment's text as one piece, which then need not be encoded
 # again (the printable dossier's 96 MB at 10,000 articles). Equal texts, equal bytes: a
-# stale pair can only miss, never give other bytes.
-_last_piece: tuple[str, bytes] = ("", b"")
+# stale pair can only miss, never give other bytes. Let go of once the page is written: its
+# bytes may be a view of the piece store, which the preview gives back after its first build.
+_last_piece: tuple[str, bytes | memoryview] = ("", b"")
 
 
 def _pieces(producer, site: dict, spec: PageSpec) -> Iterator[bytes]:
     """The file in pieces, from a template or a maker (publish.MAKERS), recording what it
     reads (for the page being written, when there is one: see write._put)."""
+    global _last_piece
     with depends.recording() as reads:
         reads.add(depends.page_address(spec.path))
-        if isinstance(producer, jinja2.Template):
-            for text in producer.generate(site, page_path=spec.path, **spec.extra):
-                last = _last_piece
-                yield last[1] if len(text) > 1024 and text == last[0] else text.encode()
-        else:
-            yield from producer(site, **spec.extra)
+        try:
+            if isinstance(producer, jinja2.Template):
+                for text in producer.generate(site, page_path=spec.path, **spec.extra):
+                    last = _last_piece
+                    yield last[1] if len(text) > 1024 and text == last[0] else text.encode()
+            else:
+                yield from producer(site, **spec.extra)
+        finally:
+            _last_piece = ("", b"")
 
 
 def _made(producer, site: dict, spec: PageSpec) -> bytes:
+    global _last_piece
     if isinstance(producer, jinja2.Template):
-        with depends.recording() as reads:
-            reads.add(depends.page_address(spec.path))
-            return producer.render(site, page_path=spec.path, **spec.extra).encode()
+        try:
+            with depends.recording() as reads:
+                reads.add(depends.page_address(spec.path))
+                return producer.render(site, page_path=spec.path, **spec.extra).encode()
+        finally:
+            _last_piece = ("", b"")
     return b"".join(_pieces(producer, site, spec))
 
 
