@@ -17,6 +17,12 @@ FILES = {
 URL = "source:\n  name: Associated Press\n  url: https://example.org/{}\n"
 
 
+# A theme whose article lists show a field the default theme's lists do not (the source's URL).
+URLS_IN_LISTS = {"theme/templates/_article_list.html":
+                 "{% for slug in slugs %}<p>{{ dossier.by_slug[slug].source.url }}</p>"
+                 "{% endfor %}\n"}
+
+
 def _with_url(_: str, title: str, date: str, url: str) -> str:
     return (f'---\ntitle: "{title}"\ndate: {date}\n' + URL.format(url) +
             "actors: [Iran]\ntags: [drones]\n---\nTexte.\n")
@@ -57,9 +63,7 @@ def test_a_new_source_url_reaches_every_page_that_shows_it(tmp_path):
 
 def test_a_theme_showing_more_fields_is_followed_on_lists_and_print(tmp_path):
     root = _dossier(tmp_path)
-    write_files(root, {"theme/templates/_article_list.html":
-                       "{% for slug in slugs %}<p>{{ dossier.by_slug[slug].source.url }}</p>"
-                       "{% endfor %}\n"})
+    write_files(root, URLS_IN_LISTS)
     _build(root)
     (root / "content/articles/a.md").write_text(_with_url("a", "Alpha", "2022-01-01", "neuf"))
     _build(root)
@@ -128,9 +132,7 @@ def test_pages_kept_across_a_failed_build_are_checked_against_what_they_showed(t
     with the failed build's, where an edit made in the same save is already in place."""
     from tests.helpers import run_cli
     root = _dossier(tmp_path)
-    write_files(root, {"theme/templates/_article_list.html":
-                       "{% for slug in slugs %}<p>{{ dossier.by_slug[slug].source.url }}</p>"
-                       "{% endfor %}\n"})
+    write_files(root, URLS_IN_LISTS)
     _build(root)
     (root / "content/articles/b.md").write_text(_with_url("b", "Bravo", "2022-02-01", "neuf"))
     (root / "content/articles/a.md").write_text(_with_url("a", "Alpha", "2022-13-01", "un"))
