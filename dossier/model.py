@@ -274,10 +274,10 @@ def ranked(actor_articles: dict[str, list[str]], actors: dict[str, Actor]
 def claims_by_status(claims: list["LinkedClaim"]) -> list[tuple[str, list["LinkedClaim"]]]:
     """(status, its claims) in the claims index's order (CLAIM_STATUSES), statuses no claim
     has left out: one pass, where a filter per status went over every claim."""
-    found: dict[str, list[LinkedClaim]] = {status: [] for status in CLAIM_STATUSES}
+    by_status: dict[str, list[LinkedClaim]] = {status: [] for status in CLAIM_STATUSES}
     for claim in claims:
-        found[claim.status].append(claim)
-    return [(status, found) for status, found in found.items() if found]
+        by_status[claim.status].append(claim)
+    return [(status, group) for status, group in by_status.items() if group]
 
 
 def article_publishers(publisher_articles: dict[str, list[str]],
