@@ -714,12 +714,8 @@ class PageCache:
 
     def stale(self, snapshot: Snapshot) -> set[int]:
         """Numbers of the previous build's addresses whose value changed since."""
-        if self.before is not None:
-            stale = snapshot.changed_since(self.before, self.addresses, self.digests)
-            self.before = None
-        else:
-            stale = {i for i, (address, digest) in enumerate(zip(self.addresses, self.digests))
-                     if snapshot.digest(address) != digest}
+        stale = snapshot.changed_since(self.before, self.addresses, self.digests)
+        self.before = None
         self._checked = (snapshot, stale)
         return stale
 

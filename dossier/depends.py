@@ -339,7 +339,8 @@ class Snapshot:
 
     def changed_since(self, before, addresses: list, digests: list) -> set[int]:
         """Numbers of `addresses` whose digest is no longer the one in `digests`, which were
-        made from the graph `before` (the last build's, as its state kept it). An address
+        made from the graph `before` (the last build's, as its state kept it; None when
+        not known: then every address is digested). An address
         of the graph whose value here is the very object it was in `before` keeps its digest
         without being digested again: records and the graph's lists and dictionaries are
         never changed once linked (link_changed and relink make new ones, keeping those
