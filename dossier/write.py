@@ -6,6 +6,7 @@ folder's parent (the staging folder lives beside it and is removed).
 from __future__ import annotations
 
 import filecmp
+import functools
 import os
 import posixpath
 import shutil
@@ -37,13 +38,17 @@ def check_outputs(outputs: list[Output], problems: Problems) -> None:
     or a Mac's does not tell case or Unicode forms apart."""
     seen: dict[str, Output] = {}
     for out in outputs:
-        same = unicodedata.normalize("NFC", posixpath.normpath(out.path)).casefold()
-        first = seen.setdefault(same, out)
+        first = seen.setdefault(_as_a_file_system_sees(out.path), out)
         if first is not out:
             where = out.source or first.source or Path(".")
             problems.error(where, 0, f"two files would be written to {out.path}: "
                            f"{first.origin} and {out.origin}",
                            "rename one of them (or change its slug)")
+
+
+@functools.lru_cache(maxsize=1 << 17)   # the preview checks 20,000 paths every save
+def _as_a_file_system_sees(path: str) -> str:
+    return unicodedata.normalize("NFC", posixpath.normpath(path)).casefold()
 
 
 class RenderFailed(Exception):
