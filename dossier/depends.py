@@ -339,13 +339,13 @@ class Snapshot:
 
     def changed_since(self, before, addresses: list, digests: list) -> set[int]:
         """Numbers of `addresses` whose digest is no longer the one in `digests`, which were
-        made from the graph `before` (the last build's, as its state kept it; None when
-        not known: then every address is digested). An address
-        of the graph whose value here is the very object it was in `before` keeps its digest
-        without being digested again: records and the graph's lists and dictionaries are
-        never changed once linked (link_changed and relink make new ones, keeping those
-        that did not change), so the same object is the same value. What a save changed
-        is then all that is digested (a body edit at 10,000 articles: 0.3 s less)."""
+        made from the graph `before` (the last build's, as its state kept it; None when not
+        known: then every address is digested). An address of the graph whose value here is
+        the very object it was in `before` keeps its digest without being digested again:
+        records and the graph's lists and dictionaries are never changed once linked
+        (link_changed and relink make new ones, keeping those that did not change), so the
+        same object is the same value. What a save changed is then all that is digested (a
+        body edit at 10,000 articles: 0.3 s less)."""
         graph, known, stale = self.graph, self._digests, set()
         fields = getattr(type(before), "__dataclass_fields__", {})
         pairs: dict[str, tuple] = {}            # field -> (its value before, now)
