@@ -1,9 +1,12 @@
 """The same articles as a Hugo site and as a Pelican site, to time those tools beside dossier.
 
 Each gets what the comparison asks for: actors and resolutions as taxonomies, an article page,
-a page per term and a chronological index. Hugo gets minimal layouts (it has no default theme);
+a page per term, a chronological index, and a page per claim with an index of them (dossier
+makes one for each claim of an article: half its pages at 10,000 articles, so a peer without
+them would build half the pages). Hugo gets minimal layouts (it has no default theme);
 Pelican uses its default theme, with actors as tags and resolutions as authors (its two
-many-valued taxonomies). Bodies are the same Markdown files, byte for byte.
+many-valued taxonomies) and claims as its pages. Bodies are the same Markdown files, byte for
+byte.
 """
 from __future__ import annotations
 
@@ -36,9 +39,13 @@ HUGO_LAYOUTS = {
     "_default/terms.html": "{{ define \"main\" }}<ul>{{ range .Data.Terms.Alphabetical }}"
                            "<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> "
                            "{{ .Count }}</li>{{ end }}</ul>{{ end }}",
-    "index.html": "{{ define \"main\" }}<ul>{{ range .Site.RegularPages.ByDate.Reverse }}"
-                  "<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>"
-                  "{{ end }}",
+    "index.html": "{{ define \"main\" }}<ul>{{ range (where .Site.RegularPages \"Section\" "
+                  "\"articles\").ByDate.Reverse }}<li><a href=\"{{ .RelPermalink }}\">"
+                  "{{ .Title }}</a></li>{{ end }}</ul>{{ end }}",
+    "claims/single.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1><p>{{ .Params.status }}: "
+                          "{{ .Params.by }} → {{ delimit .Params.about \", \" }}</p><a href="
+                          "\"{{ relref . .Params.article }}\">{{ .Params.article_title }}</a>"
+                          "{{ end }}",
 }
 PELICAN_CONFIG = """AUTHOR = "Benchmark"
 SITENAME = "Benchmark"
@@ -51,45 +58,60 @@ TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 DEFAULT_PAGINATION = False
+DISPLAY_PAGES_ON_MENU = False
 """
 
 
 def articles(root: Path):
-    """(slug, title, date, actors, resolutions, tags, body) of each article of a dossier."""
+    """(slug, title, date, actors, resolutions, tags, claims, body) of each article of a
+    dossier; claims as (by, about, status, text)."""
     for path in sorted((root / "content/articles").glob("*.md")):
         parsed = split(path.read_text(encoding="utf-8"))
         data = parsed.data
+        claims = [(str(c["by"]), [str(a) for a in c.get("about", [])], str(c["status"]),
+                   str(c["text"])) for c in data.get("claims", [])]
         yield (path.stem, str(data["title"]), str(data["date"]), list(data.get("actors", [])),
                [f"S/RES/{r}" for r in data.get("resolutions", [])],
-               list(data.get("tags", [])), parsed.body)
+               list(data.get("tags", [])), claims, parsed.body)
 
 
 def hugo_site(root: Path, out: Path) -> Path:
     shutil.rmtree(out, ignore_errors=True)
     (out / "content/articles").mkdir(parents=True)
+    (out / "content/claims").mkdir()
     (out / "config.toml").write_text(HUGO_CONFIG)
     for name, text in HUGO_LAYOUTS.items():
         (out / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
         (out / "layouts" / name).write_text(text)
-    for slug, title, date, actors, resolutions, tags, body in articles(root):
+    for slug, title, date, actors, resolutions, tags, claims, body in articles(root):
         front = {"title": title, "date": date, "actors": actors,
                  "resolutions": [r.replace("/", "-") for r in resolutions], "tags": tags}
         (out / f"content/articles/{slug}.md").write_text(
             json.dumps(front, ensure_ascii=False) + "\n\n" + body, encoding="utf-8")
+        for i, (by, about, status, text) in enumerate(claims):
+            claim = {"title": text, "date": date, "by": by, "about": about, "status": status,
+                     "article": f"/articles/{slug}.md", "article_title": title}
+            (out / f"content/claims/{slug}-{i}.md").write_text(
+                json.dumps(claim, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
 
 
 def pelican_site(root: Path, out: Path) -> Path:
     shutil.rmtree(out, ignore_errors=True)
-    (out / "content").mkdir(parents=True)
+    (out / "content/pages").mkdir(parents=True)
     (out / "pelicanconf.py").write_text(PELICAN_CONFIG)
-    for slug, title, date, actors, resolutions, tags, body in articles(root):
+    for slug, title, date, actors, resolutions, tags, claims, body in articles(root):
         meta = [f"Title: {title}", f"Date: {date}", f"Slug: {slug}", "Category: articles",
                 f"Tags: {', '.join(actors + tags)}"]
         if resolutions:
             meta.append(f"Authors: {', '.join(resolutions)}")
         (out / f"content/{slug}.md").write_text("\n".join(meta) + "\n\n" + body,
                                                encoding="utf-8")
+        for i, (by, about, status, text) in enumerate(claims):
+            (out / f"content/pages/{slug}-{i}.md").write_text(
+                f"Title: {text}\nDate: {date}\nSlug: claim-{slug}-{i}\n\n"
+                f"{status}: {by} → {', '.join(about)}\n\n[{title}]({{filename}}/{slug}.md)\n",
+                encoding="utf-8")
     return out
 
 

@@ -6,7 +6,9 @@ For the sample dossier and a generated dossier of each size (benchmarks/generate
 with like, in rounds that take turns (a slow spell of a shared VM slows every tool of a
 round, not all runs of one), each figure the median of --runs rounds with its min and max:
 - clean: `build --no-cache` into an empty folder, interpreter start included; beside Hugo's
-  and Pelican's full builds (Pelican also with its content cache on and nothing changed);
+  and Pelican's full builds (Pelican also with its content cache on and nothing changed) of
+  the same articles, with a page per claim as dossier makes (benchmarks/others.py), and the
+  number of pages each tool made;
 - one body edit / one new article: `build` with its cache after appending a sentence to one
   article / adding one article, beside Hugo's full build (Hugo keeps no cache between runs:
   its full build is what a Hugo user waits for after any edit);
@@ -140,6 +142,7 @@ def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) 
             shutil.rmtree(_other_output(tool, folder), ignore_errors=True)
             seconds, memory, _ = timed(command, cwd=folder)
             add(tool, seconds), add(f"{tool} memory", memory)
+            add(f"{tool} pages", sum(1 for _ in _other_output(tool, folder).rglob("*.html")))
             if tool == "pelican":
                 add("pelican, content cache on", timed(pelican_command(folder, cache=True),
                                                        cwd=folder)[0])
@@ -289,9 +292,13 @@ def main() -> None:
             started = preview_starts(lambda: serve, _dossier_url, args.runs)
             served = preview_saves(serve, _dossier_url, article, page, args.edits)
             print(f"### {name}: {f['pages'][0]:,} pages\n")
+            hugo = f.get("hugo")
+            if hugo or "pelican" in f:      # like with like: the pages each tool makes
+                print("Pages made by a full build: " + ", ".join(
+                    f"{tool} {f[tool + ' pages'][0]:,}" for tool in ("hugo", "pelican")
+                    if tool in f) + f" (dossier {f['pages'][0]:,}).\n")
             print("| what is measured | dossier | beside |")
             print("|---|---|---|")
-            hugo = f.get("hugo")
             for figure in ("clean", "one body edit", "one new article", "no change"):
                 beside = []
                 if hugo:
