@@ -232,8 +232,17 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t, p
     distinct word once, which finds any word of the text at a fraction of the size, and the
     text's opening (`x`, EXCERPT characters) for the snippets shown with the results."""
     def excerpt(text: str) -> str:
-        text = " ".join(text.split())
-        return text if len(text) <= EXCERPT else text[:text.rfind(" ", 0, EXCERPT)] + " …"
+        # The text with its spaces collapsed, cut at a space before EXCERPT characters.
+        # Collapsing an opening of the text gives an opening of the collapsed text: when it
+        # is longer than EXCERPT with a space to cut at, the rest need not be collapsed.
+        head = " ".join(text[:4 * EXCERPT].split())
+        cut = head.rfind(" ", 0, EXCERPT)
+        if len(head) <= EXCERPT or cut < 0:
+            head = " ".join(text.split())
+            if len(head) <= EXCERPT:
+                return head
+            cut = head.rfind(" ", 0, EXCERPT)
+        return head[:cut] + " …"
 
     vocabulary: dict[str, tuple[str, ...]] = {}     # token -> its words, for this index only
 
