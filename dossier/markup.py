@@ -84,6 +84,14 @@ INLINE = {
     # em_strong2 and not_strong: Markdown before 3.11 (from 3.11, em_strong does both)
     "em_strong": _EMPHASIS, "em_strong2": _EMPHASIS, "not_strong": _EMPHASIS,
 }
+# Python-Markdown's block processors, likewise, whose test searches every block: a block
+# quote needs ">", a link reference definition "]:", a horizontal rule three "-", "_" or "*"
+# (nested blocks, in lists or quotes, are parts of the text: they hold no mark it lacks).
+BLOCK = {
+    "quote": lambda text: ">" in text,
+    "reference": lambda text: "]" in text and "]:" in text,
+    "hr": lambda text: text.count("-") >= 3 or text.count("_") >= 3 or text.count("*") >= 3,
+}
 
 
 class Markup:
@@ -96,18 +104,22 @@ class Markup:
 
     def _converter(self, text: str) -> markdown.Markdown:
         used = tuple(name for name, may_use in OPTIONAL.items() if may_use(text))
-        unused = () if "\x02" in text or "\x03" in text else \
-            tuple(name for name, may_match in INLINE.items() if not may_match(text))
-        md = self._converters.get((used, unused))
+        unused = blocks = ()
+        if "\x02" not in text and "\x03" not in text:
+            unused = tuple(name for name, may_match in INLINE.items() if not may_match(text))
+            blocks = tuple(name for name, may_match in BLOCK.items() if not may_match(text))
+        md = self._converters.get((used, unused, blocks))
         if md is None:
             extensions = [e for e in EXTENSIONS if e not in OPTIONAL or e in used] + \
                 (["smarty"] if self.smart else [])
             configs = {**EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], **(
                 {} if "[TOC]" in used else {"marker": ""})}}
-            md = self._converters[used, unused] = markdown.Markdown(
+            md = self._converters[used, unused, blocks] = markdown.Markdown(
                 extensions=extensions, extension_configs=configs)
             for name in unused:
                 md.inlinePatterns.deregister(name, strict=False)
+            for name in blocks:
+                md.parser.blockprocessors.deregister(name, strict=False)
         return md
 
     def render(self, text: str, resolve: Resolver) -> str:

@@ -240,7 +240,9 @@ def test_each_text_gets_exactly_the_html_of_every_extension_enabled():
               "Note[^1].\n\n[^1]: La note.", "```python\nprint('x')\n```", "~~~\ncode\n~~~",
               "Para {: .cls }\n\n## Titre {#ici}", "*[ONU]: Nations unies\n\nL'ONU dit.",
               "Terme\n:   Définition", "[TOC]\n\n## A\n\n## B", "    code indenté",
-              "1. un\n2. deux\n\n- a\n- b", "Heure : 10:30 | barre"]
+              "1. un\n2. deux\n\n- a\n- b", "Heure : 10:30 | barre",
+              "> Citation\n> suite", "- point\n\n    > cité dans une liste", "Avant\n\n---",
+              "* * *", "_ _ _", "Titre\n=====", "a - b - c"]
     markup = Markup()
     everything = {toc: markdown.Markdown(extensions=EXTENSIONS, extension_configs={
         **EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], "marker": toc}})
