@@ -66,9 +66,8 @@ OPTIONAL = {
 # Python-Markdown's inline patterns, by a test true of every text they may match. Every
 # pattern is tried at every position of every run of text: leaving out those that cannot
 # match makes a text with no code, images, raw HTML or emphasis ~35 % quicker to convert.
-# Markdown drops STX and ETX characters first (which could join "!" and "["): a text with
-# one keeps every pattern. Trailing spaces or a tab then a line end make a line break: a
-# space before a line end or at the very end, or any tab.
+# Trailing spaces or a tab then a line end make a line break: a space before a line end or
+# at the very end, or any tab.
 _LINK, _IMAGE, _ANGLE = (lambda text: "[" in text), \
     (lambda text: "!" in text and "![" in text), (lambda text: "<" in text)
 _EMPHASIS = lambda text: "*" in text or "_" in text        # noqa: E731
@@ -78,8 +77,7 @@ INLINE = {
     "reference": _LINK, "link": _LINK, "short_reference": _LINK,
     "image_link": _IMAGE, "image_reference": _IMAGE, "short_image_ref": _IMAGE,
     "autolink": _ANGLE, "automail": _ANGLE, "html": _ANGLE,
-    "linebreak": lambda text: " \n" in text or " \r" in text or "\t" in text or
-    text.endswith(" "),
+    "linebreak": lambda text: " \n" in text or "\t" in text or text.endswith(" "),
     "entity": lambda text: "&" in text,
     # em_strong2 and not_strong: Markdown before 3.11 (from 3.11, em_strong does both)
     "em_strong": _EMPHASIS, "em_strong2": _EMPHASIS, "not_strong": _EMPHASIS,
@@ -103,11 +101,15 @@ class Markup:
         self.smart = language.split("-")[0].lower() == "en"     # curly quotes, dashes
 
     def _converter(self, text: str) -> markdown.Markdown:
+        # The tests look at the text as Markdown reads it: without STX and ETX characters
+        # (which could join "!" and "[", or "[" and "^"), every line ending a "\n".
+        if "\x02" in text or "\x03" in text:
+            text = text.replace("\x02", "").replace("\x03", "")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         used = tuple(name for name, may_use in OPTIONAL.items() if may_use(text))
-        unused = blocks = ()
-        if "\x02" not in text and "\x03" not in text:
-            unused = tuple(name for name, may_match in INLINE.items() if not may_match(text))
-            blocks = tuple(name for name, may_match in BLOCK.items() if not may_match(text))
+        unused = tuple(name for name, may_match in INLINE.items() if not may_match(text))
+        blocks = tuple(name for name, may_match in BLOCK.items() if not may_match(text))
         md = self._converters.get((used, unused, blocks))
         if md is None:
             extensions = [e for e in EXTENSIONS if e not in OPTIONAL or e in used] + \
