@@ -127,7 +127,8 @@ class Renderer:
         depends.use_pieces(kept)
         making = [0]                     # pieces being made, one inside the other
 
-        def remembered(key: str, make: Callable[[], str], once: bool = False) -> str:
+        def remembered(key: str, make: Callable[[], str], once: bool = False,
+                       kind: type = str) -> str:
             """make(), once per build for one key, and not at all when the previous build
             kept its text (self.pieces) and nothing it read has changed since. A piece made
             `once` per build (an article of the printable dossier) is not held for reuse in
@@ -153,7 +154,9 @@ class Renderer:
                     fragments[key] = found
             depends.note(found[1])
             global _last_piece
-            text = str(found[0], "utf-8")         # bytes, or a view of the piece store
+            # bytes, or a view of the piece store, decoded straight into `kind` (Markup for
+            # a fragment: wrapping a str would copy it, 96 MB for the printable dossier)
+            text = kind(found[0], "utf-8")
             _last_piece = (text, found[0])
             return text
 
@@ -171,7 +174,7 @@ class Renderer:
             if once and kept is None:           # nothing to reuse, nothing to keep
                 return MarkupSafe(make())
             key = _piece_key(f"{name}\0{depth}", values, snapshot)
-            return MarkupSafe(remembered(key, make, once))
+            return remembered(key, make, once, MarkupSafe)
 
         def piece(name: str, values: dict, make: Callable[[], str]) -> str:
             """A piece of a generated file (one document of the search index), made like a
