@@ -11,6 +11,7 @@ The loader is PyYAML's safe loader with three changes that matter to authors:
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +100,7 @@ def _collect_lines(node, path, first_line, lines, seen):
         raise FrontMatterError(line, "invalid YAML: YAML alias is not "
                                "allowed here", "write the value out in full instead of *name")
     seen.add(id(node))
+    path = _shared(path)
     lines.setdefault(path, first_line + node.start_mark.line)
     if len(path) > MAX_DEPTH:
         raise FrontMatterError(lines[path], f"invalid YAML: nested more than {MAX_DEPTH} "
@@ -107,21 +109,38 @@ def _collect_lines(node, path, first_line, lines, seen):
         # Written as escapes ("\f", "\x1b"): control characters are dropped here, as raw
         # ones are from the text (see printable).
         node.value = _CONTROLS.sub("", node.value)
+        if len(node.value) <= SHARED_TEXT:
+            node.value = sys.intern(node.value)
     if isinstance(node, yaml.MappingNode):
         keys: dict[str, int] = {}
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode):
+                if isinstance(key_node.value, str):
+                    key_node.value = sys.intern(key_node.value)
                 line = first_line + key_node.start_mark.line
                 if key_node.value in keys:   # YAML keeps the last one, silently
                     raise FrontMatterError(line, f"'{key_node.value}' is given twice (also "
                                            f"line {keys[key_node.value]})",
                                            "keep one of the two")
                 keys[key_node.value] = line
-                lines[path + (key_node.value,)] = first_line + key_node.start_mark.line
-                _collect_lines(value_node, path + (key_node.value,), first_line, lines, seen)
+                child = _shared(path + (key_node.value,))
+                lines[child] = line
+                _collect_lines(value_node, child, first_line, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _collect_lines(item, path + (index,), first_line, lines, seen)
+
+
+# Values and key paths that thousands of files repeat (a key, `("events", 0, "date")`, an
+# actor's name, a tag, a language) are one object each in a process: the last build's state
+# (cache.py) holds every record and its lines, and reads back a third faster when equal
+# texts are one object there (a pickle writes an object it has seen as a reference to it).
+SHARED_TEXT = 64
+_PATHS: dict[Path_, Path_] = {}
+
+
+def _shared(path: Path_) -> Path_:
+    return _PATHS.setdefault(path, path)
 
 
 def split(text: str) -> Parsed:
@@ -171,7 +190,22 @@ def frozen(saved: list, text: str) -> Parsed:
     if text.startswith("\ufeff"):
         text = text[1:]
     body = text.split("\n", body_line - 1)[-1] if text.count("\n") >= body_line - 1 else ""
-    return Parsed(data, {tuple(path): line for path, line in lines}, body, body_line)
+    return Parsed(_interned(data), {_shared(tuple(map(_text, path))): line
+                                    for path, line in lines}, body, body_line)
+
+
+def _text(value):
+    return sys.intern(value) if type(value) is str and len(value) <= SHARED_TEXT else value
+
+
+def _interned(value):
+    """JSON's front matter with its keys and short texts shared, as parse_yaml gives them."""
+    kind = type(value)
+    if kind is dict:
+        return {sys.intern(k): _interned(v) for k, v in value.items()}
+    if kind is list:
+        return [_interned(item) for item in value]
+    return _text(value)
 
 
 # C0 controls but tab and newline, DEL, C1 controls, and the two non-characters XML 1.0
