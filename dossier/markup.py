@@ -180,25 +180,30 @@ class Texts:
     parent, where a str each would be copied page by page into every worker that touches
     it (touching an object writes its reference count)."""
 
-    def __init__(self, buffer: bytearray | None = None,
+    def __init__(self, stored: bytes | memoryview = b"",
                  spans: dict[str, tuple[int, int]] | None = None):
-        self._buffer = bytearray() if buffer is None else buffer
+        # `stored`: the texts read back from the cache, read only (a mapping of its file);
+        # texts added later go to `_added`, numbered on from stored's end.
+        self._stored = stored
+        self._added = bytearray()
         self._spans: dict[str, tuple[int, int]] = {} if spans is None else spans
 
     def __setitem__(self, key: str, text: str) -> None:
         data = text.encode()
-        start = len(self._buffer)
-        self._buffer += data
+        start = len(self._stored) + len(self._added)
+        self._added += data
         self._spans[key] = (start, start + len(data))
 
     def __getitem__(self, key: str) -> str:
-        start, end = self._spans[key]
-        return self._buffer[start:end].decode()
+        return str(self.raw(key), "utf-8")
 
     def raw(self, key: str) -> memoryview:
         """The UTF-8 bytes of a text, as they are stored."""
         start, end = self._spans[key]
-        return memoryview(self._buffer)[start:end]
+        stored = len(self._stored)
+        if start >= stored:
+            return memoryview(self._added)[start - stored:end - stored]
+        return memoryview(self._stored)[start:end]
 
     def __contains__(self, key: object) -> bool:
         return key in self._spans
@@ -207,16 +212,18 @@ class Texts:
         return self._spans.keys()
 
     def keep(self, keys) -> None:
-        """Forget every other key; the buffer is compacted once it is mostly forgotten."""
+        """Forget every other key; the texts are copied together once mostly forgotten."""
         kept = {key: self._spans[key] for key in keys}
         used = sum(end - start for start, end in kept.values())
-        if used * 2 >= len(self._buffer):
+        if used * 2 >= len(self._stored) + len(self._added):
             self._spans = kept
             return
-        old, self._buffer, self._spans = self._buffer, bytearray(), {}
-        for key, (start, end) in kept.items():
-            self._spans[key] = (len(self._buffer), len(self._buffer) + end - start)
-            self._buffer += old[start:end]
+        added, spans = bytearray(), {}
+        for key in kept:
+            raw = self.raw(key)
+            spans[key] = (len(added), len(added) + len(raw))
+            added += raw
+        self._stored, self._added, self._spans = b"", added, spans
 
 
 class Bodies:

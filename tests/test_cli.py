@@ -1,5 +1,7 @@
 """The real command line: every content error located, all reported, exit codes, safe output."""
 
+import os
+
 import pytest
 
 from tests.helpers import article, digest, run_cli
@@ -227,6 +229,33 @@ def test_converted_bodies_are_appended_and_a_cut_append_is_not_used(make_dossier
     assert cli(root, "build", "--no-cache", "--output", str(tmp_path / "clean")).returncode == 0
     assert digest(root / "_site") == digest(tmp_path / "clean")
     assert "<p>Deux.</p>" in (root / "_site/articles/b/index.html").read_text()
+
+
+def test_the_cache_stores_are_never_changed_in_place(make_dossier, tmp_path):
+    """A build maps the piece and body stores instead of copying them (cache._mapped), and a
+    preview or another build may be reading them: a store is appended to, or written anew
+    beside and renamed over, never cut short or overwritten where it is. A hard link shows
+    the bytes a reader mapped: they must stay as they were (bytes may follow them)."""
+    root = make_dossier({**GOOD, "content/articles/b.md": article(title="B", body="Un.")})
+    cache = root / ".dossier-cache"
+    assert cli(root, "build").returncode == 0
+    for step, body in enumerate(["Deux.", "Trois.", "Quatre."]):
+        readers = {}
+        for name in ("pieces.bin", "bodies.html"):
+            link = tmp_path / f"{step}-{name}"
+            os.link(cache / name, link)
+            readers[link] = link.read_bytes()
+            if step == 1:                   # an append cut short: the store is written anew
+                with open(cache / name, "ab") as store:
+                    store.write(b"<p>cut")
+                readers[link] += b"<p>cut"
+        (root / "content/articles/b.md").write_text(article(title="B", body=body))
+        assert cli(root, "build").returncode == 0
+        for link, data in readers.items():
+            assert link.read_bytes().startswith(data), link.name
+        assert f"<p>{body}</p>" in (root / "_site/articles/b/index.html").read_text()
+    assert cli(root, "build", "--no-cache", "--output", str(tmp_path / "clean")).returncode == 0
+    assert digest(root / "_site") == digest(tmp_path / "clean")
 
 
 def test_check_reads_and_writes_no_cache(make_dossier):
