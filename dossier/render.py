@@ -39,6 +39,10 @@ from dossier.templating import Strings, environment, json_ld, theme_dirs
 # piece; the others are rendered whole, which costs less than writing 200 pieces a page.
 GROWING = {"print.html", "timeline.html", "actor.html", "resolution.html", "tag.html"}
 BLOCK = 64                  # items per block of fragments or pieces, on average (blocks)
+# A month of more entries than this, on a page sharing its entries with others (an actor's,
+# a resolution's), is shown in blocks kept whole from build to build (_timeline.html): the
+# next build then looks up a block, not each of a hub's 18,000 entries at 10,000 articles.
+LONG_MONTH = 32
 
 
 class Renderer:
@@ -185,6 +189,7 @@ class Renderer:
             return remembered(_piece_key(name, values, snapshot), make, once=True)
 
         site["fragment"], site["piece"], site["blocks"] = fragment, piece, blocks
+        site["long_month"] = LONG_MONTH
         outputs: list[Output] = []
         producers: dict[str, jinja2.Template | publish.Maker] = {}
         tried: set[str] = set()

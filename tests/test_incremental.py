@@ -287,8 +287,11 @@ def check_builds_agree(steps: list[tuple]) -> None:
     # Files count as settled at once, so that cached builds take the files' stamps (see
     # files.inputs_digest): each edit comes several builds, far more than a tick of the
     # file system's clock, after the last read.
+    # Every month of two entries or more is shown in blocks (render.LONG_MONTH), so that
+    # both ways of showing a month's entries are compared.
     with tempfile.TemporaryDirectory() as folder, \
-            mock.patch.object(file_rules, "SETTLED_NS", 0):
+            mock.patch.object(file_rules, "SETTLED_NS", 0), \
+            mock.patch.object(render, "LONG_MONTH", 1):
         root, clean_site = Path(folder) / "dossier", Path(folder) / "clean"
         root.mkdir()
         files, written = dict(_start()), {}
@@ -508,3 +511,27 @@ def test_blocks_keep_every_item_in_order_and_an_added_one_moves_one_block(names,
     assert [x for block in after for x in block] == added
     assert len([block for block in before if block not in after]) <= 1
     assert len([block for block in after if block not in before]) <= 2
+
+
+def test_a_long_month_in_blocks_shows_what_entry_by_entry_shows(tmp_path, monkeypatch):
+    """On actor and resolution pages a month of many entries is shown in blocks kept whole
+    between builds (render.LONG_MONTH); the page must read the same, byte for byte, as when
+    its entries are shown one by one."""
+    from tests.helpers import article, write_files
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n"}
+    for n in range(40):
+        files[f"content/articles/a{n:02d}.md"] = article(
+            title=f"Article {n} « cité » & <b>", date=f"2022-03-{n % 28 + 1:02d}",
+            actors="[Russie, Corée du Nord]", resolutions="[S/RES/2397 (2017)]",
+            events=f'[{{date: 2022-03-{n % 27 + 2:02d}, title: "Livraison {n}", '
+                   f'actors: [Russie]}}]')
+    root = write_files(tmp_path / "dossier", files)
+    sites = []
+    for long_month in (0, 10**6):               # every month in blocks, then none
+        monkeypatch.setattr(render, "LONG_MONTH", long_month)
+        site = tmp_path / f"site-{long_month}"
+        assert build(root, output=str(site)).ok
+        sites.append(digest(site))
+    assert sites[0] == sites[1]
+    page = (tmp_path / "site-0/actors/russie/index.html").read_text()
+    assert page.count("Livraison") >= 40 and "Article 39" in page
