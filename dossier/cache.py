@@ -702,10 +702,13 @@ def _mapped(path: Path) -> bytes | mmap.mmap:
     short in place: what was mapped stays as it was."""
     with open(path, "rb") as file:
         size = os.fstat(file.fileno()).st_size
-        if size == 0 or not hasattr(mmap, "MAP_POPULATE"):
-            return file.read()
-        return mmap.mmap(file.fileno(), size, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE,
-                         prot=mmap.PROT_READ)
+        if size and hasattr(mmap, "MAP_POPULATE"):
+            try:
+                return mmap.mmap(file.fileno(), size, prot=mmap.PROT_READ,
+                                 flags=mmap.MAP_SHARED | mmap.MAP_POPULATE)
+            except OSError:             # a file system that cannot map files: read it
+                pass
+        return file.read()
 
 
 class _StatePickler(pickle.Pickler):

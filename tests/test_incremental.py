@@ -535,3 +535,29 @@ def test_a_long_month_in_blocks_shows_what_entry_by_entry_shows(tmp_path, monkey
     assert sites[0] == sites[1]
     page = (tmp_path / "site-0/actors/russie/index.html").read_text()
     assert page.count("Livraison") >= 40 and "Article 39" in page
+
+
+def test_a_file_system_that_cannot_map_the_stores_still_uses_them(tmp_path, monkeypatch):
+    """The piece and body stores are mapped (cache._mapped); where the file system cannot
+    map a file they are read instead, and a cached build still makes only what changed."""
+    from dossier import cache
+    from tests.helpers import article, write_files
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n"}
+    for n in range(6):
+        files[f"content/articles/a{n}.md"] = article(title=f"Article {n}", actors="[Russie]")
+    root = write_files(tmp_path / "dossier", files)
+    assert build(root, use_disk_cache=True).ok
+
+    def cannot_map(*args, **kwargs):
+        raise OSError(19, "No such device")
+    monkeypatch.setattr(cache.mmap, "mmap", cannot_map)
+    (root / "content/articles/a0.md").write_text(article(title="Article 0", actors="[Russie]",
+                                                         body="Un texte **neuf**."))
+    stages = []
+    cached = build(root, use_disk_cache=True,
+                   progress=lambda stage, done, total: stages.append((stage, total)))
+    assert cached.ok and cached.rendered < cached.pages
+    assert set(total for stage, total in stages if stage == "converting") == {1}
+    clean = build(root, output=str(tmp_path / "clean"))
+    assert digest(cached.config.output_dir) == digest(tmp_path / "clean") and clean.ok
+    assert "<strong>neuf</strong>" in (tmp_path / "clean/articles/a0/index.html").read_text()
