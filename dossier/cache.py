@@ -367,7 +367,7 @@ class BuildCache:
                     return None
                 lines = index.readlines()
                 at_html = data.tell()
-            buffer = memoryview(_mapped(self.folder / "bodies.html"))[at_html:]
+                buffer = memoryview(_mapped(data))[at_html:]
         except (OSError, ValueError, TypeError, AttributeError):
             return None
         rows, spans, pending, start, lines_end = [], [], [], 0, len(head)
@@ -566,7 +566,8 @@ class BuildCache:
                     return None, pieces
                 salt = header.get("salt")
                 rest = index.read()
-            buffer = _mapped(self.folder / "pieces.bin")
+            with open(self.folder / "pieces.bin", "rb") as data:
+                buffer = _mapped(data)
         except (OSError, ValueError, TypeError):
             return None, pieces
         table, previous, rows, end, read, at_byte = [], {}, 0, 0, 0, 0
@@ -694,21 +695,21 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def _mapped(path: Path) -> bytes | mmap.mmap:
-    """The bytes of a store of the cache, mapped rather than read where the system can: a
-    copy of the piece store (231 MB at 10,000 articles) is 56,000 pages of memory to fault
-    in and fill, where a mapping shares the system's own cache of the file. Safe because a
-    store is only ever appended to or replaced (a new file renamed over it), never cut
-    short in place: what was mapped stays as it was."""
-    with open(path, "rb") as file:
-        size = os.fstat(file.fileno()).st_size
-        if size and hasattr(mmap, "MAP_POPULATE"):
-            try:
-                return mmap.mmap(file.fileno(), size, prot=mmap.PROT_READ,
-                                 flags=mmap.MAP_SHARED | mmap.MAP_POPULATE)
-            except OSError:             # a file system that cannot map files: read it
-                pass
-        return file.read()
+def _mapped(file) -> bytes | mmap.mmap:
+    """The bytes of a store of the cache (an open file, read from its start), mapped rather
+    than read where the system can: a copy of the piece store (231 MB at 10,000 articles) is
+    56,000 pages of memory to fault in and fill, where a mapping shares the system's own
+    cache of the file. Safe because a store is only ever appended to or replaced (a new file
+    renamed over it), never cut short in place: what was mapped stays as it was."""
+    size = os.fstat(file.fileno()).st_size
+    if size and hasattr(mmap, "MAP_POPULATE"):
+        try:
+            return mmap.mmap(file.fileno(), size, prot=mmap.PROT_READ,
+                             flags=mmap.MAP_SHARED | mmap.MAP_POPULATE)
+        except OSError:                 # a file system that cannot map files: read it
+            pass
+    file.seek(0)
+    return file.read()
 
 
 class _StatePickler(pickle.Pickler):

@@ -172,7 +172,8 @@ def plain_summary(body_html: str, limit: int = 280) -> str:
 
 
 class Texts:
-    """Many strings kept as one UTF-8 buffer, by key.
+    """Many strings kept as UTF-8 bytes, by key: those read back from the cache in its
+    store's own buffer, those converted since in one buffer of their own.
 
     Converted bodies are the bulk of a dossier in memory. Python keeps a str with one
     character beyond Latin-1 (’ « …) at 2 bytes per character: UTF-8 halves that for
