@@ -100,7 +100,6 @@ def _collect_lines(node, path, first_line, lines, seen):
         raise FrontMatterError(line, "invalid YAML: YAML alias is not "
                                "allowed here", "write the value out in full instead of *name")
     seen.add(id(node))
-    path = _shared(path)
     lines.setdefault(path, first_line + node.start_mark.line)
     if len(path) > MAX_DEPTH:
         raise FrontMatterError(lines[path], f"invalid YAML: nested more than {MAX_DEPTH} "
@@ -128,7 +127,7 @@ def _collect_lines(node, path, first_line, lines, seen):
                 _collect_lines(value_node, child, first_line, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _collect_lines(item, path + (index,), first_line, lines, seen)
+            _collect_lines(item, _shared(path + (index,)), first_line, lines, seen)
 
 
 # Values and key paths that thousands of files repeat (a key, `("events", 0, "date")`, an
