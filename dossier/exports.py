@@ -100,29 +100,14 @@ def _dump(value) -> str:
 
 def as_json_blocks(name: str, items: list, row: Callable[[object], dict], piece, blocks
                    ) -> Iterator[bytes]:
-    """as_json(map(row, items)), the rows made in blocks (`blocks`), each block one `piece`
-    (see render.Renderer.render): a cached build makes again only the blocks of rows whose
-    records, or what their rows show, changed."""
+    """A list of records, one per line (easy to read and to diff, written by the C encoder:
+    an indented dump goes through json's pure-Python encoder, ~10x slower), the rows made
+    in blocks (`blocks`), each block one `piece` (see render.Renderer.render): a cached build
+    makes again only the blocks of rows whose records, or what their rows show, changed."""
     separator = "[\n"
     for part in blocks(items):
         text = piece(name, {"items": part}, lambda: ",\n".join(_dump(row(i)) for i in part))
         yield (separator + text).encode()
-        separator = ",\n"
-    if separator == "[\n":             # no rows
-        yield b"[\n"
-    yield b"\n]\n"
-
-
-def as_json(rows) -> Iterator[bytes]:
-    """A list of records, one per line: easy to read and to diff, written by the C encoder
-    (an indented dump goes through json's pure-Python encoder, ~10x slower), in pieces. A
-    mapping is one line."""
-    if isinstance(rows, dict):
-        yield (_dump(rows) + "\n").encode()
-        return
-    separator = "[\n"
-    for row in rows:
-        yield (separator + _dump(row)).encode()
         separator = ",\n"
     if separator == "[\n":             # no rows
         yield b"[\n"
@@ -189,29 +174,55 @@ def _cell(value) -> str:
     return " ".join(str(v) for v in value.values() if v is not None)
 
 
-def timelinejs(config, dossier: model.Dossier, summary_of) -> dict:
-    """Knight Lab TimelineJS 3 JSON: one slide per article and per event."""
+def timelinejs(config, dossier: model.Dossier, summary_of, piece, blocks) -> Iterator[bytes]:
+    """Knight Lab TimelineJS 3 JSON: one slide per article, event and deadline, one per line,
+    made in blocks (`blocks`), each one `piece` (see render.Renderer.render), as the tables
+    are. Each slide's `unique_id` (a reader's link to it) is stable (slide_ids)."""
     def start(when):
         parts = {"year": when.year, "month": when.month, "day": when.day}
         return {k: v for k, v in parts.items() if v is not None}
 
-    events = []
-    for entry in dossier.timeline:
+    def slide(entry: model.TimelineEntry, unique_id: str) -> dict:
         if entry.kind == "deadline":
             text = dossier.resolutions[entry.resolutions[0]].symbol
         elif entry.kind == "article":
             text = summary_of(entry.article)
         else:
             text = entry.text or dossier.by_slug[entry.article].title
-        events.append({
-            "start_date": start(entry.date),
-            "text": {"headline": html.escape(entry.title), "text": html.escape(text)},
-            "group": entry.kind,
-            "unique_id": f"{entry.kind}-{entry.article}-{len(events)}",
-        })
-    return {"title": {"text": {"headline": html.escape(config.title),
-                               "text": html.escape(config.description)}},
-            "events": events}
+        return {"start_date": start(entry.date),
+                "text": {"headline": html.escape(entry.title), "text": html.escape(text)},
+                "group": entry.kind, "unique_id": unique_id}
+
+    title = {"text": {"headline": html.escape(config.title),
+                      "text": html.escape(config.description)}}
+    timeline = list(dossier.timeline)
+    ids = dict(zip(map(id, timeline), slide_ids(timeline)))
+    separator = f'{{"title": {_dump(title)},\n"events": [\n'
+    for part in blocks(timeline):
+        named = [ids[id(entry)] for entry in part]
+        text = piece("timelinejs", {"items": part, "ids": named}, lambda: ",\n".join(
+            _dump(slide(entry, unique_id)) for entry, unique_id in zip(part, named)))
+        yield (separator + text).encode()
+        separator = ",\n"
+    yield (separator if separator != ",\n" else "").encode() + b"\n]}\n"
+
+
+def slide_ids(timeline: list[model.TimelineEntry]) -> list[str]:
+    """A TimelineJS id per entry, the same from build to build: its kind, its article (a
+    deadline: its resolution) and its date, numbered only among entries sharing all three.
+    An entry added or removed renumbers no other (numbering by position did: a reader's
+    link to a slide then showed another)."""
+    seen: dict[str, int] = {}
+    ids = []
+    for entry in timeline:
+        if entry.kind == "article":
+            base = f"article-{entry.article}"
+        else:
+            owner = entry.article or (entry.resolutions[0] if entry.resolutions else "")
+            base = f"{entry.kind}-{owner}-{_date(entry.date)}"
+        count = seen[base] = seen.get(base, 0) + 1
+        ids.append(base if count == 1 else f"{base}-{count}")
+    return ids
 
 
 _TAGS = re.compile(r"<[^>]+>")

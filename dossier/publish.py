@@ -97,8 +97,9 @@ MAKERS: dict[str, Maker] = {
     "search": lambda site: exports.search_index(site["dossier"], _body_of(site),
                                                 _summary_of(site), site["bodies"].of, site["t"],
                                                 site["piece"], site["blocks"]),
-    "timelinejs": lambda site: exports.as_json(exports.timelinejs(
-        site["config"], site["dossier"], _summary_of(site))),
+    "timelinejs": lambda site: exports.timelinejs(site["config"], site["dossier"],
+                                                  _summary_of(site), site["piece"],
+                                                  site["blocks"]),
     "ftm": lambda site: ftm.lines_in_blocks(site["dossier"], _summary_of(site), site["piece"],
                                             site["blocks"]),
     "json": lambda site, table: _table(site, table, "json"),

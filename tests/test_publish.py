@@ -7,7 +7,7 @@ import feedparser
 import pytest
 import xmlschema
 
-from tests.helpers import REPO, digest, run_cli
+from tests.helpers import REPO, article, digest, run_cli, write_files
 from tests.sitecheck import links, parse
 
 BASE = "https://example.org/sub/dossier/"
@@ -99,6 +99,30 @@ def test_data_exports(sample_site):
     first = timeline["events"][0]
     assert set(first["start_date"]) == {"year", "month", "day"} and first["text"]["headline"]
     assert timeline["title"]["text"]["headline"]
+
+
+def test_timeline_slides_keep_their_ids_when_an_older_article_comes(tmp_path):
+    """A TimelineJS slide's unique_id is a reader's link to it: an article added before the
+    others (with an event, and two events one day) leaves every slide's id on that slide."""
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: T\nlanguage: fr\n",
+        "content/articles/b.md": article("B", "2023-05-01", events=(
+            '[{date: 2023-04-30, title: "Premier tir"}, {date: 2023-04-30, title: "Second tir"}]')),
+        "content/articles/c.md": article("C", "2024-01-02")})
+
+    def slides() -> dict:
+        built = run_cli("build", "--root", str(root), "--output", str(tmp_path / "site"))
+        assert built.returncode == 0, built.stderr
+        timeline = json.loads((tmp_path / "site/data/timeline.json").read_text())
+        return {e["unique_id"]: (e["group"], e["text"]["headline"]) for e in timeline["events"]}
+
+    before = slides()
+    assert len(before) == 4
+    write_files(root, {"content/articles/a.md": article(
+        "A", "2021-03-04", events='[{date: 2021-03-01, title: "Livraison"}]')})
+    after = slides()
+    assert len(after) == 6
+    assert {key: after.get(key) for key in before} == before
 
 
 def test_output_is_reproducible_and_assets_are_content_hashed(tmp_path):
