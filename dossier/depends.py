@@ -214,6 +214,11 @@ def use_pieces(pieces: Pieces | None) -> None:
     _pieces = pieces
 
 
+def pieces_in_use() -> bool:
+    """Whether this build keeps fragments (not `check`, nor --no-cache)."""
+    return _pieces is not None
+
+
 def check_pieces(snapshot: "Snapshot") -> None:
     """Find which kept pieces no longer hold (Pieces.stale) in this process, before it forks
     its workers: each would otherwise work it out again (0.06 s at 10,000 articles, on the

@@ -32,7 +32,8 @@ from dossier.markup import Bodies, Markup, Texts, plain_summary
 from dossier.outputs import MAKING, Output, static_files
 from dossier.pages import PageSpec, plan, summary
 from dossier.problems import Problem, Problems
-from dossier.templating import Strings, environment, json_ld, theme_dirs
+from dossier.templating import (NotPrinted, StoredHTML, Strings, environment, json_ld,
+                                theme_dirs)
 
 
 # Pages that grow with the dossier (tens of megabytes at 10,000 articles) are written piece by
@@ -157,12 +158,11 @@ class Renderer:
                 if not once:
                     fragments[key] = found
             depends.note(found[1])
-            global _last_piece
+            if _printing and kind is MarkupSafe and not making[0]:
+                return StoredHTML(found[0])      # printed as they are (see _pieces)
             # bytes, or a view of the piece store, decoded straight into `kind` (Markup for
-            # a fragment: wrapping a str would copy it, 96 MB for the printable dossier)
-            text = kind(found[0], "utf-8")
-            _last_piece = (text, found[0])
-            return text
+            # a fragment: wrapping a str would copy it)
+            return kind(found[0], "utf-8")
 
         @jinja2.pass_context
         def fragment(context, name: str, once: bool = False, **values) -> MarkupSafe:
@@ -417,40 +417,49 @@ def _piece_key(name: str, values: dict, snapshot: depends.Snapshot) -> str:
     return name + "".join(f"\0{k}={snapshot.of(v)}" for k, v in sorted(values.items()))
 
 
-# The text of the fragment last made or read back in this process, and its bytes: a page
-# written in pieces yields a fragment's text as one piece, which then need not be encoded
-# again (the printable dossier's 96 MB at 10,000 articles). Equal texts, equal bytes: a
-# stale pair can only miss, never give other bytes. Let go of once the page is written: its
-# bytes may be a view of the piece store, which the preview gives back after its first build.
-_last_piece: tuple[str, bytes | memoryview] = ("", b"")
+# True while a page written in pieces is made in this process with the fragments of the
+# piece store at hand (_pieces): a fragment it prints comes as its stored bytes (StoredHTML).
+_printing = False
 
 
 def _pieces(producer, site: dict, spec: PageSpec) -> Iterator[bytes]:
     """The file in pieces, from a template or a maker (publish.MAKERS), recording what it
     reads (for the page being written, when there is one: see write._put)."""
-    global _last_piece
     with depends.recording() as reads:
         reads.add(depends.page_address(spec.path))
-        try:
-            if isinstance(producer, jinja2.Template):
-                for text in producer.generate(site, page_path=spec.path, **spec.extra):
-                    last = _last_piece
-                    yield last[1] if len(text) > 1024 and text == last[0] else text.encode()
-            else:
-                yield from producer(site, **spec.extra)
-        finally:
-            _last_piece = ("", b"")
+        if not isinstance(producer, jinja2.Template):
+            yield from producer(site, **spec.extra)
+            return
+        printed = _printed(producer, site, spec) if depends.pieces_in_use() else None
+        if printed is not None:
+            yield from printed
+            return
+        for text in producer.generate(site, page_path=spec.path, **spec.extra):
+            yield text.encode()
+
+
+def _printed(producer: jinja2.Template, site: dict, spec: PageSpec) -> list | None:
+    """The page's pieces, each fragment it prints as the bytes stored or made for it
+    (StoredHTML), or None if the template used one otherwise than printing it (then it is
+    made again with its fragments as text). Held until the page is made, so that nothing is
+    written of a page made again: text between the fragments (the contents, headings) and
+    views of the piece store, a few megabytes for a 96 MB printable dossier."""
+    global _printing
+    _printing = True
+    try:
+        return [text.data if type(text) is StoredHTML else text.encode()
+                for text in producer.generate(site, page_path=spec.path, **spec.extra)]
+    except (NotPrinted, TypeError):      # TypeError: joined by C code (a macro's output)
+        return None
+    finally:
+        _printing = False
 
 
 def _made(producer, site: dict, spec: PageSpec) -> bytes:
-    global _last_piece
     if isinstance(producer, jinja2.Template):
-        try:
-            with depends.recording() as reads:
-                reads.add(depends.page_address(spec.path))
-                return producer.render(site, page_path=spec.path, **spec.extra).encode()
-        finally:
-            _last_piece = ("", b"")
+        with depends.recording() as reads:
+            reads.add(depends.page_address(spec.path))
+            return producer.render(site, page_path=spec.path, **spec.extra).encode()
     return b"".join(_pieces(producer, site, spec))
 
 

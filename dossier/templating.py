@@ -160,8 +160,47 @@ def _compiled_templates(flavour: str) -> jinja2.BytecodeCache | None:
 def _escape(value) -> Markup:
     """markupsafe.escape, but HTML already marked safe is handed on as it is: escape()
     copies it (twice, in CPython), and a fragment of the printable dossier is a megabyte.
-    The same text either way: Markup is immutable."""
-    return value if type(value) is Markup else escape(value)
+    The same text either way: Markup is immutable. So is a fragment's StoredHTML."""
+    return value if type(value) is Markup or type(value) is StoredHTML else escape(value)
+
+
+class NotPrinted(BaseException):
+    """A template did something with a StoredHTML other than print it. A BaseException:
+    no `except Exception` of Jinja2's or of a filter may take it for an ordinary failure."""
+
+
+class StoredHTML:
+    """A fragment's HTML as the piece store holds it (UTF-8 bytes), given to a page written in
+    pieces (render._pieces), which writes the bytes as they are: decoding 96 MB of the
+    printable dossier's fragments into text, only for the page to encode them again, was
+    half of making it again. Printing it (`{{ fragment(…) }}`) is all a template may do with
+    it: anything else (a filter, a test, a comparison, joining it) raises NotPrinted, and the
+    page is made again with the fragments as text, the same bytes either way."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes | memoryview):
+        object.__setattr__(self, "data", data)
+
+    def __getattribute__(self, name: str):
+        if name == "data":
+            return object.__getattribute__(self, name)
+        raise NotPrinted(name)
+
+    def _used(self, *args, **kwargs):
+        raise NotPrinted()
+
+
+# Every operator, conversion and protocol is looked up on the type, not through
+# __getattribute__: each raises too (object's defaults would answer silently).
+for _name in ("__str__", "__repr__", "__format__", "__bytes__", "__bool__", "__len__",
+              "__iter__", "__reversed__", "__contains__", "__getitem__", "__hash__",
+              "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__add__",
+              "__radd__", "__iadd__", "__mul__", "__rmul__", "__mod__", "__rmod__",
+              "__int__", "__float__", "__index__", "__complex__", "__round__", "__trunc__",
+              "__setattr__", "__delattr__", "__dir__", "__reduce__", "__reduce_ex__",
+              "__copy__", "__deepcopy__", "__call__", "__html__", "__getstate__"):
+    setattr(StoredHTML, _name, StoredHTML._used)
 
 
 class _Template(jinja2.Template):

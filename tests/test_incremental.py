@@ -105,6 +105,16 @@ TEMPLATES = {  # theme overrides that show more, or less, than the default theme
                 "{{ dossier.actors['russie'].name if 'russie' in dossier.actors }}"
                 "{% endblock %}\n",
     "_footer.html": "<footer>{{ config.title }} · {{ dossier.claims|length }}</footer>\n",
+    # Pages that do more with their fragments than print them: their length, their text,
+    # a test on one; a macro around one (its output joined by C code). Such a page is made
+    # with its fragments as text (render._printed), never from the bytes stored (StoredHTML).
+    "print.html": "{% extends 'base.html' %}{% block main %}"
+                  "{% for part in blocks(dossier.articles) %}"
+                  "{% set text = fragment('_print_articles.html', once=true, articles=part) %}"
+                  "{{ text }}<p>{{ text|length }} {{ text|striptags|truncate(30) }} "
+                  "{{ text is string }}</p>{% endfor %}{% endblock %}\n",
+    "tag.html": "{% extends 'base.html' %}{% macro boxed(x) %}<div>{{ x }}</div>{% endmacro %}"
+                "{% block main %}{{ boxed(fragment('_network.html')) }}{% endblock %}\n",
 }
 
 record_edits = st.one_of(
@@ -535,6 +545,41 @@ def test_a_long_month_in_blocks_shows_what_entry_by_entry_shows(tmp_path, monkey
     assert sites[0] == sites[1]
     page = (tmp_path / "site-0/actors/russie/index.html").read_text()
     assert page.count("Livraison") >= 40 and "Article 39" in page
+
+
+def test_a_theme_using_its_fragments_otherwise_than_printing_them_is_followed():
+    """Cached builds print kept fragments as the bytes stored, unless the theme does more
+    with them: then the page is made with them as text, and still equals a clean build."""
+    check_builds_agree([("template", "print.html", True), ("template", "tag.html", True),
+                        ("body", "a", "Un texte « neuf » : l’obus ; le dépôt !"),
+                        ("field", "b", "title", {"title": "Titre changé"})])
+
+
+def test_the_default_theme_prints_its_kept_fragments_as_stored(tmp_path, monkeypatch):
+    """Every page written in pieces by the default theme prints its fragments as stored
+    (render._printed never falls back to text: that would cost a body edit of a 10,000-
+    article dossier a third of a second more on the printable dossier alone)."""
+    from tests.helpers import article, write_files
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n"}
+    for n in range(6):
+        files[f"content/articles/a{n}.md"] = article(
+            title=f"Article {n}", date=f"2022-03-0{n + 1}", actors="[Russie]",
+            resolutions="[S/RES/2397 (2017)]", tags="[obus]",
+            events=f'[{{date: 2022-02-0{n + 1}, title: "Livraison {n}"}}]',
+            claims=f'[{{by: Russie, status: denied, text: "Dit {n}"}}]')
+    root = write_files(tmp_path / "dossier", files)
+    printed = []
+    original = render._printed
+    monkeypatch.setattr(render, "_printed", lambda *args: printed.append(
+        (args[2].path, original(*args))) or printed[-1][1])
+    monkeypatch.setattr(render, "LONG_MONTH", 1)
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    (root / "content/articles/a1.md").write_text(article(title="Article 1", body="Neuf."))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    made = {path for path, chunks in printed}
+    assert {"print/index.html", "timeline/index.html", "actors/russie/index.html",
+            "tags/obus/index.html"} <= made
+    assert [path for path, chunks in printed if chunks is None] == []
 
 
 def test_a_file_system_that_cannot_map_the_stores_still_uses_them(tmp_path, monkeypatch):
