@@ -16,6 +16,7 @@ import os
 from functools import partial
 import re
 import sys
+import threading
 import zlib
 from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
@@ -158,7 +159,7 @@ class Renderer:
                 if not once:
                     fragments[key] = found
             depends.note(found[1])
-            if _printing and kind is MarkupSafe and not making[0]:
+            if kind is MarkupSafe and not making[0] and getattr(_printing, "now", False):
                 return StoredHTML(found[0])      # printed as they are (see _pieces)
             # bytes, or a view of the piece store, decoded straight into `kind` (Markup for
             # a fragment: wrapping a str would copy it)
@@ -417,9 +418,10 @@ def _piece_key(name: str, values: dict, snapshot: depends.Snapshot) -> str:
     return name + "".join(f"\0{k}={snapshot.of(v)}" for k, v in sorted(values.items()))
 
 
-# True while a page written in pieces is made in this process with the fragments of the
-# piece store at hand (_pieces): a fragment it prints comes as its stored bytes (StoredHTML).
-_printing = False
+# `now` is True while a page written in pieces is made in this thread with the fragments of
+# the piece store at hand (_pieces): a fragment it prints comes as its stored bytes
+# (StoredHTML). Per thread: a page rendered meanwhile by another must get text.
+_printing = threading.local()
 
 
 def _pieces(producer, site: dict, spec: PageSpec) -> Iterator[bytes]:
@@ -444,15 +446,14 @@ def _printed(producer: jinja2.Template, site: dict, spec: PageSpec) -> list | No
     made again with its fragments as text). Held until the page is made, so that nothing is
     written of a page made again: text between the fragments (the contents, headings) and
     views of the piece store, a few megabytes for a 96 MB printable dossier."""
-    global _printing
-    _printing = True
+    _printing.now = True
     try:
         return [text.data if type(text) is StoredHTML else text.encode()
                 for text in producer.generate(site, page_path=spec.path, **spec.extra)]
     except (NotPrinted, TypeError):      # TypeError: joined by C code (a macro's output)
         return None
     finally:
-        _printing = False
+        _printing.now = False
 
 
 def _made(producer, site: dict, spec: PageSpec) -> bytes:
