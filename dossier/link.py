@@ -360,11 +360,13 @@ def link(articles: list[model.Article], actors: list[model.Actor],
 
 def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timeline,
               claim_by_key, keys: dict, actors, resolutions, corrections,
-              publisher_index: _Publishers, pages, last_related: dict | None = None,
+              publisher_index: _Publishers, pages, last: model.Dossier | None = None,
               stale=None) -> model.Dossier:
     """The graph's indexes, made from the linked records (by link(), and by link_changed:
-    then the related lists of `last_related` are kept but for the articles that
-    `stale(actor_articles)` names)."""
+    then the related lists of the `last` graph are kept but for the articles that
+    `stale(actor_articles)` names, and an article's claims or publishers that did not
+    change are the very objects they were, so that a build digests again only what changed
+    (depends.Snapshot.changed_since))."""
     name_of, claims = publisher_index.name, list(claim_by_key.values())
     publisher_articles: dict[str, list[str]] = defaultdict(list)
     for article in ordered:
@@ -388,7 +390,14 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
     for article in ordered:
         reported = keys[article.slug][1]           # (see Evidence.keys)
         if reported:
-            article_claims[article.slug] = [claim_by_key[k] for k in dict.fromkeys(reported)]
+            found = [claim_by_key[k] for k in dict.fromkeys(reported)]
+            before = last.article_claims.get(article.slug) if last is not None else None
+            article_claims[article.slug] = before if before is not None and \
+                _same(found, before) else found
+    article_publishers = model.article_publishers(publisher_articles, all_publishers)
+    if last is not None:                    # tuples of texts: equal is the same
+        article_publishers = {slug: before if (before := last.article_publishers.get(slug))
+                              == names else names for slug, names in article_publishers.items()}
     actor_claims: dict = defaultdict(lambda: ([], []))
     for linked in claims:
         actor_claims[linked.by][0].append(linked)
@@ -404,7 +413,7 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
         resolution_articles=_invert(article_resolutions, ordered),
         tags=tags, timeline=timeline, claims=claims,
         related=_related(ordered, article_actors, actor_articles, by_slug,
-                         stale and stale(actor_articles), last_related),
+                         stale and stale(actor_articles), last and last.related),
         co_actors=co_actors, article_claims=article_claims,
         actor_claims=dict(actor_claims), actor_timeline=dict(actor_timeline),
         resolution_timeline=dict(resolution_timeline),
@@ -415,8 +424,7 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
         placed=placed, article_places=dict(article_places),
         ranked=model.ranked(actor_articles, actors),
         claims_by_status=model.claims_by_status(claims),
-        article_publishers=model.article_publishers(publisher_articles, all_publishers),
-        pairs=model.pairs(co_actors))
+        article_publishers=article_publishers, pairs=model.pairs(co_actors))
 
 
 def _tags(ordered: list[model.Article], problems: Problems) -> dict[str, tuple[str, list[str]]]:
@@ -660,7 +668,7 @@ def link_changed(last: Linked, articles: list[model.Article], actors: list[model
         article_actors, article_resolutions, _tags(ordered, scratch), timeline,
         claim_by_key, new.keys, old.actors, old.resolutions,
         _corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
-        publisher_index, old.pages, old.related, stale), new, last.problems
+        publisher_index, old.pages, old, stale), new, last.problems
 
 
 def _take_out(timeline: list[model.TimelineEntry], like: model.TimelineEntry,

@@ -499,6 +499,14 @@ def test_adding_removing_and_editing_articles_gives_what_link_gives(tmp_path, mo
         _same_graph(found[0], expected.dossier)
         assert found[2] == expected.problems
         assert found[1] == expected.evidence
+        # What an untouched article reports is the very object it was: a build digests
+        # again only what changed (20,000 values at 10,000 articles, for each new article).
+        graph, touched = found[0], {a.slug for a in added} | set(removed)
+        for field in ("article_claims", "article_publishers"):
+            kept = [slug for slug, value in getattr(graph, field).items() if slug not in
+                    touched and getattr(base.dossier, field).get(slug) == value]
+            assert kept and all(getattr(graph, field)[slug] is getattr(base.dossier, field)[slug]
+                                for slug in kept), field
     (folder / "zz-stub.md").write_text(
         "---\ntitle: Un inconnu\ndate: 2015-03-03\nsource: {name: Agence 3}\n"
         "actors: [Quelqu’un d’autre]\n---\nTexte.\n", encoding="utf-8")
