@@ -319,15 +319,16 @@ class BuildCache:
             if self.settle is not None:
                 self.settle()
 
-    def _dump(self, name: str, value, pickler=pickle.Pickler) -> None:
+    def _dump(self, name: str, value, pickler=pickle.Pickler, kind: str = "pickle") -> None:
+        """NAME.pickle, or NAME.marshal (strings and numbers only), signed (see _load)."""
         out = io.BytesIO()
         out.write(code_version().encode() + b"\n")
-        if pickler is marshal:
+        if kind == "marshal":
             out.write(marshal.dumps(value))
         else:
             pickler(out, pickle.HIGHEST_PROTOCOL).dump(value)
         self.folder.mkdir(exist_ok=True)
-        path = self.folder / f"{name}.{'marshal' if pickler is marshal else 'pickle'}"
+        path = self.folder / f"{name}.{kind}"
         temporary = path.with_suffix(".tmp")
         temporary.write_bytes(_signed(out.getbuffer()))
         temporary.replace(path)
@@ -684,7 +685,7 @@ class BuildCache:
         if self.pages is not None:
             self._save_pieces(self.renderer.pieces, self.pages.made_pieces,
                               self.renderer.snapshot)
-            self._dump("pages", self.pages.saved(self.renderer.snapshot), marshal)
+            self._dump("pages", self.pages.saved(self.renderer.snapshot), kind="marshal")
             for old in ("pages.json", "pages.pickle"):               # earlier versions'
                 (self.folder / old).unlink(missing_ok=True)
 

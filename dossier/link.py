@@ -4,7 +4,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from operator import itemgetter
+from operator import eq, itemgetter
 from typing import NamedTuple
 
 from rapidfuzz import process
@@ -390,14 +390,12 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
     for article in ordered:
         reported = keys[article.slug][1]           # (see Evidence.keys)
         if reported:
-            found = [claim_by_key[k] for k in dict.fromkeys(reported)]
-            before = last.article_claims.get(article.slug) if last is not None else None
-            article_claims[article.slug] = before if before is not None and \
-                _same(found, before) else found
+            article_claims[article.slug] = [claim_by_key[k] for k in dict.fromkeys(reported)]
+    if last is not None:                    # (claims: the same objects; publishers: texts)
+        article_claims = _as_before(article_claims, last.article_claims, _same)
     article_publishers = model.article_publishers(publisher_articles, all_publishers)
-    if last is not None:                    # tuples of texts: equal is the same
-        article_publishers = {slug: before if (before := last.article_publishers.get(slug))
-                              == names else names for slug, names in article_publishers.items()}
+    if last is not None:
+        article_publishers = _as_before(article_publishers, last.article_publishers, eq)
     actor_claims: dict = defaultdict(lambda: ([], []))
     for linked in claims:
         actor_claims[linked.by][0].append(linked)
@@ -724,6 +722,13 @@ def _pages(pages: list[model.Page], problems: Problems) -> dict[str, model.Page]
 
 def _same(new: list, old: list) -> bool:
     return len(new) == len(old) and all(a is b for a, b in zip(new, old))
+
+
+def _as_before(found: dict, before: dict, same) -> dict:
+    """`found`, with each value that `same` finds unchanged replaced by the very object
+    `before` had: pages that read it are then known unchanged without digesting it."""
+    return {key: kept if (kept := before.get(key)) is not None and same(value, kept)
+            else value for key, value in found.items()}
 
 
 _KIND_ORDER = {"article": 0, "event": 1, "deadline": 2}
