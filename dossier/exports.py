@@ -98,15 +98,17 @@ def _dump(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def as_json_blocks(name: str, items: list, row: Callable[[object], dict], piece, blocks
-                   ) -> Iterator[bytes]:
+def as_json_blocks(name: str, items: list, row: Callable[[object], dict], piece, blocks,
+                   also: Callable[[list], dict] = lambda part: {}) -> Iterator[bytes]:
     """A list of records, one per line (easy to read and to diff, written by the C encoder:
     an indented dump goes through json's pure-Python encoder, ~10x slower), the rows made
     in blocks (`blocks`), each block one `piece` (see render.Renderer.render): a cached build
-    makes again only the blocks of rows whose records, or what their rows show, changed."""
+    makes again only the blocks of rows whose records, or what their rows show, changed.
+    `also(block)`: what else its rows show, for the piece's key."""
     separator = "[\n"
     for part in blocks(items):
-        text = piece(name, {"items": part}, lambda: ",\n".join(_dump(row(i)) for i in part))
+        text = piece(name, {"items": part, **also(part)},
+                     lambda: ",\n".join(_dump(row(i)) for i in part))
         yield (separator + text).encode()
         separator = ",\n"
     if separator == "[\n":             # no rows
@@ -197,14 +199,10 @@ def timelinejs(config, dossier: model.Dossier, summary_of, piece, blocks) -> Ite
                       "text": html.escape(config.description)}}
     timeline = list(dossier.timeline)
     ids = dict(zip(map(id, timeline), slide_ids(timeline)))
-    separator = f'{{"title": {_dump(title)},\n"events": [\n'
-    for part in blocks(timeline):
-        named = [ids[id(entry)] for entry in part]
-        text = piece("timelinejs", {"items": part, "ids": named}, lambda: ",\n".join(
-            _dump(slide(entry, unique_id)) for entry, unique_id in zip(part, named)))
-        yield (separator + text).encode()
-        separator = ",\n"
-    yield (separator if separator != ",\n" else "").encode() + b"\n]}\n"
+    yield f'{{"title": {_dump(title)},\n"events": '.encode()
+    yield from as_json_blocks("timelinejs", timeline, lambda e: slide(e, ids[id(e)]), piece,
+                              blocks, lambda part: {"ids": [ids[id(e)] for e in part]})
+    yield b"}\n"
 
 
 def slide_ids(timeline: list[model.TimelineEntry]) -> list[str]:
