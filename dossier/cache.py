@@ -12,23 +12,23 @@ or HTML in a page that the Markdown does not give (the HTML in it is what this m
 sanitiser made).
 
 - records.json: parsed front matter, by a digest of each file's text;
-- stamps.json: the digest of every file read, with its inode, size and times then
-  (files.inputs_digest);
-- bodies.jsonl + bodies.html: converted Markdown (summary, problems, then the HTML raw),
+- stamps.marshal: the digest of every file read, with its inode, size and times then
+  (files.inputs_digest); build.marshal and outputs.marshal: what the last build read and
+  wrote (pipeline.unchanged);
+- bodies.index + bodies.html: converted Markdown (summary, problems, then the HTML raw),
   by body key (render.Renderer._body_key); links.json: what each text links to;
 - pages.marshal: for every file of the site, what it read while it was made (depends.py), with
   the digest of each address then, and the size and time of the file written (only strings
   and numbers: marshal writes and reads them three and 1.5 times as fast as pickle);
 - state.pickle: the load stage's memory (files read, records validated, the last link and
   the Markdown sources of the bodies), so that the next build reads, validates and links
-  only what changed, as the preview does between saves. A pickle, as the
-  piece store's index (JSON would cost what they save: rebuilding 10,000 records and their
-  graph), unpickled only after its signature is checked, so only this user's own builds can
+  only what changed, as the preview does between saves. A pickle (JSON would cost what it
+  saves: rebuilding 10,000 records and their graph), unpickled only after its signature is checked, so only this user's own builds can
   have written it (as the pickle documentation advises: "consider signing data with hmac");
 - pieces.index + pieces.bin: fragments of pages and pieces of generated files (an article of
   the printable dossier, a timeline entry, a document of the search index: depends.Pieces),
   each with what it read and the digest of each; appended to by each build, written anew
-  when superseded rows pile up.
+  when superseded rows pile up (its index in marshal, like pages.marshal).
 """
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ class BuildCache:
     # matter, kept at the edge.
     settle: Callable[[], None] | None = None
     _saving: int | None = None                       # a child process writing the state
-    _stamps: dict = field(default_factory=dict)      # as read from stamps.json
+    _stamps: dict = field(default_factory=dict)      # as read from stamps.marshal
     _ahead: dict = field(default_factory=dict)       # store name -> Future (prefetch)
     _lent: bool = False                              # lent_pieces done (the preview)
 
@@ -334,7 +334,7 @@ class BuildCache:
         temporary.replace(path)
 
     def _read_bodies(self, renderer: Renderer) -> None:
-        """Converted bodies (bodies.jsonl + bodies.html, see _read_texts): a line per body
+        """Converted bodies (bodies.index + bodies.html, see _read_texts): a row per body
         (key, summary, problems, bytes of HTML) and the HTML in one buffer."""
         found = self._taken("bodies", self._read_texts)
         if found is None:
@@ -354,52 +354,54 @@ class BuildCache:
                           for text, links in self._read("links").items()}
 
     def _read_texts(self) -> tuple[list, memoryview, list] | None:
-        """bodies.jsonl: a header, then segments, each some lines (one per text, its last
-        item the size of its bytes) and a line of signatures (of those lines and of their
-        bytes); bodies.html: an id line, then the bytes of every text, segment after segment,
-        read in one piece (no HTML goes through a JSON decoder). A build appends a segment
+        """bodies.index: a header line, then segments, each a line (the signature of its rows,
+        that of their bytes, how many bytes, how long its rows are) and its rows, in marshal
+        (key, summary, problems, size of its bytes: one decoding per segment, not one per
+        text); bodies.html: an id line, then the bytes of every text, segment after segment,
+        read in one piece (no HTML goes through a decoder). A build appends a segment
         with the texts it converted (rewriting 66 MB for one changed body took 0.25 s at
-        10,000 articles); a later line for a key wins. The id, in both, tells a pair written
+        10,000 articles); a later row for a key wins. The id, in both, tells a pair written
         together; a segment cut short, or not this machine's, ends the reading (the next save
         cuts it off). -> (rows, buffer, spans), and self.bodies_at says where to append."""
         self.bodies_at = None
         if self.folder is None:
             return None
         try:
-            with open(self.folder / "bodies.jsonl", "rb") as index, \
+            with open(self.folder / "bodies.index", "rb") as index, \
                     open(self.folder / "bodies.html", "rb") as data:
                 head = index.readline()
                 written = data.readline().rstrip(b"\n").decode()
                 if json.loads(head or "null") != {"version": code_version(), "id": written}:
                     return None
-                lines = index.readlines()
+                rest = index.read()
                 at_html = data.tell()
                 buffer = memoryview(_mapped(data))[at_html:]
         except (OSError, ValueError, TypeError, AttributeError):
             return None
-        rows, spans, pending, start, lines_end = [], [], [], 0, len(head)
-        for line in lines:
+        rows, spans, start, at = [], [], 0, 0
+        while at < len(rest):
+            line_end = rest.find(b"\n", at)
             try:
-                item = json.loads(line)
-                if isinstance(item, list):
-                    pending.append((line, item))
-                    continue
-                size = sum(row[-1] for _, row in pending)
-                if item["size"] != size or start + size > len(buffer) or \
-                        not _signs(item["lines"], [b"".join(raw for raw, _ in pending)]) or \
-                        not _signs(item["html"], [memoryview(buffer)[start:start + size]]):
+                tag, html, size, length = rest[at:line_end].decode("ascii").split(" ")
+                size, length = int(size), int(length)
+                segment = rest[line_end + 1:line_end + 1 + length]
+                if line_end < 0 or len(segment) != length or not _signs(tag, [segment]) or \
+                        start + size > len(buffer) or \
+                        not _signs(html, [buffer[start:start + size]]):
                     break
-            except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+                found = marshal.loads(segment)
+                if sum(row[-1] for row in found) != size:
+                    break
+            except (ValueError, TypeError, EOFError, IndexError):
                 break
-            for _, row in pending:
+            for row in found:
                 spans.append((start, start + row[-1]))
-                rows.append(row)
                 start += row[-1]
-            lines_end += sum(len(raw) for raw, _ in pending) + len(line)
-            pending = []
+            rows += found
+            at = line_end + 1 + length
         buffer = buffer[:start]            # not the bytes of a segment cut short
         self.bodies_at = {"keys": {row[0] for row in rows}, "id": written, "rows": len(rows),
-                          "html_end": at_html + start, "lines_end": lines_end}
+                          "html_end": at_html + start, "lines_end": len(head) + at}
         return rows, buffer, spans
 
     def _save_bodies(self) -> None:
@@ -416,28 +418,26 @@ class BuildCache:
             self._write_texts([(key, texts.raw(key)) for key in sorted(live)])
 
     def _segment(self, rows: list[tuple[str, memoryview]]) -> tuple[bytes, list[bytes]]:
-        """(the lines of a segment of the bodies store, signature line included; its bytes)."""
-        lines, data = [], []
+        """(a segment of the bodies store's index, its line included; its bytes)."""
+        found, data = [], []
         for key, raw in rows:
-            summary, found = self.renderer.bodies[key]
-            lines.append((json.dumps([key, summary, [list(astuple(p)) for p in found],
-                                      len(raw)], ensure_ascii=False) + "\n").encode())
+            summary, problems = self.renderer.bodies[key]
+            found.append((key, summary, [astuple(p) for p in problems], len(raw)))
             data.append(raw)
-        size = sum(map(len, data))
-        lines.append((json.dumps({"lines": _signature(*lines), "html": _signature(*data),
-                                  "size": size}) + "\n").encode())
-        return b"".join(lines), data
+        segment = marshal.dumps(found)
+        line = f"{_signature(segment)} {_signature(*data)} {sum(map(len, data))} {len(segment)}"
+        return line.encode() + b"\n" + segment, data
 
     def _write_texts(self, rows: list[tuple[str, memoryview]]) -> None:
         """The whole store, one segment, in place of the last."""
         self.folder.mkdir(exist_ok=True)
         written = secrets.token_hex(16)
-        index, data = self.folder / "bodies.jsonl", self.folder / "bodies.html"
+        index, data = self.folder / "bodies.index", self.folder / "bodies.html"
         temporary = {path: path.with_name(path.name + ".tmp") for path in (index, data)}
-        lines, texts = self._segment(rows)
+        segment, texts = self._segment(rows)
         with open(temporary[index], "wb") as out:
             out.write(json.dumps({"version": code_version(), "id": written}).encode() + b"\n")
-            out.write(lines)
+            out.write(segment)
         with open(temporary[data], "wb") as out:
             out.write(written.encode() + b"\n")
             out.writelines(texts)
@@ -446,9 +446,9 @@ class BuildCache:
         self.bodies_at = None
 
     def _append_texts(self, at: dict, rows: list[tuple[str, memoryview]]) -> None:
-        """A segment added to the store as read: the bytes first, then the lines that sign
+        """A segment added to the store as read: the bytes first, then the rows that sign
         them (cut short between the two, the segment is not read back)."""
-        lines, texts = self._segment(rows)
+        segment, texts = self._segment(rows)
         try:
             # Appended to, never cut short in place (see _mapped): a segment cut short
             # means writing the store anew.
@@ -459,10 +459,10 @@ class BuildCache:
                     raise OSError("a segment cut short")
                 out.seek(at["html_end"])
                 out.writelines(texts)
-            with open(self.folder / "bodies.jsonl", "r+b") as out:
+            with open(self.folder / "bodies.index", "r+b") as out:
                 out.truncate(at["lines_end"])
                 out.seek(at["lines_end"])
-                out.write(lines)
+                out.write(segment)
         except (OSError, UnicodeDecodeError):
             self._write_texts([(key, self.renderer.html.raw(key))
                                for key in sorted(self.renderer.bodies)])
@@ -486,17 +486,31 @@ class BuildCache:
     def input_stamps(self) -> files.Stamps:
         """What files.inputs_digest recorded last time (see there), if this machine's user
         wrote it: a received dossier's stamps are ignored, so its files are all read."""
-        self._stamps = self._read("stamps") if self.folder is not None else {}
+        found = self._load("stamps", "marshal") if self.folder is not None else None
+        self._stamps = found if isinstance(found, dict) else {}
         return self._stamps
 
     def save_input_stamps(self, stamps: files.Stamps) -> None:
         if self.folder is not None and stamps != self._stamps:
-            self._write("stamps", stamps)
+            self._dump("stamps", stamps, kind="marshal")
             self._stamps = stamps
+            (self.folder / "stamps.json").unlink(missing_ok=True)     # earlier versions'
 
     def last_build(self) -> dict:
-        """What the last successful build of this folder read and wrote (see unchanged)."""
-        return self._read("build") if self.folder is not None else {}
+        """What the last successful build of this folder read (see unchanged): the digest of
+        its inputs, its output folder, page count and problems. What it wrote is in a file
+        of its own (last_outputs), read only when the inputs are the same: 1.8 MB at 10,000
+        articles, of no use to a build with changes."""
+        found = self._load("build", "marshal") if self.folder is not None else None
+        return found if isinstance(found, dict) else {}
+
+    def last_outputs(self, last: dict) -> dict[str, list] | None:
+        """The size and time of each file the `last` build left in its output, if saved
+        with it (the same token)."""
+        found = self._load("outputs", "marshal")
+        if not isinstance(found, dict) or found.get("token") != last.get("token"):
+            return None
+        return found.get("outputs")
 
     def save_build(self, inputs: str, output_dir: Path, paths: list[str], pages: int,
                    problems: list[Problem]) -> None:
@@ -514,9 +528,12 @@ class BuildCache:
             except OSError:
                 return
             outputs[path] = [stat.st_size, stat.st_mtime_ns]
-        self._write("build", {"inputs": inputs, "output": str(output_dir), "pages": pages,
-                              "outputs": outputs,
-                              "problems": [list(astuple(p)) for p in problems]})
+        token = secrets.token_hex(16)        # the two files, only as written together
+        self._dump("outputs", {"token": token, "outputs": outputs}, kind="marshal")
+        self._dump("build", {"inputs": inputs, "output": str(output_dir), "pages": pages,
+                             "problems": [astuple(p) for p in problems], "token": token},
+                   kind="marshal")
+        (self.folder / "build.json").unlink(missing_ok=True)             # earlier versions'
 
     def page_cache(self, renderer: Renderer) -> PageCache | None:
         """What each file of the last build read, and the fragments and pieces kept (given
@@ -557,13 +574,13 @@ class BuildCache:
 
     def _read_pieces(self) -> tuple[str | None, Pieces]:
         """pieces.index: a header line (code version, salt), then a segment per build that
-        made pieces: a line with its signature (of its pickle and of its bytes) and its
-        pickle's length, then the pickle: where its bytes start in pieces.bin and how many,
+        made pieces: a line with its signature and its length, then the segment (in marshal,
+        as it holds strings and numbers only): where its bytes start in pieces.bin and how many,
         the (address, digest) pairs it adds to the table, the highest number its rows use,
         and its rows: key -> (the piece's pairs by number, where its bytes start and end in
         pieces.bin). A later row for a key wins. A segment that is cut short or
         not this machine's ends the reading: what follows would number pairs it does not
-        have. Each pickle is loaded only once its signature is checked."""
+        have. Each segment is decoded only once its signature is checked."""
         self.pieces_at = None
         pieces = Pieces()
         try:
@@ -583,7 +600,7 @@ class BuildCache:
             try:
                 tag, length = rest[at_byte:line_end].decode("ascii").split(" ")
                 body = rest[line_end + 1:line_end + 1 + int(length)]
-                segment = pickle.loads(body) if line_end >= 0 and len(body) == int(length) \
+                segment = marshal.loads(body) if line_end >= 0 and len(body) == int(length) \
                     and _signs(tag, [body]) else None
                 if segment is None:
                     break
@@ -594,8 +611,8 @@ class BuildCache:
                 table += segment["pairs"]
                 if segment["top"] >= len(table):
                     break                               # rows of another table
-                previous.update(segment["rows"])        # made by the C unpickler: 0.15 s less
-            except (ValueError, TypeError, KeyError, IndexError, pickle.UnpicklingError):
+                previous.update(segment["rows"])        # made by marshal: 0.15 s less
+            except (ValueError, TypeError, KeyError, IndexError, EOFError):
                 break
             rows, end, read = rows + len(segment["rows"]), start + size, read + 1
             at_byte = line_end + 1 + int(length)
@@ -639,9 +656,9 @@ class BuildCache:
             data.append(raw)
         # Written and signed piece by piece: joined, they would be held twice (the first
         # cached build of 10,000 articles makes 240 MB of them).
-        body = pickle.dumps({"start": at["end"], "size": position - at["end"],
-                             "pairs": new_pairs, "top": len(numbers) - 1, "rows": rows,
-                             "data": _signature(*data)}, pickle.HIGHEST_PROTOCOL)
+        body = marshal.dumps({"start": at["end"], "size": position - at["end"],
+                              "pairs": new_pairs, "top": len(numbers) - 1, "rows": rows,
+                              "data": _signature(*data)})
         self.folder.mkdir(exist_ok=True)
         # Appended to, or written beside and renamed over: never cut short or overwritten
         # in place, which a build that mapped it (_mapped) would see change under it.
@@ -676,12 +693,12 @@ class BuildCache:
     def save(self) -> None:
         if self.folder is None or self.renderer is None:
             return
-        index, html = self.folder / "bodies.jsonl", self.folder / "bodies.html"
+        index, html = self.folder / "bodies.index", self.folder / "bodies.html"
         if self.renderer.bodies_changed or not index.is_file() or not html.is_file():
             self._save_bodies()
             self._write("links", self.renderer.links)
-            # Written by earlier versions as one JSON document: as large, and never read now.
-            (self.folder / "bodies.json").unlink(missing_ok=True)
+            for old in ("bodies.json", "bodies.jsonl"):            # earlier versions'
+                (self.folder / old).unlink(missing_ok=True)
         if self.pages is not None:
             self._save_pieces(self.renderer.pieces, self.pages.made_pieces,
                               self.renderer.snapshot)

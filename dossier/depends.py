@@ -331,8 +331,11 @@ class Snapshot:
         elif kind is list or kind is tuple:
             if set(map(type, value)) <= _TEXT:    # slugs: their repr says them all, in C
                 data = f"{kind.__name__}:{value!r}"
-            else:
-                data = kind.__name__ + "(" + ",".join(map(self.of, value)) + ")"
+            else:                                 # records, mostly digested already
+                memo, of = self._memo, self.of
+                data = kind.__name__ + "(" + ",".join([
+                    found[1] if (found := memo.get(id(item))) is not None and
+                    found[0] is item else of(item) for item in value]) + ")"
         elif kind is dict:
             data = "dict(" + ",".join(f"{self.of(k)}:{self.of(v)}"
                                       for k, v in value.items()) + ")"

@@ -158,13 +158,15 @@ def unchanged(root: Path, cache: BuildCache, options: dict
     try:
         if last.get("inputs") != inputs.digest or last.get("output") != str(config.output_dir):
             return inputs, None
-        out = config.output_dir
-        for path, (size, mtime) in last["outputs"].items():
+        out, outputs = config.output_dir, cache.last_outputs(last)
+        if outputs is None:
+            return inputs, None
+        for path, (size, mtime) in outputs.items():
             stat = os.stat(out / path)
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
                 return inputs, None
         problems.items = [Problem(*p) for p in last["problems"]]
-        count = len(last["outputs"])
+        count = len(outputs)
         return inputs, BuildResult(config, problems, pages=last["pages"],
                                             written=count, unchanged=count, rendered=0)
     except (OSError, KeyError, TypeError, ValueError, AttributeError):

@@ -182,17 +182,19 @@ def test_output_inside_content_is_a_config_error(make_dossier):
 
 def test_markdown_cache_gives_the_same_site_and_follows_edits(make_dossier, tmp_path):
     root = make_dossier({**GOOD, "content/articles/b.md": article(title="B", body="Premier."),
-                         ".dossier-cache/bodies.json": "{}"})     # an earlier version's
+                         ".dossier-cache/bodies.json": "{}",      # earlier versions'
+                         ".dossier-cache/bodies.jsonl": "[]"})
     assert cli(root, "build").returncode == 0                      # fills the cache
-    assert (root / ".dossier-cache/bodies.jsonl").is_file()
+    assert (root / ".dossier-cache/bodies.index").is_file()
     assert not (root / ".dossier-cache/bodies.json").exists()
+    assert not (root / ".dossier-cache/bodies.jsonl").exists()
     (root / "content/articles/b.md").write_text(article(title="B", body="Second **texte**."))
     assert cli(root, "build").returncode == 0                      # uses it
     cached = digest(root / "_site")
     assert "<strong>texte</strong>" in (root / "_site/articles/b/index.html").read_text()
     assert cli(root, "build", "--no-cache", "--output", str(tmp_path / "cold")).returncode == 0
     assert digest(tmp_path / "cold") == cached
-    (root / ".dossier-cache/bodies.jsonl").write_text("{not json")   # damaged: ignored
+    (root / ".dossier-cache/bodies.index").write_text("{not json")   # damaged: ignored
     assert cli(root, "build").returncode == 0
     assert digest(root / "_site") == cached
     # Converted HTML and its index not written together (a write cut short): not used.
@@ -220,7 +222,7 @@ def test_converted_bodies_are_appended_and_a_cut_append_is_not_used(make_dossier
     assert after.startswith(before) and b"<p>Deux.</p>" in after[len(before):]
     # Cut the last append in the middle of its HTML, and of its index's last line.
     store.write_bytes(after[:-3])
-    index = root / ".dossier-cache/bodies.jsonl"
+    index = root / ".dossier-cache/bodies.index"
     index.write_bytes(index.read_bytes()[:-10])
     (root / "content/articles/b.md").write_text(article(title="B", body="Trois."))
     assert cli(root, "build").returncode == 0
