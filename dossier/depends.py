@@ -54,12 +54,23 @@ def recording() -> Iterator[set]:
             outer |= reads
 
 
-def note(reads: set) -> None:
+def note(reads: set, piece: str | None = None) -> None:
     """Count `reads` (recorded earlier, say by a fragment made for another page) as read
-    by the page being made now."""
+    by the page being made now; and the `piece` of the store that holds them, if any
+    (piece_address)."""
     current = getattr(_local, "reads", None)
     if current is not None:
         current.update(reads)
+        if piece is not None:
+            current.add(piece_address(piece))
+
+
+def piece_address(key: str) -> Address:
+    """A piece of the store a page (or a piece) printed: what it shows is decided by the reads
+    noted with it, so its value is the same in every build (Snapshot); it is noted so that the
+    store keeps the pieces current pages print, and those only (cache._save_pieces): a piece
+    keyed by values that never come again (a block of articles since edited) is dropped."""
+    return ("piece", key)
 
 
 class Graph:
@@ -305,6 +316,8 @@ class Snapshot:
             return self.of(self.bodies.summary(address[1]))
         if kind == "pages":
             return self.of(self.page_paths)
+        if kind == "piece" and len(address) == 2:
+            return ""                             # see piece_address
         if kind == "page" and len(address) == 2:
             producer, extra = self.planned.get(address[1], (None, {}))
             return _blake(f"page:{producer}:" + ",".join(   # 20,000 of them: no tuples made
@@ -358,7 +371,12 @@ class Snapshot:
         fields = getattr(type(before), "__dataclass_fields__", {})
         pairs: dict[str, tuple] = {}            # field -> (its value before, now)
         for number, (address, digest) in enumerate(zip(addresses, digests)):
-            if address[0] == "dossier" and len(address) in (2, 3) and address[1] in fields:
+            kind = address[0]
+            if kind == "piece" and len(address) == 2:     # the same in every build
+                if digest != "":
+                    stale.add(number)
+                continue
+            if kind == "dossier" and len(address) in (2, 3) and address[1] in fields:
                 pair = pairs.get(address[1])
                 if pair is None:
                     pair = pairs[address[1]] = (getattr(before, address[1], _ABSENT),

@@ -131,55 +131,70 @@ class Renderer:
         fragments: dict[str, tuple[bytes, tuple]] = {}     # this build's, in this process
         kept = self.pieces
         depends.use_pieces(kept)
-        making = [0]                     # pieces being made, one inside the other
+        # Of the pieces being made, one inside the other: how many keep none of the pieces
+        # made inside them on their own, and how many are made as text (see remembered).
+        making = {"unkept": 0, "text": 0}
 
         def remembered(key: str, make: Callable[[], str], once: bool = False,
-                       kind: type = str) -> str:
+                       kind: type = str, parts: bool = False,
+                       printed: Callable[[], list | None] | None = None) -> str:
             """make(), once per build for one key, and not at all when the previous build
             kept its text (self.pieces) and nothing it read has changed since. A piece made
             `once` per build (an article of the printable dossier) is not held for reuse in
             this build: 10,000 of them would be 100 MB held for nothing; nor kept on its own
             when made inside another piece (a block of them, see `blocks`), which keeps its
-            bytes already."""
-            found = fragments.get(key)
+            bytes already, unless that piece keeps its `parts` (a section of the printable
+            dossier made of blocks: one lookup when nothing in it changed, and only the
+            blocks that changed made when something did). Such a piece, made for a page
+            written in pieces, is made as the page is (`printed`, see _printed): the kept
+            blocks it prints are joined as their bytes, not decoded and encoded again."""
+            found, stored = fragments.get(key), kept is not None
             if found is None:
                 before = kept.get(key, snapshot) if kept is not None else None
                 if before is not None:     # a view of the store: copied only to be held
                     found = (before[1] if once else bytes(before[1]), before[0])
                 else:
-                    making[0] += 1
-                    try:
-                        with depends.recording() as reads:
-                            text = make()
-                    finally:
-                        making[0] -= 1
-                    found = (text.encode(), tuple(reads))
-                    if kept is not None and not (once and making[0]):
+                    data = None
+                    if printed is not None and not making["text"] and \
+                            getattr(_printing, "now", False):
+                        data = _making(making, parts, False, printed)
+                    if data is None:
+                        data = _making(making, parts, True, make)
+                    found = (b"".join(data[0]) if type(data[0]) is list else
+                             data[0].encode(), data[1])
+                    stored = kept is not None and not (once and making["unkept"])
+                    if stored:
                         kept.fresh[key] = (found[1], found[0])
                 if not once:
                     fragments[key] = found
-            depends.note(found[1])
-            if kind is MarkupSafe and not making[0] and getattr(_printing, "now", False):
+            depends.note(found[1], key if stored else None)
+            if kind is MarkupSafe and not making["text"] and getattr(_printing, "now", False):
                 return StoredHTML(found[0])      # printed as they are (see _pieces)
             # bytes, or a view of the piece store, decoded straight into `kind` (Markup for
             # a fragment: wrapping a str would copy it)
             return kind(found[0], "utf-8")
 
         @jinja2.pass_context
-        def fragment(context, name: str, once: bool = False, **values) -> MarkupSafe:
+        def fragment(context, name: str, once: bool = False, parts: bool = False,
+                     **values) -> MarkupSafe:
             """A partial template made once for the same values at the same page depth, and
             reused: it sees the site and `values`, not the page (its links are the same
-            from every page of one depth, see urls.relative)."""
+            from every page of one depth, see urls.relative). With `parts`, the `once`
+            fragments it prints are kept on their own too (see remembered)."""
             page = context["page_path"]
             depth = -1 if page == urls.NOT_FOUND else page.count("/")
             stand_in = urls.NOT_FOUND if depth < 0 else "_/" * depth + "index.html"
 
             def make() -> str:
                 return self.env.get_template(name).render(site, page_path=stand_in, **values)
+
+            def printed() -> list | None:
+                return _as_stored(self.env.get_template(name).generate(
+                    site, page_path=stand_in, **values))
             if once and kept is None:           # nothing to reuse, nothing to keep
                 return MarkupSafe(make())
             key = _piece_key(f"{name}\0{depth}", values, snapshot)
-            return remembered(key, make, once, MarkupSafe)
+            return remembered(key, make, once, MarkupSafe, parts, printed if parts else None)
 
         def piece(name: str, values: dict, make: Callable[[], str]) -> str:
             """A piece of a generated file (one document of the search index), made like a
@@ -448,12 +463,33 @@ def _printed(producer: jinja2.Template, site: dict, spec: PageSpec) -> list | No
     views of the piece store, a few megabytes for a 96 MB printable dossier."""
     _printing.now = True
     try:
-        return [text.data if type(text) is StoredHTML else text.encode()
-                for text in producer.generate(site, page_path=spec.path, **spec.extra)]
-    except (NotPrinted, TypeError):      # TypeError: joined by C code (a macro's output)
-        return None
+        return _as_stored(producer.generate(site, page_path=spec.path, **spec.extra))
     finally:
         _printing.now = False
+
+
+def _as_stored(texts: Iterator) -> list | None:
+    """What a template generates, as bytes, each fragment printed as its stored bytes; None
+    if the template used one otherwise than printing it."""
+    try:
+        return [text.data if type(text) is StoredHTML else text.encode() for text in texts]
+    except (NotPrinted, TypeError):      # TypeError: joined by C code (a macro's output)
+        return None
+
+
+def _making(making: dict, parts: bool, as_text: bool, make: Callable) -> tuple | None:
+    """(what make() gives, the addresses it read), or None if it gives None; counted in
+    `making` meanwhile (see Renderer.render's remembered)."""
+    unkept, text = (0 if parts else 1), (1 if as_text else 0)
+    making["unkept"] += unkept
+    making["text"] += text
+    try:
+        with depends.recording() as reads:
+            made = make()
+    finally:
+        making["unkept"] -= unkept
+        making["text"] -= text
+    return None if made is None else (made, tuple(reads))
 
 
 def _made(producer, site: dict, spec: PageSpec) -> bytes:

@@ -590,6 +590,102 @@ def test_the_default_theme_prints_its_kept_fragments_as_stored(tmp_path, monkeyp
     assert [path for path, chunks in printed if chunks is None] == []
 
 
+def test_the_printable_dossier_keeps_its_sections_whole_and_remakes_only_changed_blocks(
+        tmp_path, monkeypatch):
+    """The printable dossier's contents, timeline and claims are each one fragment: a body
+    edit looks each up once instead of making the page's 30,000 timeline entries and 10,000
+    contents lines again (at 10,000 articles); an event edited makes the timeline again from
+    its blocks, kept on their own (`parts`), the unchanged ones as their stored bytes."""
+    import jinja2
+    from tests.helpers import article, write_files
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n"}
+    for n in range(6):
+        files[f"content/articles/a{n}.md"] = article(
+            title=f"Article {n}", date=f"2022-03-0{n + 1}", actors="[Russie]",
+            events=f'[{{date: 2022-02-0{n + 1}, title: "Livraison {n}"}}]',
+            claims=f'[{{by: Russie, status: denied, text: "Dit {n}"}}]')
+    root = write_files(tmp_path / "dossier", files)
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    made, stored = [], []
+    get_template = jinja2.Environment.get_template
+    monkeypatch.setattr(jinja2.Environment, "get_template", lambda self, name, *args, **kw: (
+        made.append(name), get_template(self, name, *args, **kw))[1])
+    as_stored = render._as_stored
+    monkeypatch.setattr(render, "_as_stored", lambda texts: (
+        stored.append(as_stored(texts)), stored[-1])[1])
+    generated = []                                  # templates made as pages written in pieces
+    generate = jinja2.Template.generate
+    monkeypatch.setattr(jinja2.Template, "generate", lambda self, *args, **kw: (
+        generated.append(self.name), generate(self, *args, **kw))[1])
+    (root / "content/articles/a1.md").write_text(article(
+        title="Article 1", date="2022-03-02", actors="[Russie]", body="Un texte neuf.",
+        events='[{date: 2022-02-02, title: "Livraison 1"}]',
+        claims='[{by: Russie, status: denied, text: "Dit 1"}]'))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert "_print_article.html" in made                               # the edit
+    assert not {"_print_timeline.html", "_print_contents.html", "_print_claims.html",
+                "_entries.html", "_claims.html"} & set(made)
+    made.clear()
+    (root / "content/articles/a1.md").write_text(article(
+        title="Article 1", date="2022-03-02", actors="[Russie]", body="Un texte neuf.",
+        events='[{date: 2022-02-02, title: "Livraison retardée"}]',
+        claims='[{by: Russie, status: denied, text: "Dit 1"}]'))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert made.count("_print_timeline.html") == 1
+    # February's entries changed, March's (the articles) did not: one block made again for
+    # each page showing it (this one and the timeline), March's kept (else three).
+    assert made.count("_entries.html") == 2
+    assert "_print_timeline.html" in generated and None not in stored   # as the page is
+    page = (root / "_site/print/index.html").read_text()
+    assert "Livraison retardée" in page and "Livraison 0" in page
+    assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+    assert digest(root / "_site") == digest(tmp_path / "clean")
+
+
+def test_the_piece_store_keeps_what_pages_print_and_drops_what_nothing_asks_for(
+        tmp_path, monkeypatch):
+    """A piece is keyed by the values it is given: once an article is edited, the block of
+    the printable dossier, the search documents and the timeline pictures made with its old
+    version are never asked for again, though they still hold. A store written anew keeps
+    the pieces the site's pages print (depends.piece_address), so edits do not pile them
+    up; and it keeps those of pages not made again since, so that these are not made again
+    when their page is."""
+    import jinja2
+    from tests.helpers import article, write_files
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n",
+             "content/actors/iran.md": "---\nname: Iran\n---\n"}
+    for n in range(12):
+        files[f"content/articles/a{n:02}.md"] = article(
+            title=f"Article {n}", date=f"2022-03-{n + 1:02}",
+            actors="[Russie]" if n < 8 else "[Iran]", body="Un texte. " * 40,
+            events=f'[{{date: 2022-02-{n + 1:02}, title: "Livraison {n}"}}]')
+    root = write_files(tmp_path / "dossier", files)
+    store = root / ".dossier-cache/pieces.bin"
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    sizes = [store.stat().st_size]
+    for edit in range(8):
+        (root / "content/articles/a03.md").write_text(article(
+            title="Article 3", date="2022-03-04", actors="[Russie]", body=f"Version {edit}.",
+            events=f'[{{date: 2022-02-04, title: "Livraison, version {edit}"}}]'))
+        assert build(root, use_disk_cache=True, jobs=1).ok
+        sizes.append(store.stat().st_size)
+    assert max(sizes) < 3.5 * sizes[0], sizes          # kept all, it grows ~80 % an edit
+    assert min(sizes[1:]) < 1.5 * sizes[0], sizes       # written anew, what is printed
+    # Iran's page was not made again since the first build: when a text of its own makes it
+    # again, the timeline entries and picture it shows are still kept.
+    made = []
+    get_template = jinja2.Environment.get_template
+    monkeypatch.setattr(jinja2.Environment, "get_template", lambda self, name, *args, **kw: (
+        made.append(name), get_template(self, name, *args, **kw))[1])
+    (root / "content/actors/iran.md").write_text("---\nname: Iran\n---\nUn pays.\n")
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert "<p>Un pays.</p>" in (root / "_site/actors/iran/index.html").read_text()
+    assert "_timeline.html" in made                   # the page was made again, and yet:
+    assert "_entry.html" not in made and "_timeline_chart.html" not in made
+    assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+    assert digest(root / "_site") == digest(tmp_path / "clean")
+
+
 def test_a_file_system_that_cannot_map_the_stores_still_uses_them(tmp_path, monkeypatch):
     """The piece and body stores are mapped (cache._mapped); where the file system cannot
     map a file they are read instead, and a cached build still makes only what changed."""
