@@ -50,7 +50,7 @@ from pathlib import Path, PosixPath, WindowsPath
 from typing import Callable, Iterator
 
 from dossier.config import SiteConfig
-from dossier.depends import Pieces, Snapshot, record_digests
+from dossier.depends import Pieces, Snapshot, is_tracked, record_digests
 from dossier.link import Linked
 from dossier.load import Markdown, Unread
 from dossier.markup import Texts
@@ -684,10 +684,10 @@ class BuildCache:
     def _kept_pieces(self, pieces: Pieces, made: dict, fresh: dict, snapshot: Snapshot
                      ) -> dict[str, tuple[tuple, memoryview | bytes]]:
         """key -> (pairs read, bytes) of the pieces a store written anew keeps: those that
-        still hold and that the pages of this site print (see _save_pieces). A piece is
-        keyed by the values it is given: one given values that have since changed (a block
-        of articles, one of them edited) would hold for ever, and be kept for ever, though
-        nothing asks for it any more."""
+        still hold and, if tracked (depends.piece_address), that the pages of this site
+        print (see _save_pieces). A piece is keyed by the values it is given: one given
+        values that have since changed (a block of articles, one of them edited) would hold
+        for ever, and be kept for ever, though nothing asks for it any more."""
         live = self.pages.pieces_in_use() if self.pages is not None else None
         table = pieces.table
         # Views of the store read, not copies: it is written anew beside and renamed over,
@@ -695,10 +695,10 @@ class BuildCache:
         store_read = memoryview(pieces.buffer)
         kept = {key: (tuple(table[n] for n in numbers), store_read[a:b])
                 for key, (numbers, a, b) in pieces.previous.items()
-                if key not in made and (live is None or key in live) and
-                pieces.holds(numbers, snapshot)}
+                if key not in made and (live is None or key in live or not is_tracked(key))
+                and pieces.holds(numbers, snapshot)}
         kept.update((key, (pairs, fresh[key][1])) for key, pairs in made.items()
-                    if live is None or key in live)
+                    if live is None or key in live or not is_tracked(key))
         return kept
 
     def _read(self, name: str) -> dict:

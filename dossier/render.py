@@ -148,6 +148,8 @@ class Renderer:
             blocks that changed made when something did). Such a piece, made for a page
             written in pieces, is made as the page is (`printed`, see _printed): the kept
             blocks it prints are joined as their bytes, not decoded and encoded again."""
+            if once:
+                key = depends.tracked_key(key)
             found, stored = fragments.get(key), kept is not None
             if found is None:
                 before = kept.get(key, snapshot) if kept is not None else None
@@ -167,7 +169,7 @@ class Renderer:
                         kept.fresh[key] = (found[1], found[0])
                 if not once:
                     fragments[key] = found
-            depends.note(found[1], key if stored else None)
+            depends.note(found[1], key if stored and once else None)
             if kind is MarkupSafe and not making["text"] and getattr(_printing, "now", False):
                 return StoredHTML(found[0])      # printed as they are (see _pieces)
             # bytes, or a view of the piece store, decoded straight into `kind` (Markup for
