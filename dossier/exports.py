@@ -105,13 +105,13 @@ def as_json_blocks(name: str, items: list, row: Callable[[object], dict], piece,
     in blocks (`blocks`), each block one `piece` (see render.Renderer.render): a cached build
     makes again only the blocks of rows whose records, or what their rows show, changed.
     `also(block)`: what else its rows show, for the piece's key."""
-    separator = "[\n"
+    separator = b"[\n"
     for part in blocks(items):
-        text = piece(name, {"items": part, **also(part)},
-                     lambda: ",\n".join(_dump(row(i)) for i in part))
-        yield (separator + text).encode()
-        separator = ",\n"
-    if separator == "[\n":             # no rows
+        yield separator
+        yield piece(name, {"items": part, **also(part)},
+                    lambda: ",\n".join(_dump(row(i)) for i in part))
+        separator = b",\n"
+    if separator == b"[\n":            # no rows
         yield b"[\n"
     yield b"\n]\n"
 
@@ -124,9 +124,9 @@ def as_csv_blocks(name: str, items: list, row: Callable[[object], dict], piece, 
     first each block's columns (the header names every column of every row), then each
     block's lines for those columns, each one `piece`."""
     parts = list(blocks(items))
-    columns = sorted(set().union(*(json.loads(piece(
+    columns = sorted(set().union(*(json.loads(bytes(piece(
         f"{name}:columns", {"items": part},
-        lambda: json.dumps(sorted({key for i in part for key in _flatten(row(i))}))))
+        lambda: json.dumps(sorted({key for i in part for key in _flatten(row(i))})))))
         for part in parts)))
     out = io.StringIO()
     out.write("\ufeff")                # a byte order mark: how Excel knows the file is UTF-8
@@ -134,7 +134,7 @@ def as_csv_blocks(name: str, items: list, row: Callable[[object], dict], piece, 
     yield out.getvalue().encode()
     for part in parts:
         yield piece(name, {"items": part, "columns": columns},
-                    lambda: _csv_lines(columns, map(row, part))).encode()
+                    lambda: _csv_lines(columns, map(row, part)))
 
 
 def _csv_lines(columns: list[str], rows: Iterable[dict]) -> str:
@@ -302,7 +302,7 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t, p
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"),
                           sort_keys=True).replace("</", "<\\/")
 
-    def docs() -> Iterator[str]:
+    def docs() -> Iterator[bytes | memoryview]:
         for kind, items, doc in (("articles", list(dossier.articles), article),
                                  ("actors", list(dossier.actors.items()), actor),
                                  ("pages", list(dossier.pages.items()), page),
@@ -312,8 +312,9 @@ def search_index(dossier: model.Dossier, body_of, summary_of, body_of_page, t, p
                 yield piece(f"search:{kind}", {"items": part},
                             lambda: ",".join(as_text(doc(item)) for item in part))
 
-    separator = "window.dossierSearch=["
+    separator = b"window.dossierSearch=["
     for data in docs():
-        yield (separator + data).encode()
-        separator = ","
-    yield (("" if separator == "," else separator) + "];\n").encode()
+        yield separator
+        yield data
+        separator = b","
+    yield (b"" if separator == b"," else separator) + b"];\n"

@@ -138,4 +138,4 @@ def lines_in_blocks(dossier: model.Dossier, summary_of, piece, blocks) -> Iterat
     for kind, items, of in kinds(dossier, summary_of):
         for part in blocks(items):
             yield piece(f"ftm:{kind}", {"items": part},
-                        lambda: "".join(_line(e) for item in part for e in of(item))).encode()
+                        lambda: "".join(_line(e) for item in part for e in of(item)))

@@ -170,6 +170,8 @@ class Renderer:
                 if not once:
                     fragments[key] = found
             depends.note(found[1], key if stored and once else None)
+            if kind is bytes:
+                return found[0]
             if kind is MarkupSafe and not making["text"] and getattr(_printing, "now", False):
                 return StoredHTML(found[0])      # printed as they are (see _pieces)
             # bytes, or a view of the piece store, decoded straight into `kind` (Markup for
@@ -198,13 +200,16 @@ class Renderer:
             key = _piece_key(f"{name}\0{depth}", values, snapshot)
             return remembered(key, make, once, MarkupSafe, parts, printed if parts else None)
 
-        def piece(name: str, values: dict, make: Callable[[], str]) -> str:
-            """A piece of a generated file (one document of the search index), made like a
-            fragment, at most once per build, and again only when something it read has
-            changed."""
+        def piece(name: str, values: dict, make: Callable[[], str]) -> bytes | memoryview:
+            """A piece of a generated file (a block of the search index's documents), made
+            like a fragment, at most once per build, and again only when something it read
+            has changed. Its bytes, as stored: the file is written in bytes (decoding the
+            23 MB of the search index's kept pieces only to encode them again cost a body
+            edit 0.05 s at 10,000 articles)."""
             if kept is None:                    # nothing to reuse, nothing to keep
-                return make()
-            return remembered(_piece_key(name, values, snapshot), make, once=True)
+                return make().encode()
+            return remembered(_piece_key(name, values, snapshot), make, once=True,
+                              kind=bytes)
 
         site["fragment"], site["piece"], site["blocks"] = fragment, piece, blocks
         site["long_month"] = LONG_MONTH
