@@ -686,6 +686,49 @@ def test_the_piece_store_keeps_what_pages_print_and_drops_what_nothing_asks_for(
     assert digest(root / "_site") == digest(tmp_path / "clean")
 
 
+def test_the_page_cache_saves_what_changed_beside_what_it_was(tmp_path):
+    """What each page read (pages.marshal, 12 MB at 10,000 articles) is written whole now and
+    then; a build that changed a few pages saves those, and the digests that changed, beside
+    it (pages-changes.marshal), and the next build reads both. Changes that follow another
+    pages.marshal (a build stopped between the two writes) are not applied."""
+    from tests.helpers import article, write_files
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n"}
+    for n in range(8):
+        files[f"content/articles/a{n}.md"] = article(
+            title=f"Article {n}", date=f"2022-03-0{n + 1}", actors="[Russie]", tags="[obus]")
+    root = write_files(tmp_path / "dossier", files)
+    cache = root / ".dossier-cache"
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    whole = (cache / "pages.marshal").read_bytes()
+    rendered = []
+    for n, text in ((1, "Un."), (2, "Deux."), (1, "Trois.")):
+        (root / f"content/articles/a{n}.md").write_text(article(
+            title=f"Article {n}", date=f"2022-03-0{n + 1}", actors="[Russie]", tags="[obus]",
+            body=text))
+        result = build(root, use_disk_cache=True, jobs=1)
+        assert result.ok and (cache / "pages.marshal").read_bytes() == whole
+        assert (cache / "pages-changes.marshal").stat().st_size < len(whole) / 2
+        rendered.append(result.rendered)
+    # a1's edit again: its page and those showing its summary, not a2's page (the changes
+    # saved by the build before say what was written then, else it is made again).
+    assert rendered[2] == rendered[0], rendered
+    assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+    assert digest(root / "_site") == digest(tmp_path / "clean")
+    earlier = (cache / "pages-changes.marshal").read_bytes()
+    for n in range(8, 200):                                 # many changes: written whole
+        (root / f"content/articles/a{n}.md").write_text(article(
+            title=f"Article {n}", date="2022-04-01", actors=f"[Iran, Acteur {n}]",
+            tags=f"[drone, t{n}]"))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert (cache / "pages.marshal").read_bytes() != whole
+    (cache / "pages-changes.marshal").write_bytes(earlier)  # followed the old one: ignored
+    (root / "content/articles/a2.md").write_text(article(
+        title="Article 2", date="2022-03-03", actors="[Russie]", tags="[obus]", body="Quatre."))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+    assert digest(root / "_site") == digest(tmp_path / "clean")
+
+
 def test_a_file_system_that_cannot_map_the_stores_still_uses_them(tmp_path, monkeypatch):
     """The piece and body stores are mapped (cache._mapped); where the file system cannot
     map a file they are read instead, and a cached build still makes only what changed."""
