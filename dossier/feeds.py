@@ -7,7 +7,6 @@ byte-identical.
 from __future__ import annotations
 
 import datetime as dt
-from xml.sax.saxutils import escape, quoteattr
 
 from dossier import model, urls
 from dossier.config import SiteConfig
@@ -37,6 +36,9 @@ def atom(config: SiteConfig, title: str, page: str, feed_path: str,
          articles: list[model.Article], body_of, summary_of) -> bytes:
     """An RFC 4287 feed of `articles` (last changed first) for the page at `page`: an
     article corrected or updated comes back with its new <updated> time."""
+    # Imported here: xml.sax.saxutils brings urllib.request and http.client with it (10 ms
+    # of every build's start, most of which have no base_url, so no feeds).
+    from xml.sax.saxutils import escape, quoteattr
     updated = timestamp(max((a.modified for a in articles), key=model.sort_key, default=None))
     authors = config.authors or (config.title,)
     lines = [

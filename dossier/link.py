@@ -7,8 +7,6 @@ from dataclasses import dataclass, replace
 from operator import eq, itemgetter
 from typing import NamedTuple
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from dossier import evidence, model
 from dossier.names import fold, resolution_key, resolution_symbol, short_slug, slugify
@@ -125,6 +123,8 @@ class _Actors:
         allowed = 0 if len(folded) < 5 else 1 if len(folded) < 9 else 2
         if not allowed or not self._labels:
             return None
+        from rapidfuzz import process       # only for a name not found (9 ms to import)
+        from rapidfuzz.distance import OSA
         found = process.extractOne(folded, self._labels, scorer=OSA.distance,
                                    score_cutoff=allowed)
         return self._by_key[found[0]] if found else None
