@@ -80,6 +80,7 @@ def atom(config: SiteConfig, title: str, page: str, feed_path: str,
 def sitemap(config: SiteConfig, pages: list[tuple[str, model.Date | None]]) -> bytes:
     """sitemaps.org 0.9: every HTML page but the 404 and the search page (noindex), with its
     content date when known."""
+    from xml.sax.saxutils import escape        # see atom
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path, when in pages:
