@@ -24,8 +24,9 @@ sanitiser made).
 - state.pickle: the load stage's memory (files read, records validated, the last link and
   the Markdown sources of the bodies), so that the next build reads, validates and links
   only what changed, as the preview does between saves. A pickle (JSON would cost what it
-  saves: rebuilding 10,000 records and their graph), unpickled only after its signature is checked, so only this user's own builds can
-  have written it (as the pickle documentation advises: "consider signing data with hmac");
+  saves: rebuilding 10,000 records and their graph), unpickled only after its signature is
+  checked, so only this user's own builds can have written it (as the pickle documentation
+  advises: "consider signing data with hmac");
 - pieces.index + pieces.bin: fragments of pages and pieces of generated files (an article of
   the printable dossier, a timeline entry, a document of the search index: depends.Pieces),
   each with what it read and the digest of each; appended to by each build, written anew
@@ -123,6 +124,31 @@ def _verified(data: bytes) -> memoryview | None:
     rest = memoryview(data)[end + 1:]
     return rest if end >= 0 and _signs(data[:end].decode("ascii", "replace"), [rest]) \
         else None
+
+
+def _segment(data: bytes, *fields) -> bytes:
+    """A segment of a store's index (the bodies', the pieces'): a line (the signature of
+    `data`, `fields`, its length), then `data` (marshal). See _segments."""
+    return " ".join(map(str, (_signature(data), *fields, len(data)))).encode() + b"\n" + data
+
+
+def _segments(index: bytes) -> Iterator[tuple[list[str], object, int]]:
+    """(the line's other fields, the segment decoded, where the next starts) for each segment
+    of a store's index, written by _segment, up to the first one cut short or not signed by
+    this machine's user: decoded only once its signature is checked."""
+    at = 0
+    while at < len(index):
+        line_end = index.find(b"\n", at)
+        try:
+            tag, *fields, length = index[at:line_end].decode("ascii").split(" ")
+            data = index[line_end + 1:line_end + 1 + int(length)]
+            if line_end < 0 or len(data) != int(length) or not _signs(tag, [data]):
+                return
+            segment = marshal.loads(data)
+        except (ValueError, TypeError, EOFError, UnicodeDecodeError):
+            return
+        at = line_end + 1 + int(length)
+        yield fields, segment, at
 
 
 @dataclass
@@ -380,26 +406,21 @@ class BuildCache:
         except (OSError, ValueError, TypeError, AttributeError):
             return None
         rows, spans, start, at = [], [], 0, 0
-        while at < len(rest):
-            line_end = rest.find(b"\n", at)
+        for fields, found, end in _segments(rest):
             try:
-                tag, html, size, length = rest[at:line_end].decode("ascii").split(" ")
-                size, length = int(size), int(length)
-                segment = rest[line_end + 1:line_end + 1 + length]
-                if line_end < 0 or len(segment) != length or not _signs(tag, [segment]) or \
-                        start + size > len(buffer) or \
-                        not _signs(html, [buffer[start:start + size]]):
+                html, size = fields
+                size = int(size)
+                if start + size > len(buffer) or \
+                        not _signs(html, [buffer[start:start + size]]) or \
+                        sum(row[-1] for row in found) != size:
                     break
-                found = marshal.loads(segment)
-                if sum(row[-1] for row in found) != size:
-                    break
-            except (ValueError, TypeError, EOFError, IndexError):
+            except (ValueError, TypeError, IndexError):
                 break
             for row in found:
                 spans.append((start, start + row[-1]))
                 start += row[-1]
             rows += found
-            at = line_end + 1 + length
+            at = end
         buffer = buffer[:start]            # not the bytes of a segment cut short
         self.bodies_at = {"keys": {row[0] for row in rows}, "id": written, "rows": len(rows),
                           "html_end": at_html + start, "lines_end": len(head) + at}
@@ -418,16 +439,15 @@ class BuildCache:
         else:
             self._write_texts([(key, texts.raw(key)) for key in sorted(live)])
 
-    def _segment(self, rows: list[tuple[str, memoryview]]) -> tuple[bytes, list[bytes]]:
+    def _bodies_segment(self, rows: list[tuple[str, memoryview]]
+                        ) -> tuple[bytes, list[bytes]]:
         """(a segment of the bodies store's index, its line included; its bytes)."""
         found, data = [], []
         for key, raw in rows:
             summary, problems = self.renderer.bodies[key]
             found.append((key, summary, [astuple(p) for p in problems], len(raw)))
             data.append(raw)
-        segment = marshal.dumps(found)
-        line = f"{_signature(segment)} {_signature(*data)} {sum(map(len, data))} {len(segment)}"
-        return line.encode() + b"\n" + segment, data
+        return _segment(marshal.dumps(found), _signature(*data), sum(map(len, data))), data
 
     def _write_texts(self, rows: list[tuple[str, memoryview]]) -> None:
         """The whole store, one segment, in place of the last."""
@@ -435,7 +455,7 @@ class BuildCache:
         written = secrets.token_hex(16)
         index, data = self.folder / "bodies.index", self.folder / "bodies.html"
         temporary = {path: path.with_name(path.name + ".tmp") for path in (index, data)}
-        segment, texts = self._segment(rows)
+        segment, texts = self._bodies_segment(rows)
         with open(temporary[index], "wb") as out:
             out.write(json.dumps({"version": code_version(), "id": written}).encode() + b"\n")
             out.write(segment)
@@ -449,7 +469,7 @@ class BuildCache:
     def _append_texts(self, at: dict, rows: list[tuple[str, memoryview]]) -> None:
         """A segment added to the store as read: the bytes first, then the rows that sign
         them (cut short between the two, the segment is not read back)."""
-        segment, texts = self._segment(rows)
+        segment, texts = self._bodies_segment(rows)
         try:
             # Appended to, never cut short in place (see _mapped): a segment cut short
             # means writing the store anew.
@@ -597,15 +617,8 @@ class BuildCache:
         except (OSError, ValueError, TypeError):
             return None, pieces
         table, previous, rows, end, read, at_byte, base = [], {}, 0, 0, 0, 0, 0
-        while at_byte < len(rest):
-            line_end = rest.find(b"\n", at_byte)
+        for _, segment, segment_end in _segments(rest):
             try:
-                tag, length = rest[at_byte:line_end].decode("ascii").split(" ")
-                body = rest[line_end + 1:line_end + 1 + int(length)]
-                segment = marshal.loads(body) if line_end >= 0 and len(body) == int(length) \
-                    and _signs(tag, [body]) else None
-                if segment is None:
-                    break
                 start, size = segment["start"], segment["size"]
                 if start != end or start + size > len(buffer) or \
                         not _signs(segment["data"], [memoryview(buffer)[start:start + size]]):
@@ -614,11 +627,10 @@ class BuildCache:
                 if segment["top"] >= len(table):
                     break                               # rows of another table
                 previous.update(segment["rows"])        # made by marshal: 0.15 s less
-            except (ValueError, TypeError, KeyError, IndexError, EOFError):
+            except (ValueError, TypeError, KeyError, IndexError):
                 break
             rows, end, read = rows + len(segment["rows"]), start + size, read + 1
-            base = segment.get("base", 0)
-            at_byte = line_end + 1 + int(length)
+            base, at_byte = segment.get("base", 0), segment_end
         if at_byte == len(rest):          # else written anew by the next save
             self.pieces_at = {"numbers": {pair: n for n, pair in enumerate(table)},
                               "end": end, "rows": rows, "segments": read, "base": base}
@@ -677,7 +689,7 @@ class BuildCache:
             if mode == "w":
                 index.write(json.dumps({"version": code_version(),
                                         "salt": self.pages.salt}).encode() + b"\n")
-            index.write(f"{_signature(body)} {len(body)}\n".encode() + body)
+            index.write(_segment(body))
         if mode == "w":
             for path, written in new.items():
                 written.replace(path)
