@@ -54,7 +54,8 @@ from typing import Callable, Iterator
 from dossier.config import SiteConfig
 from dossier.depends import Pieces, Snapshot, is_tracked, record_digests
 from dossier.link import Linked
-from dossier.load import Markdown, Unread
+from dossier.frontmatter import Parsed
+from dossier.load import Markdown, Unparsed, Unread
 from dossier.markup import Texts
 from dossier.problems import Problem
 from dossier.render import Renderer, code_version
@@ -786,9 +787,11 @@ def _mapped(file) -> bytes | mmap.mmap:
 class _StatePickler(pickle.Pickler):
     """Leaves the Markdown of records out: the state is a third as large without it, and a
     text is read again only to be converted again, which an unchanged file's text seldom is
-    (load.Unread). Paths are written as text, and each made once when read back."""
+    (load.Unread); likewise the front matter's data, once the record is made (load.Unparsed).
+    Paths are written as text, and each made once when read back."""
 
     dispatch_table = {**copyreg.dispatch_table,
+                      Parsed: Unparsed.kept, Unparsed: Unparsed.kept,
                       Markdown: lambda text: (Unread, (text.path,)),
                       Unread: lambda text: (Unread, (text.path,)),
                       PosixPath: lambda path: (files.path_of, (str(path),)),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from bisect import insort
 from dataclasses import dataclass, field
 from functools import partial
@@ -252,6 +253,39 @@ class Unread(str):
         unread = super().__new__(cls, "")
         unread.path = path
         return unread
+
+
+class Unparsed(Parsed):
+    """The front matter of a file unchanged since the build whose state kept it
+    (cache.save_state), without its data: a validated record needs only its typed form, and
+    the data of 10,000 articles (170,000 dicts and lists) took a tenth of a second to read
+    back with the state. Read from the file again only if asked for (a record validated
+    anew, as under another site language)."""
+
+    def __getattr__(self, name: str):
+        if name != "data":
+            raise AttributeError(name)
+        path = self.body.path
+        parsed = read(path, Problems(path.parent))
+        if parsed is None or parsed.digest != self.digest:
+            raise OSError(f"{path} changed while it was being built: build again")
+        self.data = parsed.data
+        return self.data
+
+    @staticmethod
+    def kept(parsed: Parsed):
+        """How the state writes `parsed` (a pickle reduction): without its data when its
+        body knows its file."""
+        if not isinstance(parsed.body, (Markdown, Unread)) or not parsed.digest:
+            return parsed.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+        kept = {name: value for name, value in vars(parsed).items() if name != "data"}
+        return _unparsed, (kept,)
+
+
+def _unparsed(kept: dict) -> Unparsed:
+    parsed = Unparsed.__new__(Unparsed)
+    vars(parsed).update(kept)
+    return parsed
 
 
 def let_go_of_texts(records: list) -> None:

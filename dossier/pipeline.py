@@ -201,7 +201,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
     # and never fatal, unless drafts are published (--drafts).
     drafts = set() if config.drafts else \
         {raw.path for raw in loaded.records if raw.kind == "articles" and
-         isinstance(raw.parsed.data, dict) and raw.parsed.data.get("draft") is True}
+         _is_draft(raw, cache.records.get(id(raw)))}
     problems.demote(drafts)
     finish_bodies = None
     # Markdown is converted over the workers during link(), also when records have errors:
@@ -262,6 +262,14 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
         if site.bodies is not None:
             site.bodies.sources, site.bodies.records = {}, ()
     return site
+
+
+def _is_draft(raw, validated: tuple | None) -> bool:
+    """Whether an article says `draft: true`: as its record says, once made (the front
+    matter's data of an unchanged file is not even read: load.Unparsed)."""
+    if validated is not None and validated[0] is raw and validated[1] is not None:
+        return validated[1].draft
+    return isinstance(raw.parsed.data, dict) and raw.parsed.data.get("draft") is True
 
 
 def render(site: Site, *, keep: bool) -> list[Output] | None:

@@ -84,3 +84,26 @@ def test_the_preview_shows_drafts_with_a_banner_and_their_problems_as_warnings(t
     assert any("brouillon.md:10: draft: link to 'absent.md' points nowhere" in w
                for w in status["warnings"])
     assert 'id="dossier-build-warnings"' in page and "brouillon.md:5: draft:" in page
+
+
+def test_a_draft_stays_a_draft_in_builds_that_read_back_the_last_ones_state(tmp_path):
+    """A cached build reads back the records of unchanged files, not their front matter
+    (load.Unparsed): a draft is still known as one, and a setting that makes every record
+    again (the site's language) reads the front matter from the files again."""
+    from tests.helpers import digest
+    root = _dossier(tmp_path)
+    (root / "content/articles/autre.md").write_text(article(title="Autre", body="Un."))
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    (root / "content/articles/autre.md").write_text(article(title="Autre", body="Deux."))
+    again = run_cli("build", "--root", str(root))
+    assert again.returncode == 0, again.stderr
+    assert "content/articles/brouillon.md:5: draft: source.name is still TODO" in again.stderr
+    (root / "dossier.yaml").write_text("title: Dossier\nlanguage: en\n")
+    english = run_cli("build", "--root", str(root))
+    assert english.returncode == 0, english.stderr
+    assert not (root / "_site/articles/brouillon").exists()
+    clean = run_cli("build", "--root", str(root), "--no-cache", "--output",
+                    str(tmp_path / "clean"))
+    assert clean.returncode == 0, clean.stderr
+    assert digest(root / "_site") == digest(tmp_path / "clean")
+    assert english.stderr == clean.stderr
