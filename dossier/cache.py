@@ -47,13 +47,14 @@ import pickle
 import secrets
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
+from functools import partial
 from pathlib import Path, PosixPath, WindowsPath
 from typing import Callable, Iterator
 
 from dossier.config import SiteConfig
 from dossier.depends import Pieces, Snapshot, is_tracked, record_digests
-from dossier.link import Linked
+from dossier.link import Evidence, Linked
 from dossier.frontmatter import Parsed
 from dossier.load import Markdown, Unparsed, Unread
 from dossier.markup import Texts
@@ -255,6 +256,9 @@ class BuildCache:
                       digests.get(path) == entry[1].parsed.digest}
         self.records = {id(hit[0]): hit for hit in state["records"]}
         self.linked = state["linked"]
+        if self.linked is not None and state.get("evidence"):
+            self.linked = replace(self.linked, evidence=partial(
+                self._read_evidence, state["evidence"]))
         self.graph_before = (state.get("token"), self.linked.dossier) \
             if self.linked is not None else None
         self.kept_bodies = state["bodies"]
@@ -303,9 +307,33 @@ class BuildCache:
         # pages read is digested again only where it is a new object.
         digests = self.digests = record_digests(
             self.linked.dossier, self.digests) if self.linked is not None else {}
+        linked, evidence = self.linked, None
+        if linked is not None and linked.evidence is not None:
+            linked, evidence = replace(linked, evidence=None), self._save_evidence(linked)
         return {"files": files, "records": list(self.records.values()),
-                "linked": self.linked, "bodies": bodies, "digests": list(digests.values()),
-                "token": self.graph_token}
+                "linked": linked, "evidence": evidence, "bodies": bodies,
+                "digests": list(digests.values()), "token": self.graph_token}
+
+    def _save_evidence(self, linked: Linked) -> str:
+        """The id of evidence.pickle holding `linked`'s evidence, written unless it is the
+        one read by place (a text edit's relink leaves it unread: link.Linked.evidence).
+        Apart from the state: a build that changes no article's references reads neither."""
+        kept = linked.evidence
+        if isinstance(kept, partial) and kept.func == self._read_evidence:
+            return kept.args[0]
+        ident = secrets.token_hex(16)
+        self._dump("evidence", (ident, _layout(linked), kept),
+                   partial(_EvidencePickler, places=_places(linked)))
+        return ident
+
+    def _read_evidence(self, ident: str, last: Linked) -> Evidence | None:
+        """The evidence saved with id `ident` (see _save_evidence), its places resolved in
+        `last`; None if evidence.pickle is another's or `last` is laid out otherwise."""
+        saved = self._load("evidence", loads=lambda data: _EvidenceUnpickler(
+            io.BytesIO(data), last).load())
+        if not isinstance(saved, tuple) or saved[0] != ident or saved[1] != _layout(last):
+            return None
+        return saved[2]
 
     def finish(self) -> None:
         """At the end of a build: nothing of it still being read or written."""
@@ -320,7 +348,7 @@ class BuildCache:
             pid, self._saving = self._saving, None
             os.waitpid(pid, 0)
 
-    def _load(self, name: str, kind: str = "pickle"):
+    def _load(self, name: str, kind: str = "pickle", loads: Callable | None = None):
         """NAME.pickle (or NAME.marshal) if this machine's user wrote it with this code (else
         None): decoded only once its signature is checked, so never one that came with a
         dossier."""
@@ -338,7 +366,7 @@ class BuildCache:
         enabled = gc.isenabled()
         gc.disable()            # ~1 million objects: the collector would run hundreds of times
         try:
-            return (marshal if kind == "marshal" else pickle).loads(data)
+            return (loads or (marshal if kind == "marshal" else pickle).loads)(data)
         except Exception:       # written by this code and signed: only a bug or a cut file
             return None
         finally:
@@ -796,6 +824,53 @@ class _StatePickler(pickle.Pickler):
                       Unread: lambda text: (Unread, (text.path,)),
                       PosixPath: lambda path: (files.path_of, (str(path),)),
                       WindowsPath: lambda path: (files.path_of, (str(path),))}
+
+
+def _places(linked: Linked) -> dict[int, tuple]:
+    """Where each article, event and claim of an article, timeline entry and claim of the
+    graph is in `linked` (by id): how the evidence names them (see _EvidencePickler)."""
+    places = {}
+    for i, article in enumerate(linked.articles):
+        places[id(article)] = ("a", i)
+        places.update((id(event), ("e", i, n)) for n, event in enumerate(article.events))
+        places.update((id(claim), ("c", i, n)) for n, claim in enumerate(article.claims))
+    places.update((id(entry), ("t", i)) for i, entry in enumerate(linked.dossier.timeline))
+    places.update((id(claim), ("l", i)) for i, claim in enumerate(linked.dossier.claims))
+    return places
+
+
+def _layout(linked: Linked) -> tuple:
+    """What places name: the same in the Linked the evidence is read in as when saved."""
+    return (tuple(a.slug for a in linked.articles), len(linked.dossier.timeline),
+            len(linked.dossier.claims))
+
+
+class _EvidencePickler(_StatePickler):
+    """The evidence, naming what it shares with the graph by its place there: read back in
+    the next build's graph, it holds the same objects, which link_changed finds by
+    identity (`e is entry`)."""
+
+    def __init__(self, file, protocol, places: dict[int, tuple]):
+        super().__init__(file, protocol)
+        self._places = places
+
+    def persistent_id(self, obj):
+        return self._places.get(id(obj))
+
+
+class _EvidenceUnpickler(pickle.Unpickler):
+    def __init__(self, file, linked: Linked):
+        super().__init__(file)
+        self._linked = linked
+
+    def persistent_load(self, place: tuple):
+        kind, i, *n = place
+        if kind in ("a", "e", "c"):
+            article = self._linked.articles[i]
+            return article if kind == "a" else \
+                (article.events if kind == "e" else article.claims)[n[0]]
+        return (self._linked.dossier.timeline if kind == "t" else
+                self._linked.dossier.claims)[i]
 
 
 @dataclass

@@ -753,3 +753,39 @@ def test_a_file_system_that_cannot_map_the_stores_still_uses_them(tmp_path, monk
     clean = build(root, output=str(tmp_path / "clean"))
     assert digest(cached.config.output_dir) == digest(tmp_path / "clean") and clean.ok
     assert "<strong>neuf</strong>" in (tmp_path / "clean/articles/a0/index.html").read_text()
+
+
+def test_the_evidence_is_read_only_by_a_build_that_changes_what_articles_report(
+        tmp_path, monkeypatch):
+    """What link() gathered (the events and claims each article reports) is kept apart from
+    the state: a text edit neither reads nor writes it, and the next new article is still
+    linked from it (link_changed, not a whole link())."""
+    from dossier import pipeline
+    from tests.helpers import article, write_files
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n",     # no stubs: see link_changed
+             "content/actors/russie.md": "---\nname: Russie\nkind: state\n---\n",
+             "content/actors/iran.md": "---\nname: Iran\nkind: state\n---\n"}
+    for n in range(6):
+        files[f"content/articles/a{n}.md"] = article(
+            title=f"Article {n}", date=f"2022-03-0{n + 1}", actors="[Russie, Iran]",
+            events=f"[{{date: 2022-02-0{n % 3 + 1}, title: Fait {n % 3}, actors: [Russie]}}]",
+            claims=f"[{{by: Iran, status: alleged, text: Dit {n % 2}, about: [Russie]}}]")
+    root = write_files(tmp_path / "dossier", files)
+    evidence = root / ".dossier-cache/evidence.pickle"
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    linked = []
+    real = pipeline.link
+    monkeypatch.setattr(pipeline, "link", lambda *a, **k: linked.append(1) or real(*a, **k))
+    before = evidence.read_bytes()
+    (root / "content/articles/a1.md").write_text(files["content/articles/a1.md"] + "Encore.\n")
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert evidence.read_bytes() == before and not linked
+    (root / "content/articles/a9.md").write_text(article(    # an event already reported
+        title="Article 9", date="2022-03-09", actors="[Russie]",
+        events="[{date: 2022-02-02, title: Fait 1, actors: [Russie]}]",
+        claims="[{by: Iran, status: alleged, text: Dit 9, about: [Russie]}]"))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert not linked, "a whole link() although the evidence was kept"
+    assert evidence.read_bytes() != before
+    assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+    assert digest(root / "_site") == digest(tmp_path / "clean")
