@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from dossier import output_dir as output_dir_
 from dossier import parallel
 from dossier.outputs import Output
-from dossier.depends import Snapshot, check_pieces, fresh_pieces, recording
+from dossier.depends import Snapshot, fresh_pieces, recording
 from dossier.problems import Problem, Problems
 
 if TYPE_CHECKING:
@@ -123,8 +123,6 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
                 kept = pages.kept(out.path)
                 results[i] = (REUSED, kept if kept[0] is not None else None)
     todo = [i for i, result in enumerate(results) if result is None]
-    if todo and snapshot is not None:
-        check_pieces(snapshot)
     done = len(outputs) - len(todo)
     if progress and done:
         progress(done, len(outputs))
