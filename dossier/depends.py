@@ -20,7 +20,10 @@ import hashlib
 import threading
 from collections.abc import Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
+
+from dossier.files import file_digest
 
 Address = tuple          # ("dossier", field) | ("dossier", field, key) | ("body", page) | …
 
@@ -257,6 +260,11 @@ def fresh_pieces() -> dict[str, tuple[tuple, bytes]]:
     return _pieces.take_fresh() if _pieces is not None else {}
 
 
+def file_address(path) -> Address:
+    """A file copied as it is (a theme's static file, an image of content/): its bytes."""
+    return ("file", str(path))
+
+
 def page_address(path: str) -> Address:
     """What planned the page itself (its template and the records it was planned with)."""
     return ("page", path)
@@ -299,9 +307,11 @@ class Snapshot:
     `known` gives the records' digests already made (record_digests)."""
 
     def __init__(self, graph, bodies, page_paths: list[str], planned: dict,
-                 known: dict[int, tuple[object, str]] | None = None):
+                 known: dict[int, tuple[object, str]] | None = None,
+                 files: dict[str, str] | None = None):
         self.graph, self.bodies, self.page_paths = graph, bodies, page_paths
         self.planned = planned                    # output path -> (producer, extra)
+        self.files = files or {}                  # path -> file_digest, as the build read it
         self._digests: dict[Address, str | None] = {}
         self._memo: dict[int, tuple[object, str]] = dict(known or {})
         self._strings: dict[str, str] = {}
@@ -311,7 +321,7 @@ class Snapshot:
         if found is _ABSENT:
             try:
                 found = self._look_up(address)
-            except (AttributeError, TypeError, ValueError, IndexError):   # damaged: changed
+            except (AttributeError, TypeError, ValueError, IndexError, OSError):  # changed
                 found = None
             self._digests[address] = found
         return found
@@ -332,6 +342,8 @@ class Snapshot:
             return self.of(self.page_paths)
         if kind == "piece" and len(address) == 2:
             return ""                             # see piece_address
+        if kind == "file" and len(address) == 2:  # digested by files.inputs_digest, or now
+            return self.files.get(address[1]) or file_digest(Path(address[1]).read_bytes())
         if kind == "page" and len(address) == 2:
             producer, extra = self.planned.get(address[1], (None, {}))
             return _blake(f"page:{producer}:" + ",".join(   # 20,000 of them: no tuples made

@@ -83,6 +83,12 @@ class Inputs:
     scan: list | None                       # (parts, path, stat) of each content file, as
                                             # load() scans them; None if content/ has links
 
+    def by_path(self) -> dict[str, str]:
+        """The digest of each file read (a theme's if its stamp is kept), by path."""
+        found = {path: stamp[5] for path, stamp in self.stamps.items()}
+        found.update((str(path), digest) for path, digest in self.files.items())
+        return found
+
 
 def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
                   known: Stamps | None = None) -> Inputs:

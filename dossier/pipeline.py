@@ -110,6 +110,8 @@ def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
         return result
     # What the last build read and made, for the pages and fragments this one can skip.
     pages = cache.page_cache(site.renderer) if write_output and not lazy else None
+    if inputs is not None:          # files copied as they are: kept unless their bytes changed
+        site.renderer.file_digests = inputs.by_path()
     with cache.lent_pieces(site.renderer, lend=lazy and use_disk_cache):
         outputs = render(site, keep=lazy)
     if outputs is None:

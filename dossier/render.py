@@ -70,6 +70,7 @@ class Renderer:
         self._last: dict[str, tuple[dict, bytes]] = {}
         self.snapshot: depends.Snapshot | None = None    # the last render's data
         self.record_digests: dict = {}       # the graph's records' (depends.record_digests)
+        self.file_digests: dict = {}         # path -> digest of the files read (the build's)
         # Fragments and pieces of the previous build (see depends.Pieces), given by the
         # build cache; None when nothing is kept (`check`, --no-cache).
         self.pieces: depends.Pieces | None = None
@@ -120,7 +121,7 @@ class Renderer:
         specs = publish.plan(self.config, dossier, problems) + pages
         snapshot = self.snapshot = depends.Snapshot(
             dossier, bodies, page_paths, {s.path: (s.template, s.extra) for s in specs},
-            self.record_digests)
+            self.record_digests, self.file_digests)
         graph, prose = depends.Graph(dossier), depends.Prose(bodies)
         site = {"config": self.config, "dossier": graph, "bodies": prose,
                 "pages": depends.PageList(page_paths),
@@ -241,7 +242,7 @@ class Renderer:
                     recorded=True))
         outputs += self.statics
         content = self.config.content_dir
-        outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p)
+        outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p, recorded=True)
                     for p in assets]
         return outputs
 

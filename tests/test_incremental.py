@@ -789,3 +789,35 @@ def test_the_evidence_is_read_only_by_a_build_that_changes_what_articles_report(
     assert evidence.read_bytes() != before
     assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
     assert digest(root / "_site") == digest(tmp_path / "clean")
+
+
+def test_files_copied_as_they_are_are_copied_again_only_when_their_bytes_change(
+        tmp_path, monkeypatch):
+    """Images of content/ and the theme's static files are kept like pages: a cached build
+    neither reads them nor compares them with the site's copies unless their bytes (or the
+    copy) changed."""
+    from dossier.outputs import Output
+    from tests.helpers import article, write_files
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: Dossier\nlanguage: fr\n",
+        "content/articles/a.md": article(title="A", body="![carte](../images/carte.svg)"),
+        "content/images/carte.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    copied = []
+    real = Output.content
+    monkeypatch.setattr(Output, "content", lambda self: (
+        copied.append(self.path) if self.source is not None else None) or real(self))
+    (root / "content/articles/a.md").write_text(article(title="A", body="Sans carte."))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert copied == []
+    (root / "content/images/carte.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'>"
+                                                   "<title>Carte</title></svg>")
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert copied == ["images/carte.svg"]
+    assert "<title>Carte</title>" in (root / "_site/images/carte.svg").read_text()
+    (root / "_site/static/style.css").write_text("/* changed by hand */")
+    copied.clear()
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert copied == ["static/style.css"]
+    assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+    assert digest(root / "_site") == digest(tmp_path / "clean")
