@@ -45,8 +45,7 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None, scan: list | None =
     last scan (kept in `cache` under keys that are not paths) is patched when the files that
     `changed` were saved, added or deleted in folders it holds (walking 10,000 files costs a
     tenth of a second)."""
-    if scan is not None:
-        cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)}, _folders(scan))
+    if scan is not None:    # a one-shot build's (files.inputs_digest), never patched: not kept
         return scan
     last = cache.get("scan")
     patched = _patch_scan(top, last, changed) if last is not None and changed else None
