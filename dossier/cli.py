@@ -23,7 +23,7 @@ from dossier.parallel import WorkerDied
 from dossier.output_dir import OutputError
 
 OK, CONTENT_ERRORS, USAGE_ERROR = 0, 1, 2
-BUILD_FAILED = 1          # the build could not finish (a worker process died)
+BUILD_FAILED = 1          # the build could not finish (a worker died, a file went)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     except OutputError as exc:
         print(f"dossier: {exc}", file=sys.stderr)
         return USAGE_ERROR
-    except WorkerDied as exc:
+    except (WorkerDied, OSError) as exc:  # a worker killed; a file gone or changed mid-build
         print(f"dossier: error: {exc}", file=sys.stderr)
         return BUILD_FAILED
     return _report(result, "built", time.perf_counter() - started)

@@ -1,10 +1,12 @@
 """The real command line: every content error located, all reported, exit codes, safe output."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
-from tests.helpers import article, digest, run_cli
+from tests.helpers import article, digest, run_cli, write_files
 
 GOOD = {"content/articles/good.md": article(title="Bon article")}
 
@@ -276,3 +278,40 @@ def test_unchanged_files_keep_their_identity_and_time(make_dossier):
     assert result.returncode == 0 and " unchanged) written to " in result.stdout
     assert css.stat().st_mtime_ns == before_css.st_mtime_ns       # same file, same time
     assert page.stat().st_ino != before_page.st_ino and "Deux." in page.read_text()
+
+
+# The real command line, with the re-reading of one unchanged file's front matter failing as
+# it would if the file were changed into a broken one while the build runs.
+_CHANGED_MID_BUILD = """
+import sys
+from dossier import load
+real = load.read
+def read(path, problems, known=None, saved=None):
+    if path.name == "a.md" and known is None and saved is None:    # load.Unparsed's read
+        return None
+    return real(path, problems, known, saved)
+load.read = read
+from dossier import cli
+sys.argv = ["build.py", *sys.argv[1:]]
+cli.run()
+"""
+
+
+def test_a_file_changed_while_it_is_built_stops_the_build_with_a_message(tmp_path):
+    """A cached build reads an unchanged file's front matter again only if asked for (a new
+    site language makes every record again, load.Unparsed); if the file is no longer what
+    it was, the build stops with a message and exit 1, no traceback, the site untouched."""
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: Dossier\nlanguage: fr\n",
+        "content/articles/a.md": article(title="A"),
+        "content/articles/b.md": article(title="B")})
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    before = digest(root / "_site")
+    (root / "dossier.yaml").write_text("title: Dossier\nlanguage: en\n")
+    result = subprocess.run([sys.executable, "-c", _CHANGED_MID_BUILD, "build", "--root",
+                             str(root)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "content/articles/a.md changed while it was being built: build again" in \
+        result.stderr and "Traceback" not in result.stderr
+    assert digest(root / "_site") == before
+    assert run_cli("build", "--root", str(root)).returncode == 0
