@@ -28,6 +28,11 @@ class Output:
     # what it read can be known (the page cache keeps it unless that changed).
     recorded: bool = False
 
+    @classmethod
+    def copied(cls, path: str, source: Path) -> "Output":
+        """A file copied as it is: it reads its bytes, so the page cache keeps it too."""
+        return cls(path, str(source), source=source, recorded=True)
+
     def content(self) -> bytes:
         if self.data is not None:
             return self.data
@@ -52,5 +57,4 @@ def static_files(dirs: list[Path]) -> list[Output]:
         for parts, path in files.walk(folder / "static"):
             if path.is_file() and not files.leaves(path, folder):
                 found[urls.static("/".join(parts))] = path
-    return [Output(out, str(src), source=src, recorded=True)
-            for out, src in sorted(found.items())]
+    return [Output.copied(out, src) for out, src in sorted(found.items())]

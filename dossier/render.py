@@ -242,8 +242,7 @@ class Renderer:
                     recorded=True))
         outputs += self.statics
         content = self.config.content_dir
-        outputs += [Output(p.relative_to(content).as_posix(), str(p), source=p, recorded=True)
-                    for p in assets]
+        outputs += [Output.copied(p.relative_to(content).as_posix(), p) for p in assets]
         return outputs
 
     def _reuse_or_render(self, snapshot: depends.Snapshot, made: dict, spec: PageSpec,
