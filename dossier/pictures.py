@@ -64,8 +64,8 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
     `filterable`, marks carry their actors, for the timeline page's filter."""
     if not entries:
         return Markup("")
-    start = min(model.sort_key(e.date)[0] for e in entries)
-    end = max(model.sort_key(e.date)[0] for e in entries)
+    days = [model.sort_key(e.date)[0] for e in entries]
+    start, end = min(days), max(days)
     pad = dt.timedelta(days=max((end - start).days * 0.03, 3))
     low, high = start - pad, end + pad
     scale = (WIDTH - LEFT - RIGHT) / max((high - low).days, 1)
@@ -86,17 +86,24 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
         named.append((period, x1, tx, row))
     top = AXIS + BAND * len(rows_end)
     backs, body, y = [], [], top
-    for kind in [k for k in LANES if any(e.kind == k for e in entries)]:
-        xs = [(x(model.sort_key(e.date)[0]), e) for e in entries if e.kind == kind]
-        placed, count = _stack(xs)
+    lanes: dict[str, list] = {kind: [] for kind in LANES}
+    places: dict[dt.date, float] = {}            # entries share days: each placed once
+    for day, entry in zip(days, entries):
+        at = places.get(day)
+        if at is None:
+            at = places[day] = x(day)
+        lanes[entry.kind].append((at, entry))
+    marks = _Marks(page_path, t, filterable)
+    for kind in [k for k in LANES if lanes[k]]:
+        placed, count = _stack(lanes[kind])
         height = count * ROW + 10
         # Lane backgrounds first, then the periods' bands, then the marks over both.
         backs.append(f'<rect class="lane-bg lane-{kind}" x="0" y="{y}" width="{WIDTH}" '
                      f'height="{height}"/>')
         body.append(f'<g class="lane lane-{kind}"><text class="lane-label" x="6" '
                     f'y="{y + 15}">{escape(t("lane_" + kind))}</text>')
-        for ex, row, entry in placed:
-            body.append(_mark(entry, ex, y + 8 + MARK + row * ROW, page_path, t, filterable))
+        body.extend([marks.mark(entry, ex, y + 8 + MARK + row * ROW)
+                     for ex, row, entry in placed])
         body.append("</g>")
         y += height + 2
     bands = []
@@ -116,7 +123,7 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
         place = f'x="{_f(tx - 3)}" text-anchor="end"' if flip else f'x="{_f(tx + 3)}"'
         axis.append(f'<line class="tick" x1="{_f(tx)}" y1="{AXIS - 6}" x2="{_f(tx)}" y2="{y}"/>'
                     f'<text class="year" {place} y="{AXIS - 10}">{escape(label)}</text>')
-    counts = {k: sum(1 for e in entries if e.kind == k) for k in LANES}
+    counts = {k: len(lanes[k]) for k in LANES}
     summary = t("chart_summary", articles=t("n_articles", count=counts["article"]),
                 events=t("n_events", count=counts["event"]),
                 deadlines=t("n_deadlines", count=counts["deadline"]), first=start.year,
@@ -166,27 +173,48 @@ def _stack_unordered(marks: list[tuple[float, object]], gap: float
     return placed, len(rows)
 
 
-def _mark(entry, x, cy, page_path, t, filterable: bool) -> str:
-    if entry.kind == "deadline":
-        target = urls.resolution(entry.resolutions[0])
-        shape = (f'<rect class="mark deadline" x="{_f(x - MARK)}" y="{_f(cy - MARK)}" '
-                 f'width="{2 * MARK}" height="{2 * MARK}"/>')
-    elif entry.kind == "event":
-        target = urls.article(entry.article)
-        shape = (f'<path class="mark event" d="M{_f(x)} {_f(cy - MARK - 1)}l{MARK + 1} {MARK + 1}'
-                 f'l-{MARK + 1} {MARK + 1}l-{MARK + 1} -{MARK + 1}z"/>')
-    else:
-        target = urls.article(entry.article)
-        shape = f'<circle class="mark article" cx="{_f(x)}" cy="{_f(cy)}" r="{MARK}"/>'
-    label = f"{entry.date.isoformat()} — {t('kind_' + entry.kind)} — {entry.title}"
-    # Shown when the mark has the keyboard's focus (CSS): to the left of marks on the right.
-    anchor = "end" if x > WIDTH / 2 else "start"
-    shift = -(MARK + 4) if anchor == "end" else MARK + 4
-    short = label if len(label) <= 60 else label[:59] + "…"
-    actors = f' data-actors="{escape(" ".join(entry.actors))}"' if filterable else ""
-    return (f'<a href="{escape(urls.relative(page_path, target))}" class="mark-link"{actors}>'
-            f'<title>{escape(label)}</title>{shape}<text class="mark-label" x="{_f(x + shift)}" '
-            f'y="{_f(cy + 4)}" text-anchor="{anchor}">{escape(short)}</text></a>')
+class _Marks:
+    """The marks of one picture: one per entry, a link to its page with a <title>, and a label
+    shown when the mark has the keyboard's focus. A hub's picture has 20,000 of them, remade
+    when an article is added: what many marks share (the coordinates of a day or a row, the
+    words for a kind, the way up to the site's root) is worked out once."""
+
+    def __init__(self, page_path: str, t, filterable: bool):
+        self.up = urls.relative(page_path, "")
+        self.kinds = {kind: t("kind_" + kind) for kind in LANES}
+        self.filterable = filterable
+        self.xs: dict[float, tuple[str, str, str, str]] = {}
+        self.ys: dict[int, tuple[str, str, str]] = {}
+
+    def mark(self, entry, x: float, cy: int) -> str:
+        xs = self.xs.get(x)
+        if xs is None:
+            # Labels to the left of marks on the right.
+            shift = -(MARK + 4) if x > WIDTH / 2 else MARK + 4
+            xs = self.xs[x] = (_f(x), _f(x - MARK), _f(x + shift),
+                               "end" if x > WIDTH / 2 else "start")
+        ys = self.ys.get(cy)
+        if ys is None:
+            ys = self.ys[cy] = (_f(cy), _f(cy - MARK), _f(cy - MARK - 1), _f(cy + 4))
+        kind = entry.kind
+        if kind == "deadline":
+            target = urls.resolution(entry.resolutions[0])
+            shape = (f'<rect class="mark deadline" x="{xs[1]}" y="{ys[1]}" '
+                     f'width="{2 * MARK}" height="{2 * MARK}"/>')
+        elif kind == "event":
+            target = urls.article(entry.article)
+            shape = (f'<path class="mark event" d="M{xs[0]} {ys[2]}l{MARK + 1} {MARK + 1}'
+                     f'l-{MARK + 1} {MARK + 1}l-{MARK + 1} -{MARK + 1}z"/>')
+        else:
+            target = urls.article(entry.article)
+            shape = f'<circle class="mark article" cx="{xs[0]}" cy="{ys[0]}" r="{MARK}"/>'
+        label = f"{entry.date.isoformat()} — {self.kinds[kind]} — {entry.title}"
+        title = escape(label)
+        short = title if len(label) <= 60 else escape(label[:59] + "…")
+        actors = f' data-actors="{escape(" ".join(entry.actors))}"' if self.filterable else ""
+        return (f'<a href="{escape(self.up + target)}" class="mark-link"{actors}>'
+                f'<title>{title}</title>{shape}<text class="mark-label" x="{xs[2]}" '
+                f'y="{ys[3]}" text-anchor="{xs[3]}">{short}</text></a>')
 
 
 def network(dossier: model.Dossier, page_path: str, t, center: str | None = None,
