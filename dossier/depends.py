@@ -337,7 +337,7 @@ class Snapshot:
         if kind == "body" and len(address) == 2:
             return self.bodies.key(address[1]) or ""
         if kind == "summary" and len(address) == 2:
-            return self.of(self.bodies.summary(address[1]))
+            return _summary_digest(self.bodies.key(address[1]))
         if kind == "pages":
             return self.of(self.page_paths)
         if kind == "piece" and len(address) == 2:
@@ -394,6 +394,7 @@ class Snapshot:
         same object is the same value. What a save changed is then all that is digested (a
         body edit at 10,000 articles: 0.3 s less)."""
         graph, known, stale = self.graph, self._digests, set()
+        key_of = self.bodies.key
         fields = getattr(type(before), "__dataclass_fields__", {})
         pairs: dict[str, tuple] = {}            # field -> (its value before, now)
         for number, (address, digest) in enumerate(zip(addresses, digests)):
@@ -416,6 +417,14 @@ class Snapshot:
                 if then is now is not None:
                     known[address] = digest
                     continue
+            elif kind == "body" or kind == "summary":    # 20,000 at 10,000 articles: inline
+                if len(address) == 2:
+                    key = key_of(address[1])
+                    now = known[address] = (key or "") if kind == "body" else \
+                        _summary_digest(key)
+                    if now != digest:
+                        stale.add(number)
+                    continue
             if self.digest(address) != digest:
                 stale.add(number)
         return stale
@@ -427,6 +436,11 @@ class Snapshot:
     def record(self, reads) -> dict:
         """{address: digest} of what a page read."""
         return {address: self.digest(address) for address in reads}
+
+
+def _summary_digest(body_key: str | None) -> str:
+    """A body's summary is made from its HTML (plain_summary), which its key stands for."""
+    return "summary:" + body_key if body_key else ""
 
 
 def _blake(text: str) -> str:
