@@ -355,6 +355,8 @@ class Renderer:
         # Where files are published changes what a body links to, not its text: a body's
         # key is made again when a file it links to was added, removed or moved.
         moved = {entry.partition("\t")[0] for entry in set(layout) ^ set(self._layout)}
+        # A link can point at a file moved only if it ends with its name (or with '.' or '..')
+        names = {os.path.basename(path) for path in moved} | {"", ".", ".."}
         self._layout = layout
         keys, texts, before = {}, {}, last.sources if last is not None else {}
         for page, source in bodies.sources.items():
@@ -363,24 +365,30 @@ class Renderer:
                     known[2] == source[2]:
                 texts[page] = last.texts[page]
                 keys[page] = last.keys[page] if not moved or not self._links_to(
-                    source[0], texts[page], moved) else self._body_key(bodies, page, texts[page])
+                    source[0], texts[page], moved, names) else \
+                    self._body_key(bodies, page, texts[page])
             else:
                 texts[page] = text_key(page, *source)
                 keys[page] = self._body_key(bodies, page, texts[page])
         return keys, texts
 
-    def _links_to(self, path: Path, text: str, files: set[str]) -> bool:
-        """True if the text (by text key) of the file at `path` links to one of `files`, or
-        may: its links are not known."""
+    def _links_to(self, path: Path, text: str, files: set[str], names: set[str]) -> bool:
+        """True if the text (by text key) of the file at `path` links to one of `files`
+        (whose names, and '', '.' and '..', are `names`), or may: its links are not known."""
         targets = self._targets.get(text)
         if targets is None:                  # worked out once per text: a preview checks
             links = self.links.get(text)     # every body when a file comes or goes
             if links is None:
                 return True
+            local = [unquote(target) for target, _ in links
+                     if not target.startswith(("http://", "https://", "/"))]
+            # Most texts link to none of `files` by name: the paths of their links are not
+            # worked out (a file added to 10,000 articles: 0.1 s less).
+            if not any(os.path.basename(target) in names for target in local):
+                return False
             folder = str(path.parent)
             targets = self._targets[text] = frozenset(
-                os.path.normpath(os.path.join(folder, unquote(target))) for target, _ in links
-                if not target.startswith(("http://", "https://", "/")))
+                os.path.normpath(os.path.join(folder, target)) for target in local)
         return not targets.isdisjoint(files)
 
     def _body_key(self, bodies: Bodies, page: str, text: str) -> str | None:

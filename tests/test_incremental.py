@@ -821,3 +821,29 @@ def test_files_copied_as_they_are_are_copied_again_only_when_their_bytes_change(
     assert copied == ["static/style.css"]
     assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
     assert digest(root / "_site") == digest(tmp_path / "clean")
+
+
+def test_a_body_is_made_again_when_a_file_it_links_to_is_published_elsewhere(tmp_path):
+    """A link's target is known once the body is converted: when a file is published at
+    another address (a slug changed, a file added or removed), the bodies linking to it by
+    its name are made again, in a cached build as in a clean one."""
+    from tests.helpers import article, write_files
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: Dossier\nlanguage: fr\n",
+        "content/articles/a.md": article(title="A", body="Voir [l’autre](b.md)."),
+        "content/articles/b.md": article(title="B", body="B."),
+        "content/articles/c.md": article(title="C", body="Voir [B](../articles/./b.md)."),
+        "content/articles/d.md": article(title="D", body="Voir [A](a.md).")})
+    clean = tmp_path / "clean"
+    for step, slug in enumerate(("autre", "autre", "b")):
+        (root / "content/articles/b.md").write_text(article(title="B", body="B.", slug=slug))
+        if step == 1:                                    # another file comes
+            (root / "content/articles/e.md").write_text(article(title="E", body="E."))
+        assert build(root, use_disk_cache=True, jobs=1).ok
+        shutil.rmtree(clean, ignore_errors=True)
+        assert build(root, output=str(clean), jobs=1).ok
+        assert digest(root / "_site") == digest(clean), step
+        for page, text in (("a", "l’autre"), ("c", "B")):
+            assert f'href="../../articles/{slug}/index.html" rel="noopener noreferrer">' \
+                f'{text}</a>' in \
+                (root / f"_site/articles/{page}/index.html").read_text(), (step, page)
