@@ -901,7 +901,8 @@ class PageCache:
 
     def stale(self, snapshot: Snapshot) -> set[int]:
         """Numbers of the previous build's addresses whose value changed since."""
-        stale = snapshot.changed_since(self.before, self.addresses, self.digests)
+        stale = snapshot.changed_since(self.before, self.addresses, self.digests,
+                                       self.numbers)
         self.before = None
         self._checked = (snapshot, stale)
         return stale

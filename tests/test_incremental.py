@@ -847,3 +847,40 @@ def test_a_body_is_made_again_when_a_file_it_links_to_is_published_elsewhere(tmp
             assert f'href="../../articles/{slug}/index.html" rel="noopener noreferrer">' \
                 f'{text}</a>' in \
                 (root / f"_site/articles/{page}/index.html").read_text(), (step, page)
+
+
+def test_an_edit_below_the_first_paragraph_leaves_the_pages_showing_the_summary(
+        tmp_path, monkeypatch):
+    """An article's summary is its first paragraph: an edit further down makes again the
+    pages showing its body (its own, the printable dossier, the search index), not the lists,
+    related articles and data files showing its summary; an edit of the first paragraph
+    makes those again too."""
+    from dossier import write
+    from tests.helpers import article, write_files
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n"}
+    for n in range(4):
+        files[f"content/articles/a{n}.md"] = article(
+            title=f"Article {n}", date=f"2022-03-0{n + 1}", actors="[Russie]", tags="[obus]",
+            body=f"Premier paragraphe {n}.\n\nSuite {n}.")
+    root = write_files(tmp_path / "dossier", files)
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    made = []
+    put = write._put
+    monkeypatch.setattr(write, "_put", lambda *args: (made.append(args[-1].path),
+                                                      put(*args))[1])
+    (root / "content/articles/a1.md").write_text(article(
+        title="Article 1", date="2022-03-02", actors="[Russie]", tags="[obus]",
+        body="Premier paragraphe 1.\n\nSuite 1, corrigée."))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert {"articles/a1/index.html", "print/index.html", "search-index.js"} <= set(made)
+    showing_summary = {"tags/obus/index.html", "articles/a0/index.html", "data/articles.json",
+                       "actors/russie/index.html"}
+    assert not showing_summary & set(made), made
+    made.clear()
+    (root / "content/articles/a1.md").write_text(article(
+        title="Article 1", date="2022-03-02", actors="[Russie]", tags="[obus]",
+        body="Premier paragraphe revu.\n\nSuite 1, corrigée."))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert {"tags/obus/index.html", "data/articles.json"} <= set(made), made
+    assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+    assert digest(root / "_site") == digest(tmp_path / "clean")
