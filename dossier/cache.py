@@ -53,7 +53,7 @@ from pathlib import Path, PosixPath, WindowsPath
 from typing import Callable, Iterator
 
 from dossier.config import SiteConfig
-from dossier.depends import Pieces, Snapshot, is_tracked, record_digests
+from dossier.depends import COMPOSED, Pieces, Snapshot, is_tracked, record_digests
 from dossier.link import Evidence, Linked
 from dossier.frontmatter import Parsed
 from dossier.load import Markdown, Unparsed, Unread
@@ -671,7 +671,7 @@ class BuildCache:
         segments, write it anew with the pieces that still hold and that pages still print
         (_kept_pieces). Pieces that read an address that cannot be kept (_plain) are not."""
         made = {key: tuple((a, snapshot.digest(a)) for a in sorted(reads, key=repr))
-                for key, (reads, _) in fresh.items() if all(map(_plain, reads))}
+                for key, (reads, *_) in fresh.items() if all(map(_plain, reads))}
         at = self.pieces_at
         if at is not None and not made:
             return
@@ -684,22 +684,23 @@ class BuildCache:
         kept, base = None, at["base"] if at is not None else 0
         if at is not None and at["end"] > 2 * base:
             kept = self._kept_pieces(pieces, made, fresh, snapshot)
-            base = sum(len(raw) for _, raw in kept.values())
+            base = sum(len(raw) for _, raw, _ in kept.values())
         if at is None or at["segments"] >= 64 or at["rows"] + len(made) > 2 * rows_live or \
                 _size(store) != at["end"] or (kept is not None and at["end"] > 2 * base):
             if kept is None:
                 kept = self._kept_pieces(pieces, made, fresh, snapshot)
-            base = sum(len(raw) for _, raw in kept.values())
+            base = sum(len(raw) for _, raw, _ in kept.values())
             at, mode = {"numbers": {}, "end": 0, "rows": 0, "segments": 0}, "w"
         else:
-            kept, mode = {key: (pairs, fresh[key][1]) for key, pairs in made.items()}, "a"
+            kept, mode = {key: (pairs, *fresh[key][1:]) for key, pairs in made.items()}, "a"
         numbers, new_pairs, rows, data, position = at["numbers"], [], {}, [], at["end"]
-        for key, (pairs, raw) in sorted(kept.items()):
+        for key, (pairs, raw, composed) in sorted(kept.items()):
             for pair in pairs:
                 if pair not in numbers:
                     numbers[pair] = len(numbers)
                     new_pairs.append(pair)
-            rows[key] = (tuple(numbers[pair] for pair in pairs), position, position + len(raw))
+            rows[key] = (tuple(numbers[pair] for pair in pairs), position, position + len(raw),
+                         *((COMPOSED,) if composed else ()))
             position += len(raw)
             data.append(raw)
         # Written and signed piece by piece: joined, they would be held twice (the first
@@ -725,22 +726,23 @@ class BuildCache:
         (self.folder / "pieces.jsonl").unlink(missing_ok=True)    # earlier versions'
 
     def _kept_pieces(self, pieces: Pieces, made: dict, fresh: dict, snapshot: Snapshot
-                     ) -> dict[str, tuple[tuple, memoryview | bytes]]:
-        """key -> (pairs read, bytes) of the pieces a store written anew keeps: those that
-        still hold and, if tracked (depends.piece_address), that the pages of this site
-        print (see _save_pieces). A piece is keyed by the values it is given: one given
-        values that have since changed (a block of articles, one of them edited) would hold
-        for ever, and be kept for ever, though nothing asks for it any more."""
+                     ) -> dict[str, tuple[tuple, memoryview | bytes, bool]]:
+        """key -> (pairs read, bytes, composed?) of the pieces a store written anew keeps:
+        those that still hold and, if tracked (depends.piece_address), that the pages of
+        this site print (see _save_pieces). A piece is keyed by the values it is given: one
+        given values that have since changed (a block of articles, one of them edited) would
+        hold for ever, and be kept for ever, though nothing asks for it any more. (A piece
+        composed of others names them among its reads: they are kept with it.)"""
         live = self.pages.pieces_in_use() if self.pages is not None else None
         table = pieces.table
         # Views of the store read, not copies: it is written anew beside and renamed over,
         # so the file mapped stays as it is until this build lets go of it.
         store_read = memoryview(pieces.buffer)
-        kept = {key: (tuple(table[n] for n in numbers), store_read[a:b])
-                for key, (numbers, a, b) in pieces.previous.items()
+        kept = {key: (tuple(table[n] for n in numbers), store_read[a:b], bool(composed))
+                for key, (numbers, a, b, *composed) in pieces.previous.items()
                 if key not in made and (live is None or key in live or not is_tracked(key))
                 and pieces.holds(numbers, snapshot)}
-        kept.update((key, (pairs, fresh[key][1])) for key, pairs in made.items()
+        kept.update((key, (pairs, *fresh[key][1:])) for key, pairs in made.items()
                     if live is None or key in live or not is_tracked(key))
         return kept
 

@@ -163,18 +163,24 @@ class Renderer:
                         data = _making(making, parts, False, printed)
                     if data is None:
                         data = _making(making, parts, True, make)
-                    found = (b"".join(data[0]) if type(data[0]) is list else
-                             data[0].encode(), data[1])
+                    chunks = data[0]
+                    found = (_joined(chunks) if type(chunks) is list else chunks.encode(),
+                             data[1])
                     stored = kept is not None and not (once and making["unkept"])
-                    if stored:
-                        kept.fresh[key] = (found[1], found[0])
+                    if stored:       # kept by the keys of the large pieces printed in it
+                        compose = type(chunks) is list and any(
+                            type(c) is tuple and len(c[1]) >= depends.REFERENCED
+                            for c in chunks)
+                        kept.fresh[key] = (found[1], depends.composed(chunks) if compose
+                                           else found[0], compose)
                 if not once:
                     fragments[key] = found
             depends.note(found[1], key if stored and once else None)
             if kind is bytes:
                 return found[0]
             if kind is MarkupSafe and not making["text"] and getattr(_printing, "now", False):
-                return StoredHTML(found[0])      # printed as they are (see _pieces)
+                # printed as they are (see _pieces); by key in a piece kept of them
+                return StoredHTML(found[0], key if stored else None)
             # bytes, or a view of the piece store, decoded straight into `kind` (Markup for
             # a fragment: wrapping a str would copy it)
             return kind(found[0], "utf-8")
@@ -464,7 +470,8 @@ def _pieces(producer, site: dict, spec: PageSpec) -> Iterator[bytes]:
             return
         printed = _printed(producer, site, spec) if depends.pieces_in_use() else None
         if printed is not None:
-            yield from printed
+            for chunk in printed:
+                yield chunk[1] if type(chunk) is tuple else chunk
             return
         for text in producer.generate(site, page_path=spec.path, **spec.extra):
             yield text.encode()
@@ -484,12 +491,19 @@ def _printed(producer: jinja2.Template, site: dict, spec: PageSpec) -> list | No
 
 
 def _as_stored(texts: Iterator) -> list | None:
-    """What a template generates, as bytes, each fragment printed as its stored bytes; None
-    if the template used one otherwise than printing it."""
+    """What a template generates, as bytes, each fragment printed as its stored bytes ((key,
+    bytes) if the piece store keeps it: see depends.composed); None if the template used one
+    otherwise than printing it."""
     try:
-        return [text.data if type(text) is StoredHTML else text.encode() for text in texts]
+        return [(text.key, text.data) if type(text) is StoredHTML and text.key is not None
+                else text.data if type(text) is StoredHTML else text.encode()
+                for text in texts]
     except (NotPrinted, TypeError):      # TypeError: joined by C code (a macro's output)
         return None
+
+
+def _joined(chunks: list) -> bytes:
+    return b"".join([chunk[1] if type(chunk) is tuple else chunk for chunk in chunks])
 
 
 def _making(making: dict, parts: bool, as_text: bool, make: Callable) -> tuple | None:

@@ -177,13 +177,14 @@ class StoredHTML:
     it: anything else (a filter, a test, a comparison, joining it) raises NotPrinted, and the
     page is made again with the fragments as text, the same bytes either way."""
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "key")
 
-    def __init__(self, data: bytes | memoryview):
+    def __init__(self, data: bytes | memoryview, key: str | None = None):
         object.__setattr__(self, "data", data)
+        object.__setattr__(self, "key", key)      # in the piece store, if kept there
 
     def __getattribute__(self, name: str):
-        if name == "data":
+        if name == "data" or name == "key":
             return object.__getattribute__(self, name)
         raise NotPrinted(name)
 
