@@ -438,12 +438,12 @@ class Snapshot:
                       ) -> set[int]:
         """Numbers of `addresses` (numbered by `numbers`) whose digest is no longer the one
         in `digests`, which were made from the graph `before` (the last build's, as its
-        state kept it; None when not known: then every address is digested). An address of the graph whose value here is
-        the very object it was in `before` keeps its digest without being digested again:
-        records and the graph's lists and dictionaries are never changed once linked
-        (link_changed and relink make new ones, keeping those that did not change), so the
-        same object is the same value. What a save changed is then all that is digested (a
-        body edit at 10,000 articles: 0.3 s less)."""
+        state kept it; None when not known: then every address is digested). An address of
+        the graph whose value here is the very object it was in `before` keeps its digest
+        without being digested again: records and the graph's lists and dictionaries are
+        never changed once linked (link_changed and relink make new ones, keeping those that
+        did not change), so the same object is the same value. What a save changed is then
+        all that is digested (a body edit at 10,000 articles: 0.3 s less)."""
         graph, known, stale = self.graph, self._digests, set()
         key_of = self.bodies.key
         fields = getattr(type(before), "__dataclass_fields__", {})

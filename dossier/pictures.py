@@ -184,12 +184,13 @@ class _Marks:
         self.kinds = {kind: t("kind_" + kind) for kind in LANES}
         self.filterable = filterable
         self.xs: dict[float, tuple[str, str, str, str]] = {}
-        self.ys: dict[int, tuple[str, str, str]] = {}
+        self.ys: dict[int, tuple[str, str, str, str]] = {}
 
     def mark(self, entry, x: float, cy: int) -> str:
         xs = self.xs.get(x)
         if xs is None:
-            # Labels to the left of marks on the right.
+            # Shown when the mark has the keyboard's focus (CSS): to the left of marks on
+            # the right.
             shift = -(MARK + 4) if x > WIDTH / 2 else MARK + 4
             xs = self.xs[x] = (_f(x), _f(x - MARK), _f(x + shift),
                                "end" if x > WIDTH / 2 else "start")
