@@ -217,28 +217,26 @@ class Pieces:
         """(addresses read, bytes) of the kept piece, if all it read is unchanged: a view
         of the buffer, not a copy (the printable dossier's kept pieces are 96 MB)."""
         found = self.previous.get(key)
-        if found is None or not self.holds(found[0], snapshot):
-            return None
-        data = self._bytes(found, snapshot)
+        data = self._held(found, snapshot)
         if data is None:
             return None
         table = self.table
         return tuple(table[n][0] for n in found[0]), data
 
-    def _bytes(self, found: tuple, snapshot: "Snapshot") -> memoryview | bytes | None:
-        """The bytes of a kept piece; of a composed one, its parts joined, None if one of
-        them is not kept, or no longer holds: then it was made again since, from other
-        values than the ones this piece printed (an edit undone)."""
+    def _held(self, found: tuple | None, snapshot: "Snapshot") -> memoryview | bytes | None:
+        """The bytes of the kept piece whose row is `found`, if all it read is unchanged;
+        of a composed one, its parts joined, and None if one of them is not kept or no
+        longer holds: then it was made again since, from other values than the ones this
+        piece printed (an edit undone)."""
+        if found is None or not self.holds(found[0], snapshot):
+            return None
         data = memoryview(self.buffer)[found[1]:found[2]]
         if len(found) < 4:
             return data
         parts = []
         for part in marshal.loads(data):
             if type(part) is str:
-                kept = self.previous.get(part)
-                if kept is None or not self.holds(kept[0], snapshot):
-                    return None
-                part = self._bytes(kept, snapshot)
+                part = self._held(self.previous.get(part), snapshot)
                 if part is None:
                     return None
             parts.append(part)
