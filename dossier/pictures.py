@@ -27,6 +27,8 @@ AXIS = 30                 # the time axis' band, px
 BAND = 18                 # the periods' band, px, when there are periods
 FONT = 11                 # the timeline's text size, px (as the CSS sets it)
 LANES = ("article", "event", "deadline")      # one mark per item, in the lane of its kind
+KEPT_LANE = 2000          # marks of a lane from which they are kept in columns (_lane_marks)
+COLUMN = 8                # px: a column of kept marks (a mark is 2 × MARK + 1 wide)
 
 
 def _f(value: float) -> str:
@@ -58,12 +60,14 @@ def _ticks(low: dt.date, high: dt.date) -> tuple[list[dt.date], str]:
 
 
 def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, page_path: str,
-                   t, date_label, periods=(), filterable: bool = False) -> Markup:
+                   t, date_label, periods=(), filterable: bool = False, keep=None) -> "Parts":
     """Entries on a time axis scaled to their span (ticks of weeks, months or years), one
     mark per entry in the lane of its kind, and the dossier's periods as bands. With
-    `filterable`, marks carry their actors, for the timeline page's filter."""
+    `filterable`, marks carry their actors, for the timeline page's filter. The picture in
+    parts, to be printed one after the other: text, and the marks of a long lane in columns
+    made by `keep(name, values, make)` (see _lane_marks)."""
     if not entries:
-        return Markup("")
+        return Parts()
     days = [model.sort_key(e.date)[0] for e in entries]
     start, end = min(days), max(days)
     pad = dt.timedelta(days=max((end - start).days * 0.03, 3))
@@ -102,8 +106,7 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
                      f'height="{height}"/>')
         body.append(f'<g class="lane lane-{kind}"><text class="lane-label" x="6" '
                     f'y="{y + 15}">{escape(t("lane_" + kind))}</text>')
-        body.extend([marks.mark(entry, ex, y + 8 + MARK + row * ROW)
-                     for ex, row, entry in placed])
+        body.extend(_lane_marks(marks, placed, y + 8 + MARK, keep))
         body.append("</g>")
         y += height + 2
     bands = []
@@ -128,12 +131,54 @@ def timeline_chart(entries: list[model.TimelineEntry], dossier: model.Dossier, p
                 events=t("n_events", count=counts["event"]),
                 deadlines=t("n_deadlines", count=counts["deadline"]), first=start.year,
                 last=end.year)
-    return Markup(
-        f'<figure class="chart timeline-chart"><div class="scroll">'
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{y + 4}" '
-        f'viewBox="0 0 {WIDTH} {y + 4}" role="group" aria-label="{escape(summary)}">'
-        + "".join(backs) + "".join(bands) + "".join(axis) + "".join(body) +
-        f'</svg></div><figcaption>{escape(summary)}</figcaption></figure>')
+    head = (f'<figure class="chart timeline-chart"><div class="scroll">'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{y + 4}" '
+            f'viewBox="0 0 {WIDTH} {y + 4}" role="group" aria-label="{escape(summary)}">'
+            + "".join(backs) + "".join(bands) + "".join(axis))
+    tail = f'</svg></div><figcaption>{escape(summary)}</figcaption></figure>'
+    parts, text = [], [head]
+    for part in body:                # the lanes' text joined between the kept columns
+        if type(part) is str:
+            text.append(part)
+        else:
+            parts += [Markup("".join(text)), part]
+            text = []
+    return Parts(parts + [Markup("".join(text) + tail)])
+
+
+class Parts(list):
+    """A picture in parts (timeline_chart), printed part by part, or whole by `{{ … }}`."""
+
+    def __html__(self) -> Markup:
+        return Markup("".join(self))
+
+
+def _lane_marks(marks: "_Marks", placed: list[tuple[float, int, object]], top: int, keep
+                ) -> list:
+    """The marks of a lane: as text; or, for a lane of KEPT_LANE marks or more (the
+    timeline's, a hub's: 20,000 marks remade for each article added at 10,000 articles),
+    in columns of COLUMN pixels, each made by keep() from its entries and where they are,
+    so that a build makes again the columns where marks moved only. An article added in
+    the middle of the span moves the marks of its day and of the next few pixels (_stack
+    fills the lowest clear row); one beyond its ends, or one more row, moves them all."""
+    if keep is None or len(placed) < KEPT_LANE:
+        return [marks.mark(entry, ex, top + row * ROW) for ex, row, entry in placed]
+    parts, start = [], 0
+    while start < len(placed):
+        column, end = int(placed[start][0] // COLUMN), start + 1
+        while end < len(placed) and int(placed[end][0] // COLUMN) == column:
+            end += 1
+        part = placed[start:end]
+        at = [(ex, top + row * ROW) for ex, row, _ in part]
+
+        def make(part=part, at=at) -> str:
+            return "".join([marks.mark(entry, ex, cy)
+                            for (ex, cy), (_, _, entry) in zip(at, part)])
+        parts.append(keep("timeline-marks", {
+            "entries": [entry for _, _, entry in part], "at": repr(at), "up": marks.up,
+            "kinds": repr(marks.kinds), "filterable": marks.filterable}, make))
+        start = end
+    return parts
 
 
 def _stack(marks: list[tuple[float, object]]) -> tuple[list[tuple[float, int, object]], int]:
@@ -289,35 +334,47 @@ def _forces(slugs: list[str], edges: dict[tuple[str, str], int]
     taken from networkx: its layout needs numpy, 30 MB more in the process that draws the
     actors page, for 24 nodes."""
     rng = random.Random(7)
-    at = {s: [rng.random(), rng.random()] for s in slugs}
-    pulls = [(a, b, math.log1p(count)) for (a, b), count in sorted(edges.items())]
-    k = 1 / math.sqrt(len(slugs))                  # the distance the forces balance at
+    xs, ys = [], []
+    for _ in slugs:
+        xs.append(rng.random())
+        ys.append(rng.random())
+    where = {s: i for i, s in enumerate(slugs)}
+    pulls = [(where[a], where[b], math.log1p(count)) for (a, b), count in sorted(edges.items())]
+    n = len(slugs)
+    k = 1 / math.sqrt(n)                           # the distance the forces balance at
+    kk, hypot = k * k, math.hypot
     rounds, heat = 200, 0.1
+    # By index, in the order the sums were always made (the same picture, to the bit): the
+    # printable dossier draws it again for each article added, 0.2 s by name.
     for step in range(rounds):
-        move = {s: [0.0, 0.0] for s in slugs}
-        for i, a in enumerate(slugs):
-            for b in slugs[i + 1:]:
-                dx, dy = at[a][0] - at[b][0], at[a][1] - at[b][1]
-                far = max(math.hypot(dx, dy), 0.01)
-                push = k * k / far / far
-                move[a][0] += dx * push
-                move[a][1] += dy * push
-                move[b][0] -= dx * push
-                move[b][1] -= dy * push
+        mx, my = [0.0] * n, [0.0] * n
+        for i in range(n):
+            xi, yi, ax, ay = xs[i], ys[i], mx[i], my[i]
+            for j in range(i + 1, n):
+                dx, dy = xi - xs[j], yi - ys[j]
+                far = hypot(dx, dy)
+                if far < 0.01:
+                    far = 0.01
+                push = kk / far / far
+                ax += dx * push
+                ay += dy * push
+                mx[j] -= dx * push
+                my[j] -= dy * push
+            mx[i], my[i] = ax, ay
         for a, b, weight in pulls:
-            dx, dy = at[a][0] - at[b][0], at[a][1] - at[b][1]
-            pull = weight * math.hypot(dx, dy) / k
-            move[a][0] -= dx * pull
-            move[a][1] -= dy * pull
-            move[b][0] += dx * pull
-            move[b][1] += dy * pull
+            dx, dy = xs[a] - xs[b], ys[a] - ys[b]
+            pull = weight * hypot(dx, dy) / k
+            mx[a] -= dx * pull
+            my[a] -= dy * pull
+            mx[b] += dx * pull
+            my[b] += dy * pull
         limit = heat * (1 - step / rounds)
-        for s in slugs:
-            dx, dy = move[s]
-            length = max(math.hypot(dx, dy), 1e-9)
-            at[s][0] += dx / length * min(length, limit)
-            at[s][1] += dy / length * min(length, limit)
-    return {s: (x, y) for s, (x, y) in at.items()}
+        for i in range(n):
+            dx, dy = mx[i], my[i]
+            length = max(hypot(dx, dy), 1e-9)
+            xs[i] += dx / length * min(length, limit)
+            ys[i] += dy / length * min(length, limit)
+    return {s: (xs[i], ys[i]) for i, s in enumerate(slugs)}
 
 
 def _star(center: str, around: list[str]) -> dict[str, tuple[float, float]]:

@@ -207,16 +207,16 @@ class Renderer:
             key = _piece_key(f"{name}\0{depth}", values, snapshot)
             return remembered(key, make, once, MarkupSafe, parts, printed if parts else None)
 
-        def piece(name: str, values: dict, make: Callable[[], str]) -> bytes | memoryview:
-            """A piece of a generated file (a block of the search index's documents), made
-            like a fragment, at most once per build, and again only when something it read
-            has changed. Its bytes, as stored: the file is written in bytes (decoding the
-            23 MB of the search index's kept pieces only to encode them again cost a body
-            edit 0.05 s at 10,000 articles)."""
+        def piece(name: str, values: dict, make: Callable[[], str], kind: type = bytes):
+            """A piece of a generated file (a block of the search index's documents) or of a
+            picture (a column of a timeline's marks), made like a fragment, at most once per
+            build, and again only when something it read has changed. As `kind`: bytes, as
+            stored, for a file written in bytes (decoding the 23 MB of the search index's
+            kept pieces only to encode them again cost a body edit 0.05 s at 10,000
+            articles); MarkupSafe for a picture, printed as a fragment is."""
             if kept is None:                    # nothing to reuse, nothing to keep
-                return make().encode()
-            return remembered(_piece_key(name, values, snapshot), make, once=True,
-                              kind=bytes)
+                return make().encode() if kind is bytes else kind(make())
+            return remembered(_piece_key(name, values, snapshot), make, once=True, kind=kind)
 
         site["fragment"], site["piece"], site["blocks"] = fragment, piece, blocks
         site["long_month"] = LONG_MONTH

@@ -394,9 +394,13 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         return format_date(day, pattern, locale=locale)
 
     @jinja2.pass_context
-    def timeline_chart(context, entries, filterable: bool = False) -> Markup:
-        return pictures.timeline_chart(entries, context["dossier"], context["page_path"],
-                                       strings, date_label, config.periods, filterable)
+    def timeline_chart(context, entries, filterable: bool = False) -> list:
+        """The picture in parts, its long lanes' marks kept as pieces (render's `piece`)."""
+        keep = context.get("piece")
+        return pictures.timeline_chart(
+            entries, context["dossier"], context["page_path"], strings, date_label,
+            config.periods, filterable,
+            keep and (lambda name, values, make: keep(name, values, make, Markup)))
 
     @jinja2.pass_context
     def place_map(context, entries, small: bool = False, filterable: bool = False) -> Markup:

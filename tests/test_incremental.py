@@ -18,7 +18,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from dossier import files as file_rules, render
+from dossier import files as file_rules, pictures, render
 from dossier.cache import BuildCache
 from dossier.pipeline import build
 from tests.helpers import digest
@@ -297,11 +297,13 @@ def check_builds_agree(steps: list[tuple]) -> None:
     # Files count as settled at once, so that cached builds take the files' stamps (see
     # files.inputs_digest): each edit comes several builds, far more than a tick of the
     # file system's clock, after the last read.
-    # Every month of two entries or more is shown in blocks (render.LONG_MONTH), so that
-    # both ways of showing a month's entries are compared.
+    # Every month of two entries or more is shown in blocks (render.LONG_MONTH), and every
+    # lane of a timeline picture in kept columns (pictures.KEPT_LANE), so that both ways of
+    # showing them are compared (a clean build keeps nothing: it makes every mark itself).
     with tempfile.TemporaryDirectory() as folder, \
             mock.patch.object(file_rules, "SETTLED_NS", 0), \
-            mock.patch.object(render, "LONG_MONTH", 1):
+            mock.patch.object(render, "LONG_MONTH", 1), \
+            mock.patch.object(pictures, "KEPT_LANE", 1):
         root, clean_site = Path(folder) / "dossier", Path(folder) / "clean"
         root.mkdir()
         files, written = dict(_start()), {}
@@ -925,3 +927,44 @@ def test_a_piece_made_of_kept_pieces_is_kept_by_their_keys(tmp_path):
     shutil.rmtree(tmp_path / "clean")
     assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
     assert digest(root / "_site") == digest(tmp_path / "clean")
+
+
+def test_the_marks_of_a_long_lane_are_kept_in_columns_that_follow_the_marks(tmp_path,
+                                                                             monkeypatch):
+    """A timeline picture's long lanes are made in columns kept between builds (20,000 marks
+    drawn again for each article added at 10,000 articles): an article added in the middle
+    of the span makes again the columns where marks moved, not the picture's every mark;
+    one beyond its end moves every mark, and a title edited changes its mark: each time,
+    the cached build is the clean one."""
+    from tests.helpers import article, write_files
+    monkeypatch.setattr(pictures, "KEPT_LANE", 1)
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n"}
+    for n in range(60):
+        day = f"2022-{n // 5 + 1:02}-{n % 5 * 6 + 1:02}"
+        files[f"content/articles/a{n:02}.md"] = article(
+            title=f"Article {n}", date=day, actors="[Russie]",
+            events=f'[{{date: {day}, title: "Livraison {n}"}}]')
+    root = write_files(tmp_path / "dossier", files)
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    made = []
+    mark = pictures._Marks.mark
+    monkeypatch.setattr(pictures._Marks, "mark", lambda self, *args: (
+        made.append(1), mark(self, *args))[1])
+    edits = [("a-mid.md", article(title="Au milieu", date="2022-06-14", actors="[Russie]")),
+             ("a-end.md", article(title="Après tout", date="2023-03-01", actors="[Russie]")),
+             ("a07.md", article(title="Article sept, renommé", date="2022-02-13",
+                                actors="[Russie]",
+                                events='[{date: 2022-02-13, title: "Livraison 7"}]'))]
+    for name, text in edits:
+        (root / "content/articles" / name).write_text(text)
+        made.clear()
+        assert build(root, use_disk_cache=True, jobs=1).ok
+        cached = len(made)
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+        made.clear()
+        assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+        assert digest(root / "_site") == digest(tmp_path / "clean"), name
+        if name == "a-mid.md":           # the timeline's, the printable dossier's, Russia's
+            assert 0 < cached < len(made) / 4, (cached, len(made))
+    page = (root / "_site/timeline/index.html").read_text()
+    assert "Article sept, renommé" in page and "Après tout" in page
