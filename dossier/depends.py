@@ -259,6 +259,11 @@ class Pieces:
                 return False
         return True
 
+    def take(self, other: "Pieces") -> None:
+        """Hold what `other` holds (the store read while this one was already in use)."""
+        self.previous, self.table, self.buffer = other.previous, other.table, other.buffer
+        self._checked = None
+
     def take_fresh(self) -> dict[str, tuple[tuple, bytes, bool]]:
         fresh, self.fresh = self.fresh, {}
         return fresh

@@ -133,6 +133,8 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
         # is left making two of them while the other waits.
         todo.sort(key=lambda i: -(pages.previous.get(outputs[i].path) or (0, 0))[1])
         chunk = 1
+    if pages is not None and pages.ready is not None:
+        pages.ready()
     put = partial(_put, staging, previous, on_error, pages is not None)
     for i, result in zip(todo, parallel.run(
             put, [outputs[i] for i in todo], jobs,
