@@ -345,7 +345,7 @@ def _forces(slugs: list[str], edges: dict[tuple[str, str], int]
     kk, hypot = k * k, math.hypot
     rounds, heat = 200, 0.1
     # By index, in the order the sums were always made (the same picture, to the bit): the
-    # printable dossier draws it again for each article added, 0.2 s by name.
+    # printable dossier draws it again for each article added (0.052 s by name, 0.026 s).
     for step in range(rounds):
         mx, my = [0.0] * n, [0.0] * n
         for i in range(n):
