@@ -115,6 +115,8 @@ TEMPLATES = {  # theme overrides that show more, or less, than the default theme
                   "{{ text is string }}</p>{% endfor %}{% endblock %}\n",
     "tag.html": "{% extends 'base.html' %}{% macro boxed(x) %}<div>{{ x }}</div>{% endmacro %}"
                 "{% block main %}{{ boxed(fragment('_network.html')) }}{% endblock %}\n",
+    # A timeline picture printed whole, not part by part (its kept columns joined).
+    "_timeline_chart.html": "{{ timeline_chart(entries, filterable=filterable) }}\n",
 }
 
 record_edits = st.one_of(
@@ -561,6 +563,7 @@ def test_a_theme_using_its_fragments_otherwise_than_printing_them_is_followed():
     """Cached builds print kept fragments as the bytes stored, unless the theme does more
     with them: then the page is made with them as text, and still equals a clean build."""
     check_builds_agree([("template", "print.html", True), ("template", "tag.html", True),
+                        ("template", "_timeline_chart.html", True),
                         ("body", "a", "Un texte « neuf » : l’obus ; le dépôt !"),
                         ("field", "b", "title", {"title": "Titre changé"})])
 
