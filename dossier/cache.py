@@ -925,13 +925,9 @@ class PageCache:
         return stale
 
     def number(self, reads) -> tuple | None:
-        """This build's numbers of `reads` (addresses, or numbers already: write._put numbers
-        those it knows); None if one cannot be kept (see _plain)."""
+        """This build's numbers of `reads`; None if one cannot be kept (see _plain)."""
         numbers, found = self.numbers, []
         for address in reads:
-            if type(address) is int:
-                found.append(address)
-                continue
             number = numbers.get(address)
             if number is None:
                 if not _plain(address):

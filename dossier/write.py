@@ -135,8 +135,7 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
         chunk = 1
     if pages is not None and pages.ready is not None:
         pages.ready()
-    put = partial(_put, staging, previous, on_error,
-                  pages.numbers if pages is not None else None)
+    put = partial(_put, staging, previous, on_error, pages is not None)
     for i, result in zip(todo, parallel.run(
             put, [outputs[i] for i in todo], jobs,
             progress and (lambda made, _: progress(done + made, len(outputs))), chunk)):
@@ -163,12 +162,10 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
                 if unchanged == REUSED and out.is_page))
 
 
-def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None,
-         numbers: dict | None, out: Output):
+def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, reads_wanted: bool,
+         out: Output):
     """Make one output; write it to `staging` unless the previous site has the same bytes.
-    -> (unchanged?, (addresses read, size, mtime) or None), or a list of problems. With
-    `numbers` (the page cache's, as this process has it), the addresses read are wanted:
-    those it numbers come as their numbers (see PageCache.number)."""
+    -> (unchanged?, (addresses read, size, mtime) or None), or a list of problems."""
     previous = previous_dir / out.path if previous_dir else None
     target = staging / out.path
     try:
@@ -190,19 +187,14 @@ def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None,
         if on_error is None:
             raise
         return on_error(exc)
-    if numbers is None:
+    if not reads_wanted:
         return unchanged, None
     # The fragments and pieces made for it, to keep (see depends.Pieces); its reads and, for
     # the page cache, its time once moved into place: the staged file's (rename keeps it).
     fresh = fresh_pieces()
     if not out.recorded:
         return unchanged, None, fresh
-    # Numbered here, in the process that made the page, where the strings read have their
-    # hashes already: the process collecting 288,000 addresses of the pages an article
-    # added makes again at 10,000 articles would hash each anew (0.3 s).
-    get = numbers.get
-    return unchanged, (tuple([get(address, address) for address in reads]),
-                       *_stat(previous if unchanged else target)), fresh
+    return unchanged, (tuple(reads), *_stat(previous if unchanged else target)), fresh
 
 
 def _stat(path: Path | str) -> tuple[int, int] | None:
