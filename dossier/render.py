@@ -425,30 +425,40 @@ def blocks(items: list, size: int = BLOCK) -> Iterator[list]:
     name (`_name_of`) hashes to a multiple of `size`, so an item added or removed moves the
     ends of its own block only (blocks of a fixed count would all shift after it, and all
     be made again). By name, not by value: digesting every record for this would cost each
-    process of a clean build its reprs and memory. Whether an item ends a block is kept
-    for the item (_ENDS): the same records and entries are cut into blocks by the printable
-    dossier, the timeline, the hubs' pages and the data files (260,000 items for an article
-    added at 10,000 articles, 0.54 s)."""
-    if len(_ENDS) > _ENDS_KEPT:            # the preview's graphs of earlier saves
-        _ENDS.clear()
-    ends, block = _ENDS, []
+    process of a clean build its reprs and memory. In a build that keeps pieces, whether
+    an item ends a block is kept for the item (_ENDS): the same records and entries are cut
+    into blocks by the printable dossier, the timeline, the hubs' pages and the data files
+    (260,000 items for an article added at 10,000 articles, 0.54 s); not in a clean one,
+    for its memory (a few megabytes per process, near its 500 MB budget)."""
+    kept = size == BLOCK and depends.pieces_in_use()
+    if kept and len(_ENDS[0]) + len(_ENDS[1]) > _ENDS_KEPT:   # the preview's earlier graphs
+        _ENDS[0].clear(), _ENDS[1].clear()
+    ends, within = _ENDS
+    block = []
     for item in items:
         block.append(item)
         named = item[0] if type(item) is tuple else item     # (see _name_of)
-        found = ends.get((id(named), size))
-        if found is None or found[0] is not named:
-            found = ends[id(named), size] = (
-                named, zlib.crc32(_name_of(named).encode()) % size == 0)
-        if found[1]:
+        if kept:
+            key = id(named)
+            if ends.get(key) is named:
+                end = True
+            elif within.get(key) is named:
+                end = False
+            else:
+                end = zlib.crc32(_name_of(named).encode()) % size == 0
+                (ends if end else within)[key] = named
+        else:
+            end = zlib.crc32(_name_of(named).encode()) % size == 0
+        if end:
             yield block
             block = []
     if block:
         yield block
 
 
-# (id of an item's name-giver, size) -> (the item, whether it ends a block), per process; the
-# item is held, so that its id is not another's while it is kept.
-_ENDS: dict[tuple[int, int], tuple[object, bool]] = {}
+# The items known to end a block, and those known not to, by id, per process: each is held,
+# so that its id is not another's while it is kept.
+_ENDS: tuple[dict[int, object], dict[int, object]] = ({}, {})
 _ENDS_KEPT = 200_000
 
 
