@@ -938,14 +938,14 @@ class PageCache:
 
     def number(self, reads) -> tuple | None:
         """This build's numbers of `reads`; None if one cannot be kept (see _plain)."""
-        numbers, found = self.numbers, []
-        for address in reads:
-            number = numbers.get(address)
-            if number is None:
-                if not _plain(address):
-                    return None
-                number = numbers[address] = len(numbers)
-            found.append(number)
+        numbers = self.numbers
+        found = list(map(numbers.get, reads))   # in C: the printable dossier reads 100,000
+        if None in found:                       # addresses new to this build, in order
+            for i, address in enumerate(reads):
+                if found[i] is None:
+                    if not _plain(address):
+                        return None
+                    found[i] = numbers[address] = len(numbers)
         return tuple(found)
 
     def kept(self, path: str) -> tuple:

@@ -130,16 +130,18 @@ def replace(staging: Path, output_dir: Path, changed: list[str], wanted: set[str
                not (output_dir / path).is_dir()]
     backup = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
     plan = {"output": str(output_dir), "staging": str(staging), "changed": changed,
-            "existed": existed, "stale": stale}
+            "existed": existed, "stale": stale, "flat": True}
     try:
         _write_atomically(backup / "plan.json", json.dumps(plan).encode())
-        for path in stale:
-            _move(output_dir / path, backup / "files" / path)
+        (backup / "files").mkdir()
+        for i, path in enumerate(stale):
+            os.replace(output_dir / path, _kept(plan, backup, "stale", i))
         _prune(output_dir, stale)
-        for path in changed:
+        existed_set = set(existed)
+        for i, path in enumerate(changed):
             target = output_dir / path
-            if path in existed:
-                _move(target, backup / "files" / path)
+            if path in existed_set:
+                os.replace(target, _kept(plan, backup, "changed", i))
             _move(staging / path, target)
         if record:
             _write_atomically(output_dir / MANIFEST, _manifest(wanted))
@@ -179,18 +181,28 @@ def _roll_back(plan: dict, backup: Path) -> None:
     """Every file back where the plan found it, whatever point the moves had reached."""
     output, staging = Path(plan["output"]), Path(plan["staging"])
     existed = set(plan["existed"])
-    for path in reversed(plan["changed"]):
-        target, old = output / path, backup / "files" / path
+    for i, path in reversed(list(enumerate(plan["changed"]))):
+        target, old = output / path, _kept(plan, backup, "changed", i)
         if path in existed:
             if os.path.lexists(old):
                 _move(old, target)
         elif os.path.lexists(target) and not os.path.lexists(staging / path) and \
                 not target.is_dir():
             target.unlink()             # placed by the build being undone
-    for path in plan["stale"]:
-        old = backup / "files" / path
+    for i, path in enumerate(plan["stale"]):
+        old = _kept(plan, backup, "stale", i)
         if os.path.lexists(old):
             _move(old, output / path)
+
+
+def _kept(plan: dict, backup: Path, kind: str, i: int) -> Path:
+    """Where the backup keeps the i-th file of the plan's `kind` ("changed" or "stale")
+    until the build is done: side by side, named by its place in the plan (one folder made,
+    not one per file moved: 220 folders made and deleted took 0.1-0.3 s of an article added
+    at 10,000 articles); by its path in a backup left by an older version (recover)."""
+    if not plan.get("flat"):
+        return backup / "files" / plan[kind][i]
+    return backup / "files" / f"{kind}-{i}"
 
 
 def _move(source: Path, target: Path) -> None:

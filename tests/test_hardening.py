@@ -8,6 +8,7 @@ import csv
 import datetime
 import hashlib
 import io
+import json
 import os
 import pathlib
 import pickle
@@ -249,7 +250,8 @@ def test_a_failure_at_any_point_of_the_move_leaves_the_previous_site(tmp_path, m
     assert (out / "articles/c/index.html").is_file() and not (out / "articles/b").exists()
 
 
-def test_a_build_killed_while_moving_is_rolled_back_by_the_next(tmp_path, monkeypatch):
+def _killed_while_moving(tmp_path, monkeypatch) -> tuple:
+    """A build killed at its fourth move into the output: (root, output, its digest before)."""
     from dossier import output_dir, pipeline
     root, out = _two_sites(tmp_path)
     before = digest(out)
@@ -267,11 +269,41 @@ def test_a_build_killed_while_moving_is_rolled_back_by_the_next(tmp_path, monkey
         pipeline.build(root, output=out, jobs=1)
     monkeypatch.undo()
     assert digest(out) != before and list(tmp_path.glob(".site.old-*"))   # half done
+    return root, out, before
+
+
+def test_a_build_killed_while_moving_is_rolled_back_by_the_next(tmp_path, monkeypatch):
+    from dossier import output_dir
+    root, out, before = _killed_while_moving(tmp_path, monkeypatch)
     output_dir.recover(out)
     assert digest(out) == before
     assert not list(tmp_path.glob(".site.*-*"))
     result = run_cli("build", "--root", str(root), "--output", str(out))
     assert result.returncode == 0 and (out / "articles/c/index.html").is_file()
+
+
+def test_a_backup_laid_out_by_an_older_version_is_rolled_back_too(tmp_path, monkeypatch):
+    """Versions before the flat backup kept each file under its own path, and their plan
+    does not say "flat": a build killed then, the code updated, the next build still
+    puts every file back."""
+    from dossier import output_dir
+    root, out, before = _killed_while_moving(tmp_path, monkeypatch)
+    backup = next(tmp_path.glob(".site.old-*"))
+    plan = json.loads((backup / "plan.json").read_text())
+    moved = 0
+    for kind in ("changed", "stale"):
+        for i, path in enumerate(plan[kind]):
+            flat, old = backup / "files" / f"{kind}-{i}", backup / "files" / path
+            if flat.exists():
+                old.parent.mkdir(parents=True, exist_ok=True)
+                flat.rename(old)
+                moved += 1
+    assert moved
+    del plan["flat"]
+    (backup / "plan.json").write_text(json.dumps(plan))
+    output_dir.recover(out)
+    assert digest(out) == before
+    assert not list(tmp_path.glob(".site.*-*"))
 
 
 def test_two_builds_at_once_the_second_says_so(tmp_path):
