@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,23 +127,27 @@ def replace(staging: Path, output_dir: Path, changed: list[str], wanted: set[str
         if record:
             _write_atomically(output_dir / MANIFEST, _manifest(wanted))
         return
-    existed = [path for path in changed if os.path.lexists(output_dir / path) and
-               not (output_dir / path).is_dir()]
+    # Strings, not Paths, for the 20,000 files a theme edit changes at 10,000 articles
+    # (Path objects took a second of replace's time).
+    out, staged = str(output_dir), str(staging)
+    existed = [path for path in changed if _file_at(os.path.join(out, path))]
     backup = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
-    plan = {"output": str(output_dir), "staging": str(staging), "changed": changed,
+    plan = {"output": out, "staging": staged, "changed": changed,
             "existed": existed, "stale": stale, "flat": True}
     try:
         _write_atomically(backup / "plan.json", json.dumps(plan).encode())
         (backup / "files").mkdir()
         for i, path in enumerate(stale):
-            os.replace(output_dir / path, _kept(plan, backup, "stale", i))
+            os.replace(os.path.join(out, path), _kept(plan, backup, "stale", i))
         _prune(output_dir, stale)
         existed_set = set(existed)
         for i, path in enumerate(changed):
-            target = output_dir / path
-            if path in existed_set:
+            target = os.path.join(out, path)
+            if path in existed_set:         # a file: its folder is there, nothing in the way
                 os.replace(target, _kept(plan, backup, "changed", i))
-            _move(staging / path, target)
+                os.replace(os.path.join(staged, path), target)
+            else:
+                _move(Path(staged, path), Path(target))
         if record:
             _write_atomically(output_dir / MANIFEST, _manifest(wanted))
     except BaseException:
@@ -185,24 +190,33 @@ def _roll_back(plan: dict, backup: Path) -> None:
         target, old = output / path, _kept(plan, backup, "changed", i)
         if path in existed:
             if os.path.lexists(old):
-                _move(old, target)
+                _move(Path(old), target)
         elif os.path.lexists(target) and not os.path.lexists(staging / path) and \
                 not target.is_dir():
             target.unlink()             # placed by the build being undone
     for i, path in enumerate(plan["stale"]):
         old = _kept(plan, backup, "stale", i)
         if os.path.lexists(old):
-            _move(old, output / path)
+            _move(Path(old), output / path)
 
 
-def _kept(plan: dict, backup: Path, kind: str, i: int) -> Path:
+def _kept(plan: dict, backup: Path, kind: str, i: int) -> str:
     """Where the backup keeps the i-th file of the plan's `kind` ("changed" or "stale")
     until the build is done: side by side, named by its place in the plan (one folder made,
     not one per file moved: 220 folders made and deleted took 0.1-0.3 s of an article added
     at 10,000 articles); by its path in a backup left by an older version (recover)."""
     if not plan.get("flat"):
-        return backup / "files" / plan[kind][i]
-    return backup / "files" / f"{kind}-{i}"
+        return os.path.join(backup, "files", plan[kind][i])
+    return os.path.join(backup, "files", f"{kind}-{i}")
+
+
+def _file_at(path: str) -> bool:
+    """True if something other than a folder is at `path` (a link to a folder is one)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISDIR(mode) or stat.S_ISLNK(mode) and os.path.isdir(path))
 
 
 def _move(source: Path, target: Path) -> None:
