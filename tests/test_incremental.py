@@ -493,7 +493,13 @@ def test_adding_removing_and_editing_articles_gives_what_link_gives(tmp_path, mo
         (last, [new["zz-renamed"]], ["a00011"]),
         (last, [edited("a00013", lambda t: later(t, 40).replace("actors: [", "actors: [Acteur "
                                                                 "0004, ", 1))], ["a00013"]),
+        # (an actor and its publisher no longer its: its slug leaves their lists)
+        (last, [edited("a00017", lambda t: re.sub(r"^  name: .*$", "  name: Agence 3", re.sub(
+            r"^actors: \[([^,\]]+),[^\]]*\]", r"actors: [\1]", t, count=1, flags=re.M),
+            count=1, flags=re.M))], ["a00017"]),
     ]
+    dropped = next(a for a in last.articles if a.slug == "a00017")
+    assert len(last.dossier.article_actors["a00017"]) > 1 and dropped.source.name != "Agence 3"
     for base, added, removed in scenarios:
         articles = [a for a in base.articles if a.slug not in removed] + added
         expected = _link(config, articles, *records[1:])
