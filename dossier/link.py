@@ -363,13 +363,13 @@ def link(articles: list[model.Article], actors: list[model.Actor],
 def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timeline,
               claim_by_key, keys: dict, actors, resolutions, corrections,
               publisher_index: _Publishers, pages, last: model.Dossier | None = None,
-              stale=None, touched: tuple[set, set] = (set(), set())) -> model.Dossier:
+              stale=None, merged: set = frozenset()) -> model.Dossier:
     """The graph's indexes, made from the linked records (by link(), and by link_changed:
     then the related lists of the `last` graph are kept but for the articles that
     `stale(actor_articles)` names, and an article's claims or publishers that did not
     change are the very objects they were, so that a build digests again only what changed
-    (depends.Snapshot.changed_since); `touched`: the slugs of the articles added or taken
-    away, and the keys of the claims they report, whose objects may be new)."""
+    (depends.Snapshot.changed_since); `merged`: the keys of the claims merged again or
+    gone, whose objects may be new)."""
     name_of, claims = publisher_index.name, list(claim_by_key.values())
 
     def publishers_of(article: model.Article) -> list[str]:
@@ -378,8 +378,10 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
 
     # What came and went since the last graph, found once for the six indexes below.
     articles_changed = entries_changed = places_changed = None
+    touched: set[str] = set()               # the slugs of the articles added or gone
     if last is not None:
         articles_changed = _changed(last.articles, ordered)
+        touched = {a.slug for a in (*articles_changed.gone, *articles_changed.added)}
         entries_changed = _changed(last.timeline, timeline)
         places_changed = entries_changed._replace(**{name: [   # (ranked in the timeline)
             e for e in getattr(entries_changed, name) if e.coordinates is not None]
@@ -412,8 +414,7 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
         if not reported:
             continue
         kept = last.article_claims.get(article.slug) if last is not None else None
-        if kept is not None and article.slug not in touched[0] and \
-                touched[1].isdisjoint(reported):
+        if kept is not None and article.slug not in touched and merged.isdisjoint(reported):
             article_claims[article.slug] = kept     # none of its claims is a new object
         else:
             found = [claim_by_key[k] for k in dict.fromkeys(reported)]
@@ -702,8 +703,7 @@ def link_changed(last: Linked, articles: list[model.Article], actors: list[model
         article_actors, article_resolutions, _tags(ordered, scratch), timeline,
         claim_by_key, new.keys, old.actors, old.resolutions,
         _corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
-        publisher_index, old.pages, old, stale,
-        ({a.slug for a in added} | removed_slugs, set(grouped))), new, last.problems
+        publisher_index, old.pages, old, stale, set(grouped)), new, last.problems
 
 
 def _take_out(timeline: list[model.TimelineEntry], like: model.TimelineEntry,
