@@ -675,7 +675,7 @@ class BuildCache:
             rows, end, read = rows + len(segment["rows"]), start + size, read + 1
             base, at_byte = segment.get("base", 0), segment_end
         if at_byte == len(rest):          # else written anew by the next save
-            self.pieces_at = {"numbers": {pair: n for n, pair in enumerate(table)},
+            self.pieces_at = {"numbers": dict(zip(table, range(len(table)))),
                               "end": end, "rows": rows, "segments": read, "base": base}
         return salt, Pieces(previous, buffer, table)
 
@@ -1036,7 +1036,7 @@ class PageCache:
                     del previous[path]
                 token = changes["graph"]
             cache.addresses, cache.digests, cache.previous = addresses, digests, previous
-            cache.numbers = {address: i for i, address in enumerate(addresses)}
+            cache.numbers = dict(zip(addresses, range(len(addresses))))   # in C
             cache.base, cache.changes = (saved["id"], count, pages), changes
             if before is not None and before[0] is not None and token == before[0]:
                 cache.before = before[1]
