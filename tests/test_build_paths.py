@@ -1,6 +1,7 @@
 """Parallel, cached and incremental builds give the bytes of a clean serial build."""
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -137,6 +138,27 @@ def test_progress_reaches_the_total_when_the_last_result_is_taken(jobs):
                                                      lambda *p: heard.append(p)))]
     assert results == [str(i) for i in items]
     assert heard[-1] == (len(items), len(items))
+
+
+def _dies_in_a_worker(parent: int, item: int) -> int:
+    if os.getpid() != parent and item >= 5:
+        os.kill(os.getpid(), signal.SIGKILL)        # as the OOM killer would
+    time.sleep(0.01)
+    return item
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_a_few_items_one_at_a_time_come_back_in_order_or_a_dead_worker_fails_them():
+    """A cached build makes its few pages one at a time, largest first, several queued per
+    worker (parallel.FEW_AHEAD): in order, and a worker killed with items queued fails the
+    run within seconds."""
+    items = list(range(40))
+    assert list(parallel.run(str, items, 2, chunk=1)) == [str(i) for i in items]
+    started = time.monotonic()
+    with pytest.raises(parallel.WorkerDied):
+        list(parallel.run(functools.partial(_dies_in_a_worker, os.getpid()), items, 2,
+                          chunk=1))
+    assert time.monotonic() - started < 10
 
 
 
