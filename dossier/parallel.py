@@ -61,8 +61,9 @@ def run(function: Callable, items: Sequence, jobs: int,
         # per worker, so that a worker never waits to be handed the next (the pool's thread
         # that hands it over needs the interpreter, which this process holds while it
         # renders: with one queued, a worker making 89 pages of an added article waited
-        # 0.31 s in all between them). A queued item is never larger than the one being
-        # made before it, so the processes still end within one item of each other.
+        # 0.31 s in all between them). The cost: a worker may be left with two queued
+        # items when this process runs out, each no larger than the one it made before
+        # (several large pages right after the largest would be made one after another).
         ahead = FEW_AHEAD if chunk else AHEAD
         yield from _gather(_pooled(count, jobs - 1, ahead, here_first=bool(chunk)),
                            len(items), progress)
