@@ -87,14 +87,14 @@ def timed(command: list[str], cwd: Path | None = None, memory: bool = False
         while not done.wait(0.25):
             peak[0] = max(peak[0], sum(_pss_kb(pid) for pid in _tree(process.pid)))
 
-    sampler = threading.Thread(target=sample)
-    if memory:
+    sampler = threading.Thread(target=sample) if memory else None
+    if sampler:
         sampler.start()
     out = process.stdout.read()
     process.wait()
     seconds = time.perf_counter() - started
     done.set()
-    if memory:
+    if sampler:
         sampler.join()
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode})")
