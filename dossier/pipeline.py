@@ -193,6 +193,8 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
     if use_disk_cache:
         cache.prefetch(pieces=save and not keep)
         cache.restore_state(config.content_dir, inputs and inputs.files)
+        if not persist:         # kept only to save what changed since (cache.save_state)
+            cache.base = None
     loaded = read_files(config.content_dir, problems, cache.files, jobs, stage("reading"),
                         cache.front_matter(), changed, inputs and inputs.scan)
     cache.save_front_matter(save)

@@ -10,6 +10,7 @@ them too). A preview started afresh begins with the fragments the last build kep
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 import tempfile
 from unittest import mock
 from pathlib import Path
@@ -798,6 +799,59 @@ def test_the_evidence_is_read_only_by_a_build_that_changes_what_articles_report(
     assert build(root, use_disk_cache=True, jobs=1).ok
     assert not linked, "a whole link() although the evidence was kept"
     assert evidence.read_bytes() != before
+    assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+    assert digest(root / "_site") == digest(tmp_path / "clean")
+
+
+def _state_as_values(state: dict) -> dict:
+    """What a saved state holds, as values to compare (not the objects, nor file times)."""
+    linked, bodies = state["linked"], state["bodies"]
+    kept = {name: value for name, value in vars(bodies[1]).items()
+            if name in ("keys", "texts", "summaries", "pages", "assets")}
+    return {"files": {str(path): entry[1].parsed.digest for path, entry in state["files"].items()},
+            "records": sorted(map(repr, {id(hit[1]): hit[1] for hit in state["records"]}.values())),
+            "graph": repr(linked.dossier), "linked": repr(replace(linked, dossier=None)),
+            "bodies": (bodies[0], repr(kept), repr(bodies[1].records), bodies[2],
+                       {page: (str(path), line) for page, (path, _, line)
+                        in bodies[1].sources.items()}),
+            "evidence": state["evidence"], "token": state["token"]}
+
+
+def test_a_text_edit_saves_the_state_as_what_changed_and_reads_back_what_it_saved(
+        tmp_path, monkeypatch):
+    """A build that changed texts only keeps the load stage's memory as what changed since
+    the state it read (cache.BuildCache._save_changes): that state is not written again, and
+    the next build reads both as the state a whole save would have written (the property
+    test above shows the pages agree; this, the state itself, which a wrong one could leave
+    unnoticed by falling back to linking again)."""
+    root, files, written = tmp_path / "dossier", _start(), {}
+    root.mkdir()
+    _write(root, files, written)
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    base = (root / ".dossier-cache/state.pickle").read_bytes()
+    whole = []
+    save = BuildCache.save_state
+
+    def saving(self, config):
+        save(self, config)
+        whole.append(_state_as_values(self._state(config)))
+    monkeypatch.setattr(BuildCache, "save_state", saving)
+    for edit in [("body", 0, "Un autre texte."), ("title", 1, "Un titre changé"),
+                 ("body", 0, "Et encore un autre."), ("body", 2, "Troisième.")]:
+        path = f"content/articles/{ARTICLES[edit[1]]}.md"
+        data, body = _split(files[path])
+        if edit[0] == "body":
+            body = edit[2]
+        else:
+            data["title"] = edit[2]
+        files[path] = _front(data, body)
+        _write(root, files, written)
+        whole.clear()
+        assert build(root, use_disk_cache=True, jobs=1).ok
+        assert (root / ".dossier-cache/state.pickle").read_bytes() == base, edit
+        assert (root / ".dossier-cache/state-changes.pickle").is_file(), edit
+        read = BuildCache(folder=root / ".dossier-cache")._read_state()
+        assert _state_as_values(read) == whole[0], edit
     assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
     assert digest(root / "_site") == digest(tmp_path / "clean")
 

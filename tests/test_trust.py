@@ -166,7 +166,7 @@ def test_a_save_that_keeps_a_files_size_and_times_is_still_read(tmp_path, monkey
     restore = cache.BuildCache.restore_state
 
     def by_times(self, content, digests=None):
-        kept = (self._load("state") or {}).get("files", {})
+        kept = (self._read_state() or {}).get("files", {})
         restore(self, content, {p: e[1].parsed.digest for p, e in kept.items() if e[1]})
     monkeypatch.setattr(cache.BuildCache, "restore_state", by_times)
     path.write_text(path.read_text().replace("Omega", "Gamma"))
