@@ -942,15 +942,24 @@ def _placed(*place):
     raise pickle.UnpicklingError("the evidence is read in a graph (_EvidenceUnpickler)")
 
 
-class _EvidenceUnpickler(pickle.Unpickler):
+class _Naming(pickle.Unpickler):
+    """Reads a pickle that names objects it does not hold by a function of this module (the
+    class's `naming`), which this unpickler's method of that name finds."""
+
+    naming = ""
+
+    def find_class(self, module: str, name: str):
+        if module == __name__ and name == self.naming:
+            return getattr(self, name)
+        return super().find_class(module, name)
+
+
+class _EvidenceUnpickler(_Naming):
+    naming = "_placed"
+
     def __init__(self, file, linked: Linked):
         super().__init__(file)
         self._linked = linked
-
-    def find_class(self, module: str, name: str):
-        if module == __name__ and name == "_placed":
-            return self._placed
-        return super().find_class(module, name)
 
     def _placed(self, kind: str, i: int, *n: int):
         if kind in ("a", "e", "c"):
@@ -993,7 +1002,8 @@ _GONE = object()
 
 
 def _changes(before, now) -> tuple:
-    """How a field's value `now` is written against its value `before` (see _applied)."""
+    """How a field's value `now` is written against its value `before` (read back by
+    _ChangesUnpickler._from_base)."""
     if now is before:
         return ("=",)
     if type(now) is dict and type(before) is dict:
@@ -1032,15 +1042,12 @@ def _from_base(kind: str, *what):
     raise pickle.UnpicklingError("state changes are read with their base (_ChangesUnpickler)")
 
 
-class _ChangesUnpickler(pickle.Unpickler):
+class _ChangesUnpickler(_Naming):
+    naming = "_from_base"
+
     def __init__(self, file, base: dict):
         super().__init__(file)
         self._base = base
-
-    def find_class(self, module: str, name: str):
-        if module == __name__ and name == "_from_base":
-            return self._from_base
-        return super().find_class(module, name)
 
     def _from_base(self, kind: str, what):
         base = self._base
