@@ -281,7 +281,7 @@ class BuildCache:
         if self.folder is None:
             return
         self.graph_token = secrets.token_hex(16)
-        if not self._save_changes(config):
+        if not self._save_changes():
             self._save_whole(config)
         # Pages find the digest of a record here (depends.Snapshot): those of the restored
         # state's records, or all of them once worked out here; one new since the last
@@ -317,7 +317,7 @@ class BuildCache:
         else:
             self._dump("state", self._state(config), _StatePickler)
 
-    def _save_changes(self, config: SiteConfig) -> bool:
+    def _save_changes(self) -> bool:
         """Save the state as what changed since the state read (self.base), beside it, when
         that is little: a text edit's (one file's record, the graph's lists of articles and
         their index by slug: the rest is the base's, named as such). Writing the whole state
@@ -330,9 +330,8 @@ class BuildCache:
         base, linked = self.base, self.linked
         if base is None or base.get("linked") is None or linked is None:
             return False
-        kept = linked.evidence
-        if kept is not None and not (isinstance(kept, partial) and
-                                     kept.func == self._read_evidence):
+        evidence = self._read_by_place(linked)
+        if linked.evidence is not None and evidence is None:
             return False
         files = {path: entry for path, entry in self.files.items() if isinstance(path, Path)}
         changed = {path: (*entry[:3], None) for path, entry in files.items()
@@ -348,7 +347,7 @@ class BuildCache:
             "records": ([hit for key, hit in records.items() if key not in known],
                         [i for i, hit in enumerate(base["records"]) if id(hit[0]) not in records]),
             "linked": replace(linked, evidence=None), "bodies": bodies,
-            "evidence": kept.args[0] if kept is not None else None,
+            "evidence": evidence,
             "token": self.graph_token})
         self._dump("state-changes", {"base": base["token"], "changes": out.getvalue()})
         return True
@@ -382,13 +381,20 @@ class BuildCache:
         """The id of evidence.pickle holding `linked`'s evidence, written unless it is the
         one read by place (a text edit's relink leaves it unread: link.Linked.evidence).
         Apart from the state: a build that changes no article's references reads neither."""
-        kept = linked.evidence
-        if isinstance(kept, partial) and kept.func == self._read_evidence:
-            return kept.args[0]
+        kept, ident = linked.evidence, self._read_by_place(linked)
+        if ident is not None:
+            return ident
         ident = secrets.token_hex(16)
         self._dump("evidence", (ident, _layout(linked), kept),
                    partial(_EvidencePickler, places=_places(linked)))
         return ident
+
+    def _read_by_place(self, linked: Linked) -> str | None:
+        """The id of the evidence `linked` holds, if it is the one saved, still to be read
+        by place (see _read_evidence); None if it is another."""
+        kept = linked.evidence
+        return kept.args[0] if isinstance(kept, partial) and \
+            kept.func == self._read_evidence else None
 
     def _read_evidence(self, ident: str, last: Linked) -> Evidence | None:
         """The evidence saved with id `ident` (see _save_evidence), its places resolved in
