@@ -16,7 +16,7 @@ sanitiser made).
   (files.inputs_digest); build.marshal and outputs.marshal: what the last build read and
   wrote (pipeline.unchanged);
 - bodies.index + bodies.html: converted Markdown (summary, problems, then the HTML raw),
-  by body key (render.Renderer._body_key); links.json: what each text links to;
+  by body key (render.Renderer._body_key); links.marshal: what each text links to;
 - pages.marshal: for every file of the site, what it read while it was made (depends.py), with
   the digest of each address then, and the size and time of the file written (only strings
   and numbers: marshal writes and reads them three and 1.5 times as fast as pickle); and
@@ -476,8 +476,8 @@ class BuildCache:
         renderer.html, renderer.bodies = Texts(buffer, located), bodies
         # What each text links to (see Renderer._body_key): a pure function of the text key,
         # so any entry read back is right for this code.
-        renderer.links = {text: tuple(map(tuple, links))
-                          for text, links in self._read("links").items()}
+        links = self._load("links", "marshal")
+        renderer.links = links if type(links) is dict else {}
 
     def _read_texts(self) -> tuple[list, memoryview, list] | None:
         """bodies.index: a header line, then segments, each a line (the signature of its rows,
@@ -846,8 +846,8 @@ class BuildCache:
         index, html = self.folder / "bodies.index", self.folder / "bodies.html"
         if self.renderer.bodies_changed or not index.is_file() or not html.is_file():
             self._save_bodies()
-            self._write("links", self.renderer.links)
-            for old in ("bodies.json", "bodies.jsonl"):            # earlier versions'
+            self._dump("links", self.renderer.links, kind="marshal")
+            for old in ("bodies.json", "bodies.jsonl", "links.json"):            # earlier versions'
                 (self.folder / old).unlink(missing_ok=True)
         if self.pages is not None:
             self._save_pieces(self.renderer.pieces, self.pages.made_pieces,
@@ -1032,8 +1032,9 @@ def _dict_changes(before: dict, now: dict) -> tuple[dict, list, list | None]:
 def _dict_applied(before: dict, changed: dict, gone: list, keys: list | None) -> dict:
     if keys is not None:
         return {key: changed[key] if key in changed else before[key] for key in keys}
-    gone = set(gone)
-    found = {key: value for key, value in before.items() if key not in gone}
+    found = before.copy()           # its table copied as it is: no key hashed again
+    for key in gone:
+        del found[key]
     found.update(changed)
     return found
 
