@@ -27,7 +27,7 @@ sanitiser made).
   saves: rebuilding 10,000 records and their graph), unpickled only after its signature is
   checked, so only this user's own builds can have written it (as the pickle documentation
   advises: "consider signing data with hmac"); and state-changes.pickle, what changed since
-  it when that is little (a text edit's: BuildCache._save_changes), naming the rest by its
+  it when that is little (BuildCache._changes), naming the rest by its
   place in state.pickle;
 - pieces.index + pieces.bin: fragments of pages and pieces of generated files (an article of
   the printable dossier, a timeline entry, a document of the search index: depends.Pieces),
@@ -269,7 +269,7 @@ class BuildCache:
 
     def _read_state(self) -> dict | None:
         """The last state saved: state.pickle (kept as `base`), and what changed since, if
-        saved after it (see _save_changes)."""
+        saved after it (see _changes)."""
         state = self.base = self._load("state")
         if state is None:
             return None
@@ -277,80 +277,90 @@ class BuildCache:
 
     def save_state(self, config: SiteConfig) -> None:
         """Keep the load stage's memory for the next build (see restore_state): as what
-        changed since the state it read when that is little (_save_changes), else whole."""
+        changed since the state it read when that is little (_changes), else whole."""
         if self.folder is None:
             return
         self.graph_token = secrets.token_hex(16)
-        if not self._save_changes():
-            self._save_whole(config)
+        changes = self._changes()
+        if changes is None:
+            # The base of the changes the next build saves, once it reads it.
+            self.base = None
+            (self.folder / "state-changes.pickle").unlink(missing_ok=True)
+            # A clean build writes it itself: a child's copies of the pages it touches
+            # would count against the memory of a build that also forks its workers.
+            self._write_state(lambda: self._dump("state", self._state(config), _StatePickler),
+                              aside=self.restored)
+        else:
+            # A text edit's changes (0.04 s at 10,000 articles) are written here; the
+            # evidence written again with them (an article added, removed, its references
+            # edited: 0.3 s) aside.
+            self._write_state(changes, aside=self._read_by_place(self.linked) is None and
+                              self.linked.evidence is not None)
         # Pages find the digest of a record here (depends.Snapshot): those of the restored
         # state's records, or all of them once worked out here; one new since the last
         # build is digested when a page reads it.
         if self.renderer is not None:
             self.renderer.record_digests = self.digests
 
-    def _save_whole(self, config: SiteConfig) -> None:
-        # The base of the changes the next build saves, once it reads it.
-        self.base = None
-        (self.folder / "state-changes.pickle").unlink(missing_ok=True)
-        # Written by a child process while this one renders and writes (0.7 s at 10,000
-        # articles), when the state came from the last build: a one-shot build has no
-        # threads, and a child shares its memory until it writes. A clean build writes it
-        # itself: the child's copies of the pages it touches would count against the
-        # memory of a build that also forks its workers.
-        if self.restored and hasattr(os, "fork"):
-            self.finish_saving()
-            # Not waiting for the thread still reading the piece store (prefetch: 0.2 s of
-            # a body edit at 10,000 articles). The child uses nothing of it, and it holds no
-            # lock the child needs: at the fork it either waits for the interpreter's lock,
-            # which this thread holds, or runs without it in a read or in hashlib's update
-            # of its own signer, which locks only that object.
-            pid = os.fork()
-            if pid == 0:                         # the child: write, then leave at once
-                code = 1
-                try:
-                    self._dump("state", self._state(config), _StatePickler)
-                    code = 0
-                finally:
-                    os._exit(code)
-            self._saving = pid
-        else:
-            self._dump("state", self._state(config), _StatePickler)
+    def _write_state(self, write: Callable[[], None], aside: bool) -> None:
+        """Run `write`, here or, `aside`, in a child process while this one renders and
+        writes (the whole state: 0.7 s of a processor at 10,000 articles): a one-shot
+        build has no threads, and a child shares its memory until it writes."""
+        if not aside or not hasattr(os, "fork"):
+            write()
+            return
+        self.finish_saving()
+        # Not waiting for the thread still reading the piece store (prefetch: 0.2 s of a
+        # body edit at 10,000 articles). The child uses nothing of it, and it holds no lock
+        # the child needs: at the fork it either waits for the interpreter's lock, which
+        # this thread holds, or runs without it in a read or in hashlib's update of its own
+        # signer, which locks only that object.
+        pid = os.fork()
+        if pid == 0:                         # the child: write, then leave at once
+            code = 1
+            try:
+                write()
+                code = 0
+            finally:
+                os._exit(code)
+        self._saving = pid
 
-    def _save_changes(self) -> bool:
-        """Save the state as what changed since the state read (self.base), beside it, when
-        that is little: a text edit's (one file's record, the graph's lists of articles and
-        their index by slug: the rest is the base's, named as such). Writing the whole state
-        takes a second process half a second of a processor at 10,000 articles, which the
-        build then competes with on a two-core machine (0.2 s of a body edit's 1.9 s); this
-        takes 0.04 s. The next build reads both (restore_state, 0.013 s more). Not when the
-        evidence must be written again (an article added, removed or edited otherwise than
-        its texts), nor when many files changed: the whole state is then written, and is the
-        next base."""
+    def _changes(self) -> Callable[[], None] | None:
+        """What writes the state as what changed since the state read (self.base), beside
+        it, when that is little: one file's record, the graph's lists and dictionaries that
+        changed (a record of the base named by its place there), the evidence if it changed;
+        the rest is the base's, named as such. None when there is no base, when many files
+        changed or many articles are new objects (a whole link()): the whole state is then
+        written, and is the next base. Writing the whole state takes a second process half
+        a second of a processor at 10,000 articles, which the build then competes with on a
+        two-core machine (0.2 s of a body edit's 1.9 s). The next build reads both
+        (restore_state, 0.013 s more)."""
         base, linked = self.base, self.linked
         if base is None or base.get("linked") is None or linked is None:
-            return False
-        evidence = self._read_by_place(linked)
-        if linked.evidence is not None and evidence is None:
-            return False
+            return None
         files = {path: entry for path, entry in self.files.items() if isinstance(path, Path)}
         changed = {path: (*entry[:3], None) for path, entry in files.items()
                    if base["files"].get(path) is not entry}
-        if len(changed) > max(1000, len(base["files"]) // 8):
-            return False
-        known = {id(hit[0]) for hit in base["records"]}
-        records = self.records
-        bodies = self._kept_bodies()
-        out = io.BytesIO()
-        _ChangesPickler(out, pickle.HIGHEST_PROTOCOL, base).dump({
-            "files": (changed, [path for path in base["files"] if path not in files], None),
-            "records": ([hit for key, hit in records.items() if key not in known],
-                        [i for i, hit in enumerate(base["records"]) if id(hit[0]) not in records]),
-            "linked": replace(linked, evidence=None), "bodies": bodies,
-            "evidence": evidence,
-            "token": self.graph_token})
-        self._dump("state-changes", {"base": base["token"], "changes": out.getvalue()})
-        return True
+        limit = max(1000, len(base["files"]) // 8)
+        in_base = {id(pair[0]) for pair in base["digests"]}
+        if len(changed) > limit or \
+                sum(1 for a in linked.articles if id(a) not in in_base) > limit:
+            return None
+
+        def write() -> None:
+            evidence = self._save_evidence(linked) if linked.evidence is not None else None
+            known = {id(hit[0]) for hit in base["records"]}
+            out = io.BytesIO()
+            _ChangesPickler(out, pickle.HIGHEST_PROTOCOL, base).dump({
+                "files": (changed, [path for path in base["files"] if path not in files],
+                          None),
+                "records": ([hit for key, hit in self.records.items() if key not in known],
+                            [i for i, hit in enumerate(base["records"])
+                             if id(hit[0]) not in self.records]),
+                "linked": replace(linked, evidence=None), "bodies": self._kept_bodies(),
+                "evidence": evidence, "token": self.graph_token})
+            self._dump("state-changes", {"base": base["token"], "changes": out.getvalue()})
+        return write
 
     def _kept_bodies(self) -> tuple | None:
         """(settings, the converted bodies without their HTML, where each file is published),
@@ -988,13 +998,21 @@ class _ChangesPickler(_StatePickler):
         linked, bodies = base["linked"], base["bodies"]
         self._origins = {Linked: ("linked", linked), type(linked.dossier): ("dossier",
                                                                             linked.dossier)}
+        # The texts of the base's files, by page: each the very object its record, its file
+        # and the bodies' sources share, which a copy would no longer be (every body's key
+        # would then be made again from its file, read again: 2.4 s at 10,000 articles).
+        self._texts = {}
         if bodies is not None:
             self._origins[type(bodies[1])] = ("bodies", bodies[1])
+            self._texts = {id(source[1]): page for page, source in bodies[1].sources.items()}
 
     def reducer_override(self, obj):
         place = self._places.get(id(obj))
         if place is not None:
             return _from_base, ("record", place)
+        page = self._texts.get(id(obj))
+        if page is not None:
+            return _from_base, ("text", page)
         origin = self._origins.get(type(obj))
         if origin is None:
             return NotImplemented
@@ -1018,9 +1036,12 @@ def _changes(before, now) -> tuple:
 
 
 def _dict_changes(before: dict, now: dict) -> tuple[dict, list, list | None]:
-    """(the items of `now` whose values are not the very objects `before` has, the keys it
-    no longer has, its keys in order unless they are in the order _dict_applied gives)."""
-    changed = {key: value for key, value in now.items() if before.get(key, _GONE) is not value}
+    """(the items of `now` whose values are not the very objects `before` has, nor texts
+    equal to its texts, the keys it no longer has, its keys in order unless they are in the
+    order _dict_applied gives)."""
+    changed = {key: value for key, value in now.items()
+               if (then := before.get(key, _GONE)) is not value and
+               (type(value) is not str or then != value)}
     gone = [key for key in before if key not in now]
     keys = list(now)
     if keys == [key for key in before if key in now] + [key for key in changed
@@ -1060,6 +1081,8 @@ class _ChangesUnpickler(_Naming):
         base = self._base
         if kind == "record":
             return base["digests"][what][0]
+        if kind == "text":
+            return base["bodies"][1].sources[what][1]
         origin = base["linked"] if kind == "linked" else base["linked"].dossier \
             if kind == "dossier" else base["bodies"][1]
         made = type(origin).__new__(type(origin))
@@ -1072,7 +1095,7 @@ class _ChangesUnpickler(_Naming):
 
 def _read_changes(base: dict, data) -> dict | None:
     """The state: `base` (state.pickle) with the changes saved since (state-changes.pickle,
-    see BuildCache._save_changes), if they follow it."""
+    see BuildCache._changes), if they follow it."""
     saved = pickle.loads(data)
     if saved.get("base") != base.get("token"):
         return None

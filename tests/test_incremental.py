@@ -817,41 +817,58 @@ def _state_as_values(state: dict) -> dict:
             "evidence": state["evidence"], "token": state["token"]}
 
 
-def test_a_text_edit_saves_the_state_as_what_changed_and_reads_back_what_it_saved(
+def test_a_build_that_changed_little_saves_the_state_as_what_changed_and_reads_it_back(
         tmp_path, monkeypatch):
-    """A build that changed texts only keeps the load stage's memory as what changed since
-    the state it read (cache.BuildCache._save_changes): that state is not written again, and
-    the next build reads both as the state a whole save would have written (the property
-    test above shows the pages agree; this, the state itself, which a wrong one could leave
-    unnoticed by falling back to linking again)."""
+    """A build that changed a few files keeps the load stage's memory as what changed since
+    the state it read (cache.BuildCache._changes): that state is not written again, and the
+    next build reads both as the state a whole save would have written (the property test
+    above shows the pages agree; this, the state itself, which a wrong one could leave
+    unnoticed by falling back to linking again), with the texts of unchanged files still
+    shared by their records and bodies: none of them read and keyed again."""
+    from dossier import render
     root, files, written = tmp_path / "dossier", _start(), {}
     root.mkdir()
     _write(root, files, written)
     assert build(root, use_disk_cache=True, jobs=1).ok
     base = (root / ".dossier-cache/state.pickle").read_bytes()
-    whole = []
+    whole, keyed = [], []
     save = BuildCache.save_state
 
     def saving(self, config):
         save(self, config)
+        self.finish_saving()
+        # The whole state, as it would be saved, with the evidence it names left as saved.
+        monkeypatch.setattr(self, "_save_evidence", lambda linked: "saved")
         whole.append(_state_as_values(self._state(config)))
     monkeypatch.setattr(BuildCache, "save_state", saving)
-    for edit in [("body", 0, "Un autre texte."), ("title", 1, "Un titre changé"),
-                 ("body", 0, "Et encore un autre."), ("body", 2, "Troisième.")]:
-        path = f"content/articles/{ARTICLES[edit[1]]}.md"
-        data, body = _split(files[path])
-        if edit[0] == "body":
-            body = edit[2]
+    text_key = render.text_key
+    monkeypatch.setattr(render, "text_key", lambda *a: keyed.append(a[0]) or text_key(*a))
+    added = _split(files["content/articles/a.md"])
+    added[0].update(title="Article d", date="2022-05-14", actors=ACTORS[1:])
+    for edit in [("body", "a", "Un autre texte."), ("title", "b", "Un titre changé"),
+                 ("add", "d", _front(*added)), ("body", "a", "Et encore un autre."),
+                 ("actors", "b", ACTORS[2:]), ("remove", "c", None),
+                 ("body", "d", "Troisième.")]:
+        path = f"content/articles/{edit[1]}.md"
+        if edit[0] in ("add", "remove"):
+            files[path] = edit[2]
         else:
-            data["title"] = edit[2]
-        files[path] = _front(data, body)
+            data, body = _split(files[path])
+            if edit[0] == "body":
+                body = edit[2]
+            else:
+                data[edit[0]] = edit[2]
+            files[path] = _front(data, body)
         _write(root, files, written)
-        whole.clear()
+        whole.clear(), keyed.clear()
         assert build(root, use_disk_cache=True, jobs=1).ok
         assert (root / ".dossier-cache/state.pickle").read_bytes() == base, edit
         assert (root / ".dossier-cache/state-changes.pickle").is_file(), edit
-        read = BuildCache(folder=root / ".dossier-cache")._read_state()
-        assert _state_as_values(read) == whole[0], edit
+        cache = BuildCache(folder=root / ".dossier-cache")
+        read = cache._read_state()
+        assert cache._read_evidence(read["evidence"], read["linked"]) is not None, edit
+        assert _state_as_values({**read, "evidence": "saved"}) == whole[0], edit
+        assert set(keyed) <= {f"articles/{edit[1]}/index.html"}, edit
     assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
     assert digest(root / "_site") == digest(tmp_path / "clean")
 
