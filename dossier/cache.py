@@ -857,7 +857,7 @@ class BuildCache:
         if self.renderer.bodies_changed or not index.is_file() or not html.is_file():
             self._save_bodies()
             self._dump("links", self.renderer.links, kind="marshal")
-            for old in ("bodies.json", "bodies.jsonl", "links.json"):            # earlier versions'
+            for old in ("bodies.json", "bodies.jsonl", "links.json"):     # earlier versions'
                 (self.folder / old).unlink(missing_ok=True)
         if self.pages is not None:
             self._save_pieces(self.renderer.pieces, self.pages.made_pieces,
@@ -1041,7 +1041,7 @@ def _dict_changes(before: dict, now: dict) -> tuple[dict, list, list | None]:
     order _dict_applied gives)."""
     changed = {key: value for key, value in now.items()
                if (then := before.get(key, _GONE)) is not value and
-               (type(value) is not str or then != value)}
+               (type(value) is not str or type(then) is not str or then != value)}
     gone = [key for key in before if key not in now]
     keys = list(now)
     if keys == [key for key in before if key in now] + [key for key in changed
