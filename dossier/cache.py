@@ -294,8 +294,9 @@ class BuildCache:
             # A text edit's changes (0.04 s at 10,000 articles) are written here; the
             # evidence written again with them (an article added, removed, its references
             # edited: 0.3 s) aside.
-            self._write_state(changes, aside=self._read_by_place(self.linked) is None and
-                              self.linked.evidence is not None)
+            evidence_changed = self.linked.evidence is not None and \
+                self._read_by_place(self.linked) is None
+            self._write_state(changes, aside=evidence_changed)
         # Pages find the digest of a record here (depends.Snapshot): those of the restored
         # state's records, or all of them once worked out here; one new since the last
         # build is digested when a page reads it.
@@ -342,16 +343,16 @@ class BuildCache:
         changed = {path: (*entry[:3], None) for path, entry in files.items()
                    if base["files"].get(path) is not entry}
         limit = max(1000, len(base["files"]) // 8)
-        in_base = {id(pair[0]) for pair in base["digests"]}
+        places = {id(pair[0]): i for i, pair in enumerate(base["digests"])}
         if len(changed) > limit or \
-                sum(1 for a in linked.articles if id(a) not in in_base) > limit:
+                sum(1 for a in linked.articles if id(a) not in places) > limit:
             return None
 
         def write() -> None:
             evidence = self._save_evidence(linked) if linked.evidence is not None else None
             known = {id(hit[0]) for hit in base["records"]}
             out = io.BytesIO()
-            _ChangesPickler(out, pickle.HIGHEST_PROTOCOL, base).dump({
+            _ChangesPickler(out, pickle.HIGHEST_PROTOCOL, base, places).dump({
                 "files": (changed, [path for path in base["files"] if path not in files],
                           None),
                 "records": ([hit for key, hit in self.records.items() if key not in known],
@@ -992,9 +993,9 @@ class _ChangesPickler(_StatePickler):
     the bodies by their fields: those that are the very objects of the base's are named as
     such, a dictionary made anew by the keys whose values are not (_dict_changes)."""
 
-    def __init__(self, file, protocol, base: dict):
+    def __init__(self, file, protocol, base: dict, places: dict[int, int]):
         super().__init__(file, protocol)
-        self._places = {id(pair[0]): i for i, pair in enumerate(base["digests"])}
+        self._places = places           # id of a record of the base -> its place in digests
         linked, bodies = base["linked"], base["bodies"]
         self._origins = {Linked: ("linked", linked), type(linked.dossier): ("dossier",
                                                                             linked.dossier)}
