@@ -330,12 +330,13 @@ class BuildCache:
         """What writes the state as what changed since the state read (self.base), beside
         it, when that is little: one file's record, the graph's lists and dictionaries that
         changed (a record of the base named by its place there), the evidence if it changed;
-        the rest is the base's, named as such. None when there is no base, when many files
-        changed or many articles are new objects (a whole link()): the whole state is then
-        written, and is the next base. Writing the whole state takes a second process half
-        a second of a processor at 10,000 articles, which the build then competes with on a
-        two-core machine (0.2 s of a body edit's 1.9 s). The next build reads both
-        (restore_state, 0.013 s more)."""
+        the rest is the base's, named as such. None when there is no base, or when more
+        files changed, or more articles are new objects (a whole link()), than an eighth of
+        the files or 1,000: the whole state is then written, and is the next base (below
+        1,000, changes may name nothing of the base: as large as the state, and as right).
+        Writing the whole state takes a second process half a second of a processor at
+        10,000 articles, which the build then competes with on a two-core machine (0.2 s of
+        a body edit's 1.9 s). The next build reads both (restore_state, 0.013 s more)."""
         base, linked = self.base, self.linked
         if base is None or base.get("linked") is None or linked is None:
             return None
