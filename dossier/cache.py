@@ -51,6 +51,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field, replace
 from functools import partial
+from itertools import chain
 from pathlib import Path, PosixPath, WindowsPath
 from typing import Callable, Iterator
 
@@ -398,7 +399,7 @@ class BuildCache:
             return ident
         ident = secrets.token_hex(16)
         self._dump("evidence", (ident, _layout(linked), kept),
-                   partial(_EvidencePickler, places=_places(linked)))
+                   partial(_EvidencePickler, placeable=_placeable(linked)))
         return ident
 
     def _read_by_place(self, linked: Linked) -> str | None:
@@ -920,22 +921,21 @@ class _StatePickler(pickle.Pickler):
                       WindowsPath: lambda path: (files.path_of, (str(path),))}
 
 
-def _places(linked: Linked) -> dict[int, tuple]:
-    """Where each article, event and claim of an article, timeline entry and claim of the
-    graph is in `linked` (by id): how the evidence names them (see _EvidencePickler)."""
-    places = {}
-    for i, article in enumerate(linked.articles):
-        places[id(article)] = ("a", i)
-        places.update((id(event), ("e", i, n)) for n, event in enumerate(article.events))
-        places.update((id(claim), ("c", i, n)) for n, claim in enumerate(article.claims))
-    places.update((id(entry), ("t", i)) for i, entry in enumerate(linked.dossier.timeline))
-    places.update((id(claim), ("l", i)) for i, claim in enumerate(linked.dossier.claims))
-    return places
+def _placeable(linked: Linked) -> list:
+    """What the evidence shares with the graph, in one list: how it names them, by their
+    place there (see _EvidencePickler): the articles, their events, their claims, the
+    timeline's entries and the graph's claims."""
+    articles, dossier = linked.articles, linked.dossier
+    return [*articles, *chain.from_iterable([a.events for a in articles]),
+            *chain.from_iterable([a.claims for a in articles]), *dossier.timeline,
+            *dossier.claims]
 
 
 def _layout(linked: Linked) -> tuple:
     """What places name: the same in the Linked the evidence is read in as when saved."""
-    return (tuple(a.slug for a in linked.articles), len(linked.dossier.timeline),
+    articles = linked.articles
+    return (tuple([a.slug for a in articles]), tuple([len(a.events) for a in articles]),
+            tuple([len(a.claims) for a in articles]), len(linked.dossier.timeline),
             len(linked.dossier.claims))
 
 
@@ -946,17 +946,18 @@ class _EvidencePickler(_StatePickler):
     records only (a persistent_id is asked of every string and tuple too: 0.30 s of an
     article added at 10,000 articles)."""
 
-    def __init__(self, file, protocol, places: dict[int, tuple]):
+    def __init__(self, file, protocol, placeable: list):
         super().__init__(file, protocol)
-        self._places = places
+        self._places = {id(value): (i,) for i, value in enumerate(placeable)}
 
     def reducer_override(self, obj):
         place = self._places.get(id(obj))
         return NotImplemented if place is None else (_placed, place)
 
 
-def _placed(*place):
-    """What the evidence names by its place in the graph: _EvidenceUnpickler finds it."""
+def _placed(place: int):
+    """What the evidence names by its place in the graph (_placeable): _EvidenceUnpickler
+    finds it."""
     raise pickle.UnpicklingError("the evidence is read in a graph (_EvidenceUnpickler)")
 
 
@@ -977,15 +978,9 @@ class _EvidenceUnpickler(_Naming):
 
     def __init__(self, file, linked: Linked):
         super().__init__(file)
-        self._linked = linked
-
-    def _placed(self, kind: str, i: int, *n: int):
-        if kind in ("a", "e", "c"):
-            article = self._linked.articles[i]
-            return article if kind == "a" else \
-                (article.events if kind == "e" else article.claims)[n[0]]
-        return (self._linked.dossier.timeline if kind == "t" else
-                self._linked.dossier.claims)[i]
+        # Looked up in C: a Python method called for each of 50,000 references (at 10,000
+        # articles) took 0.035 s of an added article's build.
+        self._placed = _placeable(linked).__getitem__
 
 
 class _ChangesPickler(_StatePickler):
