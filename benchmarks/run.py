@@ -12,6 +12,10 @@ round, not all runs of one), each figure the median of --runs rounds with its mi
 - one body edit / one new article: `build` with its cache after appending a sentence to one
   article / adding one article, beside Hugo's full build (Hugo keeps no cache between runs:
   its full build is what a Hugo user waits for after any edit);
+  the builds above are also given beside the full build of a Hugo site making the files that
+  grow with the whole dossier too (a printable dossier, a search index, data exports, a
+  timeline page: benchmarks/others.py), which Hugo's other site does not make, with the size
+  of each tool's site;
 - no change: `build` again with nothing changed;
 - preview: the live-preview path (`build.py serve` in its own process): save, then the time
   until the server has sent its reload message and answers with the new page, for a title
@@ -40,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -114,6 +119,8 @@ def spread(values: list[float]) -> tuple[float, float, float]:
 
 
 NEW = "zz-benchmark-new"       # the article a round adds (and takes away again)
+# Hugo's site with the files that grow with the whole dossier too (see benchmarks/others.py)
+HUGO_WHOLE = "hugo whole"
 
 
 def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) -> dict:
@@ -137,7 +144,7 @@ def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) 
     for run in range(runs):
         shutil.rmtree(clean_out, ignore_errors=True)
         seconds, _, rendered = dossier_build(root, clean_out, "--no-cache")
-        add("clean", seconds), add("pages", rendered)
+        add("clean", seconds), add("pages", rendered), add("dossier MB", _megabytes(clean_out))
         add("no change", dossier_build(root, site)[0])
         article.write_text(original + f"\nUne phrase ajoutée ({run}).\n", encoding="utf-8")
         seconds, _, rendered = dossier_build(root, site)
@@ -150,24 +157,31 @@ def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) 
         new.unlink()
         dossier_build(root, site)               # back to where the round started
         for tool, folder in others.items():
-            command = hugo_command(folder) if tool == "hugo" else pelican_command(folder)
+            command = hugo_command(folder) if tool.startswith("hugo") else \
+                pelican_command(folder)
             shutil.rmtree(_other_output(tool, folder), ignore_errors=True)
             add(tool, timed(command, cwd=folder)[0])
             add(f"{tool} pages", sum(1 for _ in _other_output(tool, folder).rglob("*.html")))
+            add(f"{tool} MB", _megabytes(_other_output(tool, folder)))
             if tool == "pelican":
                 add("pelican, content cache on", timed(pelican_command(folder, cache=True),
                                                        cwd=folder)[0])
     shutil.rmtree(clean_out, ignore_errors=True)
     add("memory", dossier_build(root, clean_out, "--no-cache", memory=True)[1])
     for tool, folder in others.items():
-        command = hugo_command(folder) if tool == "hugo" else pelican_command(folder)
+        command = hugo_command(folder) if tool.startswith("hugo") else pelican_command(folder)
         shutil.rmtree(_other_output(tool, folder), ignore_errors=True)
         add(f"{tool} memory", timed(command, cwd=folder, memory=True)[1])
     return figures
 
 
+def _megabytes(folder: Path) -> float:
+    """The size of the files in `folder`."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
 def _other_output(tool: str, site: Path) -> Path:
-    return site / ("public" if tool == "hugo" else "output")
+    return site / ("public" if tool.startswith("hugo") else "output")
 
 
 def preview_saves(command: list[str], url_of, article: Path, page: str, runs: int,
@@ -304,9 +318,10 @@ def main() -> None:
                              root / f"content/articles/a{size // 2:05d}.md"))
         for name, root, article in dossiers:
             sites = {} if name == "sample" else {
-                tool: make(root, work / tool)
-                for tool, make in (("hugo", hugo_site), ("pelican", pelican_site))
-                if tools[tool]}
+                tool: make(root, work / tool.replace(" ", "-"))
+                for tool, make in (("hugo", hugo_site), ("pelican", pelican_site),
+                                   (HUGO_WHOLE, partial(hugo_site, whole=True)))
+                if tools[tool.split()[0]]}
             f = interleaved(root, work, args.runs, sites, article)
             page = f"articles/{article.stem}/index.html"
             serve = [sys.executable, "-u", str(REPO / "build.py"), "serve", "--root",
@@ -319,6 +334,9 @@ def main() -> None:
                 print("Pages made by a full build: " + ", ".join(
                     f"{tool} {f[tool + ' pages'][0]:,}" for tool in ("hugo", "pelican")
                     if tool in f) + f" (dossier {f['pages'][0]:,}).\n")
+                print("Size of the site made: " + ", ".join(
+                    f"{tool} {f[tool + ' MB'][0]:,.0f} MB" for tool in ("dossier", *sites))
+                    + ".\n")
             print("| what is measured | dossier | beside |")
             print("|---|---|---|")
             for figure in ("clean", "one body edit", "one new article", "no change"):
@@ -326,6 +344,10 @@ def main() -> None:
                 if hugo:
                     beside.append(f"÷ Hugo full build {show(hugo)}: "
                                   f"**{spread(f[figure])[0] / spread(hugo)[0]:.2f}**")
+                if HUGO_WHOLE in f and figure != "no change":
+                    whole = f[HUGO_WHOLE]
+                    beside.append(f"÷ Hugo making the whole-dossier files too {show(whole)}: "
+                                  f"{spread(f[figure])[0] / spread(whole)[0]:.2f}")
                 if figure == "clean" and "pelican" in f:
                     beside.append(f"÷ Pelican full build {show(f['pelican'])}: "
                                   f"**{spread(f[figure])[0] / spread(f['pelican'])[0]:.2f}**")
@@ -338,6 +360,9 @@ def main() -> None:
             memory = f"{max(f['memory']):.0f} MB"
             if hugo:
                 memory += f" | Hugo {max(f['hugo memory']):.0f} MB"
+            if HUGO_WHOLE in f:
+                memory += f", Hugo making the whole-dossier files too " \
+                    f"{max(f[HUGO_WHOLE + ' memory']):.0f} MB"
             if "pelican" in f:
                 memory += f", Pelican {max(f['pelican memory']):.0f} MB"
             print(f"| peak memory of the clean build | {memory} |")
