@@ -441,17 +441,15 @@ def blocks(items: list, size: int = BLOCK) -> Iterator[list]:
     for item in items:
         block.append(item)
         named = item[0] if type(item) is tuple else item     # (see _name_of)
-        if kept:
-            key = id(named)
-            if ends.get(key) is named:
-                end = True
-            elif within.get(key) is named:
-                end = False
-            else:
-                end = zlib.crc32(_name_of(named).encode()) % size == 0
-                (ends if end else within)[key] = named
+        key = id(named)
+        if kept and ends.get(key) is named:
+            end = True
+        elif kept and within.get(key) is named:
+            end = False
         else:
             end = zlib.crc32(_name_of(named).encode()) % size == 0
+            if kept:
+                (ends if end else within)[key] = named
         if end:
             yield block
             block = []

@@ -773,16 +773,8 @@ def test_the_evidence_is_read_only_by_a_build_that_changes_what_articles_report(
     the state: a text edit neither reads nor writes it, and the next new article is still
     linked from it (link_changed, not a whole link())."""
     from dossier import pipeline
-    from tests.helpers import article, write_files
-    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n",     # no stubs: see link_changed
-             "content/actors/russie.md": "---\nname: Russie\nkind: state\n---\n",
-             "content/actors/iran.md": "---\nname: Iran\nkind: state\n---\n"}
-    for n in range(6):
-        files[f"content/articles/a{n}.md"] = article(
-            title=f"Article {n}", date=f"2022-03-0{n + 1}", actors="[Russie, Iran]",
-            events=f"[{{date: 2022-02-0{n % 3 + 1}, title: Fait {n % 3}, actors: [Russie]}}]",
-            claims=f"[{{by: Iran, status: alleged, text: Dit {n % 2}, about: [Russie]}}]")
-    root = write_files(tmp_path / "dossier", files)
+    from tests.helpers import article
+    root, files = _reporting(tmp_path)
     evidence = root / ".dossier-cache/evidence.pickle"
     assert build(root, use_disk_cache=True, jobs=1).ok
     linked = []
@@ -801,6 +793,45 @@ def test_the_evidence_is_read_only_by_a_build_that_changes_what_articles_report(
     assert evidence.read_bytes() != before
     assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
     assert digest(root / "_site") == digest(tmp_path / "clean")
+
+
+def _reporting(tmp_path: Path) -> tuple[Path, dict]:
+    """A dossier whose articles report events and claims, some of them the same."""
+    from tests.helpers import article, write_files
+    files = {"dossier.yaml": "title: Dossier\nlanguage: fr\n",     # no stubs: see link_changed
+             "content/actors/russie.md": "---\nname: Russie\nkind: state\n---\n",
+             "content/actors/iran.md": "---\nname: Iran\nkind: state\n---\n"}
+    for n in range(6):
+        files[f"content/articles/a{n}.md"] = article(
+            title=f"Article {n}", date=f"2022-03-0{n + 1}", actors="[Russie, Iran]",
+            events=f"[{{date: 2022-02-0{n % 3 + 1}, title: Fait {n % 3}, actors: [Russie]}}]",
+            claims=f"[{{by: Iran, status: alleged, text: Dit {n % 2}, about: [Russie]}}]")
+    return write_files(tmp_path / "dossier", files), files
+
+
+def test_the_evidence_is_read_back_only_into_the_graph_it_was_written_for(tmp_path):
+    """The evidence names the articles, events, claims and entries it shares with the graph
+    by their place there (cache._placeable): read into the graph saved with it, it holds
+    those very objects; read into a graph laid out otherwise (an article with one more
+    event, a shorter timeline), nothing, never other objects at those places."""
+    root, _ = _reporting(tmp_path)
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    cache = BuildCache(folder=root / ".dossier-cache")
+    state = cache._read_state()
+    linked, ident = state["linked"], state["evidence"]
+    evidence = cache._read_evidence(ident, linked)
+    articles = {id(a) for a in linked.articles}
+    entries = {id(e) for e in linked.dossier.timeline}
+    assert evidence.events and all(
+        id(report[0]) in articles and id(entry) in entries
+        for found, entry in evidence.events.values() for report in found)
+    first = linked.articles[0]
+    more = replace(linked, articles=[replace(first, events=first.events * 2),
+                                     *linked.articles[1:]])
+    assert cache._read_evidence(ident, more) is None
+    shorter = replace(linked, dossier=replace(linked.dossier,
+                                              timeline=linked.dossier.timeline[1:]))
+    assert cache._read_evidence(ident, shorter) is None
 
 
 def _state_as_values(state: dict) -> dict:
