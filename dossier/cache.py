@@ -979,7 +979,7 @@ class _EvidenceUnpickler(_Naming):
     def __init__(self, file, linked: Linked):
         super().__init__(file)
         # Looked up in C: a Python method called for each of 50,000 references (at 10,000
-        # articles) took 0.035 s of an added article's build.
+        # articles) made reading it 0.067 s instead of 0.058 s.
         self._placed = _placeable(linked).__getitem__
 
 
