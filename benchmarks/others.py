@@ -10,7 +10,7 @@ byte.
 
 Those sites make the pages only, not the files that grow with the whole dossier, which dossier
 makes too: a printable dossier holding every article, a search index, data exports and a
-timeline page (at 10,000 articles, 190 MB of its 606 MB; Hugo's minimal site is 220 MB). A
+timeline page (at 10,000 articles, 192 MB of its 489 MB; Hugo's minimal site is 86 MB). A
 second Hugo site (`hugo_site(..., whole=True)`) adds them, as a Hugo user would write them
 (HUGO_WHOLE): a printable page with the contents, the actors, every article's text and the
 claims; a search index and a data export in JSON and the articles in CSV (custom output
