@@ -904,6 +904,93 @@ def test_a_build_that_changed_little_saves_the_state_as_what_changed_and_reads_i
     assert digest(root / "_site") == digest(tmp_path / "clean")
 
 
+class Kept:
+    """A record of the state's base (named by its place there), or a new one."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+
+def _as_read(value):
+    """What the state's changes must read back: the base's records themselves (by
+    identity), new ones by their number, in the same lists, tuples and dictionaries."""
+    if isinstance(value, Kept):
+        return ("kept", value.n, id(value)) if value.n < 100 else ("new", value.n)
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__, [_as_read(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_read(item) for key, item in value.items()}
+    return value
+
+
+def _edited_list(draw, before: list, pool: list, new: list) -> list:
+    now = list(before)
+    for _ in range(draw(st.integers(0, 4))):
+        how = draw(st.sampled_from(["insert", "delete", "replace", "swap", "same"]))
+        at = draw(st.integers(0, max(len(now) - 1, 0)))
+        if how == "insert":
+            now.insert(at, draw(st.sampled_from(pool + new)))
+        elif now and how == "delete":
+            del now[at]
+        elif now and how == "replace":
+            now[at] = draw(st.sampled_from(new))
+        elif len(now) > 1 and how == "swap":
+            now[0], now[-1] = now[-1], now[0]
+    return now
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_state_changes_read_back_every_list_dictionary_and_tuple_as_it_was(data):
+    """The state saved as what changed since its base (cache.BuildCache._changes) writes a
+    list as a patch of the base's (items added, places lost, a list or tuple in its place
+    as a patch of the one there), a dictionary by the values that are not the base's: read
+    back, each holds the very records of the base it held, in its order, and a list two
+    fields share is one list again."""
+    import io
+    import pickle
+    from types import SimpleNamespace
+    from dossier import cache as cache_module
+    draw = data.draw
+    pool, new = [Kept(n) for n in range(12)], [Kept(100 + n) for n in range(4)]
+    lists = st.lists(st.sampled_from(pool), max_size=10)
+    before = SimpleNamespace(
+        items=draw(lists), other=draw(lists),
+        by_key=draw(st.dictionaries(st.sampled_from("abcdef"), lists, max_size=5)),
+        pairs=draw(st.lists(st.tuples(st.sampled_from("xyz"), lists), max_size=4)),
+        named=draw(st.dictionaries(st.sampled_from("abc"), st.tuples(lists, lists),
+                                   max_size=3)))
+    shared = draw(st.booleans())
+    if shared:
+        before.other = before.items         # two fields, one list
+    now = SimpleNamespace(**vars(before))
+    for name in draw(st.sets(st.sampled_from(["items", "other", "by_key", "pairs", "named"]))):
+        value = getattr(before, name)
+        if isinstance(value, list) and name in ("items", "other"):
+            value = _edited_list(data.draw, value, pool, new)
+        elif isinstance(value, list):
+            value = [(key, _edited_list(data.draw, items, pool, new)
+                      if draw(st.booleans()) else items) for key, items in value]
+        else:
+            value = {key: (_edited_list(data.draw, items, pool, new) if name == "by_key" else
+                           (items[0], _edited_list(data.draw, items[1], pool, new)))
+                     if draw(st.booleans()) else items
+                     for key, items in value.items()
+                     if draw(st.integers(0, 5))} | (
+                {"g": [new[0]]} if name == "by_key" else {})
+        setattr(now, name, value)
+    if shared:
+        now.other = now.items               # still one, whether edited or not
+    base = {"linked": SimpleNamespace(dossier=before), "bodies": None,
+            "digests": [(record, "") for record in pool]}
+    out = io.BytesIO()
+    cache_module._ChangesPickler(out, pickle.HIGHEST_PROTOCOL, base,
+                                 {id(record): i for i, record in enumerate(pool)}).dump(now)
+    read = cache_module._ChangesUnpickler(io.BytesIO(out.getvalue()), base).load()
+    assert _as_read(vars(read)) == _as_read(vars(now))
+    assert (read.other is read.items) == (now.other is now.items)
+
+
 def test_files_copied_as_they_are_are_copied_again_only_when_their_bytes_change(
         tmp_path, monkeypatch):
     """Images of content/ and the theme's static files are kept like pages: a cached build
