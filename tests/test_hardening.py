@@ -156,8 +156,11 @@ def test_a_name_or_tag_with_no_letter_in_any_script_is_an_error(tmp_path):
     assert "a.md:6: tag '???' has no letter or digit" in result.stderr
 
 
-def test_output_paths_that_one_file_system_would_merge_are_an_error(tmp_path):
-    root = _received(tmp_path, {"content/articles/Notes.txt": "1", "content/articles/notes.txt": "2"})
+@pytest.mark.parametrize("names", [("Notes.txt", "notes.txt"),
+                                   ("caf\u00e9.txt", "cafe\u0301.txt")])   # by case, by form
+def test_output_paths_that_one_file_system_would_merge_are_an_error(tmp_path, names):
+    root = _received(tmp_path, {f"content/articles/{name}": str(i)
+                                for i, name in enumerate(names)})
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 1
     assert "two files would be written to articles/" in result.stderr, result.stderr
