@@ -52,7 +52,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field, replace
 from functools import partial
-from itertools import chain, compress, count
+from itertools import chain, compress, count, islice
 from pathlib import Path, PosixPath, WindowsPath
 from typing import Callable, Iterator
 
@@ -1101,6 +1101,8 @@ class _ListPatch:
         kept = [i for i in at if i is not None]
         if len(set(kept)) != len(kept) or kept != sorted(kept):
             return None
+        if (len(now) - len(kept)) * 2 > len(now):
+            return None                     # mostly new: as short written whole
         kept = set(kept)
         return _ListPatch([i for i in range(len(before)) if i not in kept],
                           [(j, now[j]) for j, i in enumerate(at) if i is None])
@@ -1108,10 +1110,13 @@ class _ListPatch:
     def applied(self, before: list) -> list:
         if self._made is None or self._made[0] is not before:
             gone = set(self.gone)
-            made = [item for i, item in enumerate(before) if i not in gone]
-            for j, item in self.added:      # in `now`'s order: each lands in its place
-                # (a patch only replaces an item in its place: `j` is then the base's too)
-                made.insert(j, item.applied(before[j]) if type(item) in _PATCHES else item)
+            kept = iter([item for i, item in enumerate(before) if i not in gone])
+            made: list = []
+            for j, item in self.added:      # in `now`'s order, each at its place there
+                made += islice(kept, j - len(made))
+                # (a patch only stands for an item in its place: `j` is the base's too)
+                made.append(item.applied(before[j]) if type(item) in _PATCHES else item)
+            made += kept
             self._made = (before, made)
         return self._made[1]
 
@@ -1150,9 +1155,9 @@ def _applied(before, how: str, *value):
 
 def _not_the_same(before: dict, now: dict) -> Iterator[tuple]:
     """The items of `now` whose values are not the very objects `before` holds under their
-    keys. Most of a dictionary since the base mostly holds the base's keys in the base's
-    order, and the base's values: passed over in C then (each build since the base, the
-    links of 10,000 articles in each of twenty dictionaries, and the files)."""
+    keys. A dictionary made since the base mostly has the base's keys, in its order, and
+    its values: those are passed over in C (at every build since the base: the links of
+    10,000 articles in each of twenty dictionaries, and the files)."""
     if len(now) == len(before) and list(now) == list(before):
         return compress(now.items(), map(operator.is_not, before.values(), now.values()))
     return ((key, value) for key, value in now.items() if before.get(key, _GONE) is not value)
