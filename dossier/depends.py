@@ -386,6 +386,15 @@ class Snapshot:
             self._digests[address] = found
         return found
 
+    def digests(self, addresses: tuple) -> list:
+        """digest() of each of `addresses`, those made already looked up in C (a piece of
+        the printable dossier reads thousands)."""
+        found = list(map(self._digests.get, addresses))
+        if None in found:
+            found = [digest if digest is not None else self.digest(address)
+                     for address, digest in zip(addresses, found)]
+        return found
+
     def _kept(self, address) -> str | None:
         """The last build's digest of an address under a field that is the same object now
         (see changed_since), or None."""
