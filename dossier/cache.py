@@ -54,7 +54,7 @@ from dataclasses import astuple, dataclass, field, replace
 from functools import partial
 from itertools import chain, compress, count, islice
 from pathlib import Path, PosixPath, WindowsPath
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from dossier.config import SiteConfig
 from dossier.depends import COMPOSED, Pieces, Snapshot, is_tracked, record_digests
@@ -343,8 +343,8 @@ class BuildCache:
         if base is None or base.get("linked") is None or linked is None:
             return None
         files = {path: entry for path, entry in self.files.items() if isinstance(path, Path)}
-        changed = {path: (*entry[:3], None)
-                   for path, entry in _not_the_same(base["files"], files)}
+        differing, gone = _differences(base["files"], files)
+        changed = {path: (*entry[:3], None) for path, entry in differing}
         limit = max(1000, len(base["files"]) // 8)
         # (in C: 40,000 records at 10,000 articles)
         places = dict(zip(map(id, map(operator.itemgetter(0), base["digests"])), count()))
@@ -357,7 +357,7 @@ class BuildCache:
             known = {id(hit[0]) for hit in base["records"]}
             out = io.BytesIO()
             _ChangesPickler(out, pickle.HIGHEST_PROTOCOL, base, places).dump({
-                "files": (changed, _gone(base["files"], files), None),
+                "files": (changed, gone, None),
                 "records": ([hit for key, hit in self.records.items() if key not in known],
                             [i for i, hit in enumerate(base["records"])
                              if id(hit[0]) not in self.records]),
@@ -764,8 +764,9 @@ class BuildCache:
         many superseded rows as live ones, twice the bytes a rewrite would keep, or many
         segments, write it anew with the pieces that still hold and that pages still print
         (_kept_pieces). Pieces that read an address that cannot be kept (_plain) are not."""
-        # (in C, but the digests: an added article's 40 pieces read 36,000 addresses; in
-        # the order read, as pages' are numbered: the store is a cache, its order no rule)
+        # In C but for the digests not made yet (an added article's 40 pieces read 36,000
+        # addresses), in the order read: the store is a cache, whose order is no rule (a
+        # page's reads are numbered in theirs too).
         made = {key: tuple(zip(reads, snapshot.digests(reads)))
                 for key, (reads, *_) in fresh.items()
                 if set(map(type, chain.from_iterable(reads))) <= _PLAIN_PARTS}
@@ -1059,12 +1060,11 @@ class _ChangesPickler(_StatePickler):
         """(the items of `now` whose values are not the very objects `before` has, nor
         alike (_alike), each as its patch where one can be made; the keys it no longer
         has; its keys in order unless they are in the order _dict_applied gives)."""
-        changed = {}
-        for key, value in _not_the_same(before, now):
+        changed, (differing, gone) = {}, _differences(before, now)
+        for key, value in differing:
             then = before.get(key, _GONE)
             if not _alike(then, value):
                 changed[key] = self._patch(then, value) or value
-        gone = _gone(before, now)
         keys = list(now)
         if keys == [key for key in before if key in now] + [key for key in changed
                                                             if key not in before]:
@@ -1109,9 +1109,9 @@ class _ListPatch:
         if len(set(kept)) != len(kept) or kept != sorted(kept):
             return None
         if (len(now) - len(kept)) * 2 > len(now):
-            return None                     # mostly new: as short written whole
-        kept = set(kept)
-        return _ListPatch([i for i in range(len(before)) if i not in kept],
+            return None                     # mostly new: shorter written whole
+        still = set(kept)
+        return _ListPatch([i for i in range(len(before)) if i not in still],
                           [(j, now[j]) for j, i in enumerate(at) if i is None])
 
     def applied(self, before: list) -> list:
@@ -1160,20 +1160,16 @@ def _applied(before, how: str, *value):
     return value[0]
 
 
-def _not_the_same(before: dict, now: dict) -> Iterator[tuple]:
-    """The items of `now` whose values are not the very objects `before` holds under their
-    keys. A dictionary made since the base mostly has the base's keys, in its order, and
-    its values: those are passed over in C (at every build since the base: the links of
-    10,000 articles in each of twenty dictionaries, and the files)."""
+def _differences(before: dict, now: dict) -> tuple[Iterable[tuple], list]:
+    """(the items of `now` whose values are not the very objects `before` holds under their
+    keys, the keys of `before` that `now` has not). A dictionary made since the base mostly
+    has the base's keys, in its order, and its values: those are passed over in C (at every
+    build since the base: the links of 10,000 articles in each of twenty dictionaries, and
+    the files)."""
     if len(now) == len(before) and list(now) == list(before):
-        return compress(now.items(), map(operator.is_not, before.values(), now.values()))
-    return ((key, value) for key, value in now.items() if before.get(key, _GONE) is not value)
-
-
-def _gone(before: dict, now: dict) -> list:
-    """The keys of `before` that `now` has not."""
-    return [] if len(now) == len(before) and list(now) == list(before) else \
-        [key for key in before if key not in now]
+        return compress(now.items(), map(operator.is_not, before.values(), now.values())), []
+    return ([(key, value) for key, value in now.items() if before.get(key, _GONE) is not value],
+            [key for key in before if key not in now])
 
 
 def _alike(then, value) -> bool:

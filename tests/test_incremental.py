@@ -904,7 +904,7 @@ def test_a_build_that_changed_little_saves_the_state_as_what_changed_and_reads_i
     assert digest(root / "_site") == digest(tmp_path / "clean")
 
 
-class Kept:
+class Record:
     """A record of the state's base (named by its place there), or a new one."""
 
     def __init__(self, n: int):
@@ -914,8 +914,8 @@ class Kept:
 def _as_read(value):
     """What the state's changes must read back: the base's records themselves (by
     identity), new ones by their number, in the same lists, tuples and dictionaries."""
-    if isinstance(value, Kept):
-        return ("kept", value.n, id(value)) if value.n < 100 else ("new", value.n)
+    if isinstance(value, Record):
+        return ("base", value.n, id(value)) if value.n < 100 else ("new", value.n)
     if isinstance(value, (list, tuple)):
         return type(value).__name__, [_as_read(item) for item in value]
     if isinstance(value, dict):
@@ -939,6 +939,16 @@ def _edited_list(draw, before: list, pool: list, new: list) -> list:
     return now
 
 
+def _edited(draw, value, pool: list, new: list):
+    """`value` (a list of records, or a tuple holding some) edited, or as it is."""
+    if not draw(st.booleans()):
+        return value
+    if isinstance(value, list):
+        return _edited_list(draw, value, pool, new)
+    return tuple(_edited(draw, item, pool, new) if isinstance(item, list) else item
+                 for item in value)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_the_state_changes_read_back_every_list_dictionary_and_tuple_as_it_was(data):
@@ -952,7 +962,7 @@ def test_the_state_changes_read_back_every_list_dictionary_and_tuple_as_it_was(d
     from types import SimpleNamespace
     from dossier import cache as cache_module
     draw = data.draw
-    pool, new = [Kept(n) for n in range(12)], [Kept(100 + n) for n in range(4)]
+    pool, new = [Record(n) for n in range(12)], [Record(100 + n) for n in range(4)]
     lists = st.lists(st.sampled_from(pool), max_size=10)
     before = SimpleNamespace(
         items=draw(lists), other=draw(lists),
@@ -966,18 +976,15 @@ def test_the_state_changes_read_back_every_list_dictionary_and_tuple_as_it_was(d
     now = SimpleNamespace(**vars(before))
     for name in draw(st.sets(st.sampled_from(["items", "other", "by_key", "pairs", "named"]))):
         value = getattr(before, name)
-        if isinstance(value, list) and name in ("items", "other"):
-            value = _edited_list(data.draw, value, pool, new)
-        elif isinstance(value, list):
-            value = [(key, _edited_list(data.draw, items, pool, new)
-                      if draw(st.booleans()) else items) for key, items in value]
-        else:
-            value = {key: (_edited_list(data.draw, items, pool, new) if name == "by_key" else
-                           (items[0], _edited_list(data.draw, items[1], pool, new)))
-                     if draw(st.booleans()) else items
-                     for key, items in value.items()
-                     if draw(st.integers(0, 5))} | (
-                {"g": [new[0]]} if name == "by_key" else {})
+        if name in ("items", "other"):
+            value = _edited_list(draw, value, pool, new)
+        elif name == "pairs":
+            value = [_edited(draw, pair, pool, new) for pair in value]
+        else:                               # maybe a key gone, one new
+            value = {key: _edited(draw, item, pool, new) for key, item in value.items()
+                     if draw(st.integers(0, 5))}
+            if draw(st.booleans()):
+                value["g"] = [new[0]] if name == "by_key" else ([], [new[0]])
         setattr(now, name, value)
     if shared:
         now.other = now.items               # still one, whether edited or not
