@@ -266,7 +266,8 @@ class _Marks:
 def network(dossier: model.Dossier, page_path: str, t, center: str | None = None,
             limit: int = 24) -> Markup:
     """Actors reported together: the `limit` most mentioned and their links, placed by a
-    force-directed layout; with `center`, that actor's neighbourhood as a star. Every label
+    force-directed layout; with `center`, that actor's neighbourhood as a star, each
+    neighbour sized by the articles it shares with the centre. Every label
     is whole and covers no other label or node; a legend says what the colours mean."""
     if center:
         neighbours = dossier.co_actors.get(center, [])[:NEIGHBOURS]
@@ -279,7 +280,12 @@ def network(dossier: model.Dossier, page_path: str, t, center: str | None = None
                  if b in chosen and a < b}
     if len(slugs) < 2:
         return Markup("")
-    mentions = {s: len(dossier.actor_articles.get(s, ())) for s in slugs}
+    # Every figure of a neighbourhood is about its actor: a neighbour is sized and labelled
+    # by the articles it shares with it. Its own total belongs on its own page (and the
+    # actors' index); here it would make every page showing a hub change, and be made
+    # again, with each article about the hub (190 of 500 actor pages at 10,000 articles).
+    mentions = ({center: len(dossier.actor_articles.get(center, ())), **dict(neighbours)}
+                if center else {s: len(dossier.actor_articles.get(s, ())) for s in slugs})
     most = max(mentions.values()) or 1
     radius = {s: 4 + 12 * math.sqrt(mentions[s] / most) for s in slugs}
     names = {s: dossier.actors[s].name for s in slugs}
@@ -302,7 +308,9 @@ def network(dossier: model.Dossier, page_path: str, t, center: str | None = None
     for slug in order:
         (x, y), (anchor, lx, ly) = placed[slug]
         actor = dossier.actors[slug]
-        label = f"{actor.name} — {t('article_count', count=mentions[slug])}"
+        total = t("shared_articles" if center and slug != center else "article_count",
+                  count=mentions[slug])
+        label = f"{actor.name} — {total}"
         parts.append(
             f'<a href="{escape(urls.relative(page_path, urls.actor(slug)))}" class="node'
             f'{" center" if slug == center else ""} kind-{actor.kind or "other"}">'
@@ -310,6 +318,8 @@ def network(dossier: model.Dossier, page_path: str, t, center: str | None = None
             f'r="{_f(radius[slug])}"/><text x="{_f(lx)}" y="{_f(ly)}" '
             f'text-anchor="{anchor}">{escape(actor.name)}</text></a>')
     summary = t("network_summary", actors=len(slugs), links=len(edges))
+    legend_words = (t("neighbourhood_legend", actor=names[center]) if center
+                    else t("network_legend"))
     kinds = sorted({dossier.actors[s].kind or "other" for s in slugs}, key=KIND_ORDER.index)
     legend = "".join(f'<li><span class="swatch kind-{k}"></span>{escape(t("actor_kind_" + k))}'
                      f'</li>' for k in kinds)
@@ -318,7 +328,7 @@ def network(dossier: model.Dossier, page_path: str, t, center: str | None = None
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {_f(height)}" '
         f'role="group" aria-label="{escape(summary)}">' + "".join(parts) + '</svg>'
         f'<figcaption>{escape(summary)} <ul class="legend">{legend}<li>'
-        f'{escape(t("network_legend"))}</li></ul></figcaption></figure>')
+        f'{escape(legend_words)}</li></ul></figcaption></figure>')
 
 
 NET_WIDTH = 880             # the network's width, px, as the other pictures

@@ -200,7 +200,8 @@ def test_bad_periods_are_located(make_dossier):
 
 
 def test_network_links_every_actor_and_weights_shared_articles(make_dossier, build_site):
-    site = build_site(dossier(make_dossier))
+    root = dossier(make_dossier)
+    site = build_site(root)
     html = (site / "actors/index.html").read_text()
     svg = html[html.index('<figure class="chart network">'):html.index("</svg>")]
     nodes = re.findall(r'<a href="([^"]+)" class="node', svg)
@@ -214,6 +215,20 @@ def test_network_links_every_actor_and_weights_shared_articles(make_dossier, bui
     assert len(set(weights.values())) == 1                 # equal counts, equal widths
     local = (site / "actors/russie/index.html").read_text()
     assert 'class="node center' in local and "../../actors/coree-du-nord/index.html" in local
+    # A neighbourhood's figures are about its actor: a neighbour's articles in common with it,
+    # not its own total (which changes with articles that do not name this actor at all).
+    figure = local[local.index('<figure class="chart network neighbourhood">'):]
+    figure = figure[:figure.index("</figure>")]
+    titles = re.findall(r'class="node[^"]*"[^>]*><title>([^<]+)</title>', figure)
+    assert sorted(titles) == ["Corée du Nord — 2 articles en commun",
+                              "John Kirby — 2 articles en commun", "Russie — 2 articles"]
+    assert "Cercle et trait : articles en commun avec Russie." in figure
+    before = local
+    (root / "content/articles/solo.md").write_text(article(
+        title="Solo", source="{name: X, url: 'https://x.example/1'}",
+        actors="[Corée du Nord]"), encoding="utf-8")
+    assert (build_site(root) / "actors/russie/index.html").read_text() == before
+    assert "Corée du Nord — 3 articles<" in (site / "actors/coree-du-nord/index.html").read_text()
 
 
 def test_printable_dossier_holds_everything_in_order(make_dossier, build_site):
