@@ -372,13 +372,17 @@ class Snapshot:
         # the last build, and that build's digests (by number) of the addresses under them.
         self._same: frozenset = frozenset()
         self._before: tuple = ({}, [])
+        # Set by changed_since: for a dictionary of the graph made anew (an article added),
+        # the keys whose values are not the very objects they were; under the others, as
+        # under the fields in _same, every address keeps its last digest.
+        self._changed_keys: dict[str, set] = {}
 
     def digest(self, address) -> str | None:
         found = self._digests.get(address, _ABSENT)
         if found is _ABSENT:
             try:
                 found = self._kept(address) if address[0] == "dossier" and \
-                    len(address) > 1 and address[1] in self._same else None
+                    len(address) > 1 and self._unchanged(address) else None
                 if found is None:
                     found = self._look_up(address)
             except (AttributeError, TypeError, ValueError, IndexError, OSError):  # changed
@@ -394,6 +398,14 @@ class Snapshot:
             found = [digest if digest is not None else self.digest(address)
                      for address, digest in zip(addresses, found)]
         return found
+
+    def _unchanged(self, address) -> bool:
+        """True if `address` (of the graph) is known to hold the very object it held in the
+        last build (see changed_since)."""
+        if address[1] in self._same:
+            return True
+        changed = self._changed_keys.get(address[1])
+        return changed is not None and len(address) == 3 and address[2] not in changed
 
     def _kept(self, address) -> str | None:
         """The last build's digest of an address under a field that is the same object now
@@ -486,7 +498,15 @@ class Snapshot:
         same = self._same = frozenset(name for name in fields if not name.startswith("_") and
                                       getattr(before, name) is getattr(graph, name, _ABSENT))
         self._before = (numbers, digests)
-        pairs: dict[str, tuple] = {}            # field -> (its value before, now)
+        # A dictionary made anew (an article added: the links of 10,000 articles in each of
+        # seven): the keys whose values are not the very objects they were, found in one
+        # pass; an address under another key keeps its digest, as under a field in `same`.
+        changed_keys = self._changed_keys = {}
+        for name in fields:
+            then, now = getattr(before, name, None), getattr(graph, name, None)
+            if name not in same and not name.startswith("_") and \
+                    type(then) is dict and type(now) is dict:
+                changed_keys[name] = _changed_keys(then, now)
         for number, (address, digest) in enumerate(zip(addresses, digests)):
             kind = address[0]
             if kind == "piece" and len(address) == 2:     # the same in every build
@@ -496,19 +516,10 @@ class Snapshot:
             if kind == "dossier" and len(address) in (2, 3) and address[1] in fields:
                 if address[1] in same:
                     continue
-                pair = pairs.get(address[1])
-                if pair is None:
-                    pair = pairs[address[1]] = (getattr(before, address[1], _ABSENT),
-                                                getattr(graph, address[1], _ABSENT))
-                then, now = pair
                 if len(address) == 3:
-                    if type(then) is not dict or type(now) is not dict:
-                        then = now = None
-                    else:
-                        then, now = then.get(address[2], _ABSENT), now.get(address[2], _ABSENT)
-                if then is now is not None:
-                    known[address] = digest
-                    continue
+                    changed = changed_keys.get(address[1])
+                    if changed is not None and address[2] not in changed:
+                        continue
             elif kind == "body" and len(address) == 2:    # 10,000 at 10,000 articles
                 now = known[address] = key_of(address[1]) or ""
                 if now != digest:
@@ -532,6 +543,14 @@ class Snapshot:
     def record(self, reads) -> dict:
         """{address: digest} of what a page read."""
         return {address: self.digest(address) for address in reads}
+
+
+def _changed_keys(before: dict, now: dict) -> set:
+    """The keys of either dictionary under which `now` does not hold the very object
+    `before` holds (a key in one only included)."""
+    changed = {key for key, value in now.items() if before.get(key, _ABSENT) is not value}
+    changed.update(key for key in before if key not in now)
+    return changed
 
 
 def _blake(text: str) -> str:

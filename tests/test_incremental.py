@@ -10,10 +10,11 @@ them too). A preview started afresh begins with the fragments the last build kep
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, replace
 import tempfile
 from unittest import mock
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from dossier import files as file_rules, pictures, render
 from dossier.cache import BuildCache
+from dossier.depends import Snapshot
 from dossier.pipeline import build
 from tests.helpers import digest
 
@@ -1173,3 +1175,39 @@ def test_the_marks_of_a_long_lane_are_kept_in_columns_that_follow_the_marks(tmp_
             assert 0 < cached < len(made) / 4, (cached, len(made))
     page = (root / "_site/timeline/index.html").read_text()
     assert "Article sept, renommé" in page and "Après tout" in page
+
+
+@dataclass
+class _Graph:
+    links: dict                        # a graph's dictionary, as Dossier.actor_articles
+    names: list
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from("abcdefgh"), st.lists(st.integers(0, 3), max_size=3)),
+       st.lists(st.tuples(st.sampled_from("abcdefghij"),
+                          st.sampled_from(["keep", "copy", "other", "drop"]))))
+def test_what_a_graph_changed_is_stale_and_the_rest_keeps_its_digest(links, edits):
+    """The stale check against the last build's graph (depends.Snapshot.changed_since): an
+    address is stale exactly when its value's digest changed, though only what is not the
+    very object it was is digested again; the rest keeps its digest, when a page asks."""
+    before = _Graph(links, ["x"])
+    now = dict(links)
+    for key, how in edits:
+        if how == "drop":
+            now.pop(key, None)
+        elif how == "copy" and key in now:          # a new object, equal
+            now[key] = list(now[key])
+        elif how == "other":
+            now[key] = [*now.get(key, []), 9]
+    graph = _Graph(now, before.names)
+    addresses = [("dossier", "links", key) for key in "abcdefghij"] + \
+        [("dossier", "links"), ("dossier", "names")]
+    bodies = SimpleNamespace(key=lambda page: None)
+    digests = [Snapshot(before, bodies, [], {}).digest(a) for a in addresses]
+    truth = Snapshot(graph, bodies, [], {})           # everything digested anew
+    snapshot = Snapshot(graph, bodies, [], {})
+    stale = snapshot.changed_since(before, addresses, digests,
+                                   {a: n for n, a in enumerate(addresses)})
+    assert stale == {n for n, a in enumerate(addresses) if truth.digest(a) != digests[n]}
+    assert [snapshot.digest(a) for a in addresses] == [truth.digest(a) for a in addresses]
