@@ -408,8 +408,8 @@ class Snapshot:
         return changed is not None and len(address) == 3 and address[2] not in changed
 
     def _kept(self, address) -> str | None:
-        """The last build's digest of an address under a field that is the same object now
-        (see changed_since), or None."""
+        """The last build's digest of an address known to be unchanged (_unchanged), or
+        None."""
         numbers, digests = self._before
         number = numbers.get(address)
         return digests[number] if number is not None and number < len(digests) else None
@@ -501,12 +501,12 @@ class Snapshot:
         # A dictionary made anew (an article added: the links of 10,000 articles in each of
         # seven): the keys whose values are not the very objects they were, found in one
         # pass; an address under another key keeps its digest, as under a field in `same`.
-        changed_keys = self._changed_keys = {}
+        self._changed_keys = {}
         for name in fields:
             then, now = getattr(before, name, None), getattr(graph, name, None)
             if name not in same and not name.startswith("_") and \
                     type(then) is dict and type(now) is dict:
-                changed_keys[name] = _changed_keys(then, now)
+                self._changed_keys[name] = _changed_keys(then, now)
         for number, (address, digest) in enumerate(zip(addresses, digests)):
             kind = address[0]
             if kind == "piece" and len(address) == 2:     # the same in every build
@@ -514,12 +514,8 @@ class Snapshot:
                     stale.add(number)
                 continue
             if kind == "dossier" and len(address) in (2, 3) and address[1] in fields:
-                if address[1] in same:
+                if self._unchanged(address):
                     continue
-                if len(address) == 3:
-                    changed = changed_keys.get(address[1])
-                    if changed is not None and address[2] not in changed:
-                        continue
             elif kind == "body" and len(address) == 2:    # 10,000 at 10,000 articles
                 now = known[address] = key_of(address[1]) or ""
                 if now != digest:
