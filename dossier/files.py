@@ -9,6 +9,7 @@ import os
 import stat
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 CONFIG_FILE = "dossier.yaml"
@@ -35,13 +36,19 @@ def path_of(name: str) -> Path:
 def walk(top: Path) -> list[tuple[tuple[str, ...], Path]]:
     """(parts relative to `top`, path) of every file that counts under `top`, in path order;
     hidden folders are not entered."""
+    return [(rel, path_of(name)) for rel, name in _walk_names(str(top))]
+
+
+def _walk_names(top: str) -> list[tuple[tuple[str, ...], str]]:
+    """walk(), with each path as text: a build with nothing changed makes no Path (10,000
+    of them cost a build a tenth of a second)."""
     found = []
     for folder, dirs, names in os.walk(top):
         dirs[:] = [d for d in dirs if visible(d)]
-        base = () if folder == str(top) else tuple(os.path.relpath(folder, top).split(os.sep))
+        base = () if folder == top else tuple(os.path.relpath(folder, top).split(os.sep))
         for name in names:
             if visible(name):
-                found.append((base + (name,), path_of(os.path.join(folder, name))))
+                found.append((base + (name,), os.path.join(folder, name)))
     found.sort()
     return found
 
@@ -78,15 +85,28 @@ class Inputs:
     """What inputs_digest found."""
 
     digest: str                             # of every byte a build reads, and the options
-    files: dict[Path, str]                  # the digest of each content file, by path
     stamps: Stamps                          # to give as `known` next time
-    scan: list | None                       # (parts, path, stat) of each content file, as
+    # By path as text: made Paths only when a build asks (a build with nothing changed
+    # does not).
+    file_digests: dict[str, str]            # the digest of each content file
+    scanned: list | None                    # (parts, path, stat) of each content file, as
                                             # load() scans them; None if content/ has links
+
+    @cached_property
+    def files(self) -> dict[Path, str]:
+        """The digest of each content file read (file_digest), by path."""
+        return {path_of(name): digest for name, digest in self.file_digests.items()}
+
+    @cached_property
+    def scan(self) -> list | None:
+        """(parts, path, stat) of each content file, as load() scans them."""
+        return self.scanned and [(rel, path_of(name), info)
+                                 for rel, name, info in self.scanned]
 
     def by_path(self) -> dict[str, str]:
         """The digest of each file read (a theme's if its stamp is kept), by path."""
         found = {path: stamp[5] for path, stamp in self.stamps.items()}
-        found.update((str(path), digest) for path, digest in self.files.items())
+        found.update(self.file_digests)
         return found
 
 
@@ -103,9 +123,9 @@ def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
     known = known or {}
     settled = time.time_ns() - SETTLED_NS
     digest = hashlib.blake2b(extra.encode(), digest_size=32)
-    found = [(root, (CONFIG_FILE,), root / CONFIG_FILE),
-             *((content, *entry) for entry in walk(content)),
-             *((folder, *entry) for folder in theme for entry in walk(folder))]
+    tops = [str(folder) for folder in (root, content, *theme)]
+    found = [(tops[0], (CONFIG_FILE,), os.path.join(tops[0], CONFIG_FILE)),
+             *((top, *entry) for top in tops[1:] for entry in _walk_names(top))]
     each, stamps, scan = {}, {}, []
     for top, rel, path in found:
         try:
@@ -115,15 +135,15 @@ def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
         regular = info is not None and stat.S_ISREG(info.st_mode)
         stamp = [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
                  info.st_ctime_ns] if regular else None
-        kept = known.get(str(path)) if regular else None
+        kept = known.get(path) if regular else None
         if kept is not None and kept[:5] == stamp:
             file, read = kept[5], True
         else:
             data, read = _bytes(path, top)      # a link's target, a marker for the rest
             file = file_digest(data)
         if read and regular and max(stamp[3], stamp[4]) < settled:
-            stamps[str(path)] = [*stamp, file]
-        if top is content:
+            stamps[path] = [*stamp, file]
+        if top is tops[1]:
             if read:
                 each[path] = file
             if info is not None and stat.S_ISLNK(info.st_mode):
@@ -131,17 +151,18 @@ def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
             elif read and regular and scan is not None:
                 scan.append((rel, path, info))
         digest.update(f"\0{path}\0{file}".encode())
-    return Inputs(digest.hexdigest(), each, stamps, scan)
+    return Inputs(digest.hexdigest(), stamps, each, scan)
 
 
-def _bytes(path: Path, top: Path) -> tuple[bytes, bool]:
+def _bytes(path: str, top: str) -> tuple[bytes, bool]:
     """(what a file of `top` is, True if those are its bytes): a link leading out of `top`
     is never read (/dev/zero…), nor what is not a file."""
     try:
         if leaves(path, top):
             return b"\0link " + os.readlink(path).encode(), False
         if stat.S_ISREG(os.stat(path).st_mode):
-            return path.read_bytes(), True
+            with open(path, "rb") as file:
+                return file.read(), True
         return b"\0not a file", False
     except OSError:                 # absent (dossier.yaml is optional), gone
         return b"\0absent", False

@@ -160,11 +160,11 @@ def unchanged(root: Path, cache: BuildCache, options: dict
     try:
         if last.get("inputs") != inputs.digest or last.get("output") != str(config.output_dir):
             return inputs, None
-        out, outputs = config.output_dir, cache.last_outputs(last)
+        out, outputs = str(config.output_dir), cache.last_outputs(last)
         if outputs is None:
             return inputs, None
         for path, (size, mtime) in outputs.items():
-            stat = os.stat(out / path)
+            stat = os.stat(os.path.join(out, path))     # as text: 20,000 Paths cost 0.1 s
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
                 return inputs, None
         problems.items = [Problem(*p) for p in last["problems"]]

@@ -92,6 +92,28 @@ def test_a_change_to_dossiers_own_code_renders_again(tmp_path):
     _same_as_clean(root, tmp_path, python=python)
 
 
+def test_a_dependency_upgraded_renders_again(tmp_path):
+    """pip upgrading a library renames its metadata folder (name-version.dist-info): the
+    pages a cached build kept were made by the old version, and are made again."""
+    libraries = tmp_path / "libraries"
+    (libraries / "somelib-1.0.dist-info").mkdir(parents=True)
+    root = _dossier(tmp_path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(libraries)])}
+
+    def build() -> str:
+        result = subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--root",
+                                 str(root)], capture_output=True, text=True, timeout=120,
+                                env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    build()
+    assert "(0 rendered)" in build()
+    (libraries / "somelib-1.0.dist-info").rename(libraries / "somelib-1.1.dist-info")
+    assert "(0 rendered)" not in build()
+    assert "(0 rendered)" in build()
+
+
 def test_a_build_with_nothing_changed_touches_nothing_and_misses_no_edit(tmp_path):
     """The no-change fast path (pipeline.unchanged): it must see every change a clean build
     would, including a save that keeps the file's size and time, a deleted output file, a
@@ -187,7 +209,7 @@ def test_an_unchanged_file_is_not_read_again_until_its_stamp_moves(tmp_path, mon
     assert build(root, use_disk_cache=True).ok
     read = []
     real = files._bytes
-    monkeypatch.setattr(files, "_bytes", lambda p, top: read.append(p.name) or real(p, top))
+    monkeypatch.setattr(files, "_bytes", lambda p, top: read.append(os.path.basename(p)) or real(p, top))
     assert build(root, use_disk_cache=True).ok
     assert read == []
     before = path.stat()
