@@ -26,6 +26,9 @@ round, not all runs of one), each figure the median of --runs rounds with its mi
   counted once, so forked workers are not counted twice), sampled every 0.25 s in one more
   clean build of each tool, after the timed rounds (sampling slows what it samples: no
   timed build is sampled).
+- speed: first, how long this machine takes to run a Python loop, alone and with a second
+  copy running at once (a VM whose second core is shared slows a two-process build more
+  than the tools it is compared with): figures from two machines compare only beside it.
 No pass/fail: numbers to compare.
 """
 from __future__ import annotations
@@ -288,6 +291,22 @@ def show(values: list[float], unit: str = "s") -> str:
     return f"{middle:.2f} s ({low:.2f}–{high:.2f})"
 
 
+LOOP = "import time\nt = time.perf_counter()\ns = 0\nfor i in range(10**7): s += i\n" \
+    "print(time.perf_counter() - t)"
+
+
+def calibrate(runs: int = 3) -> tuple[list[float], list[float]]:
+    """(the loop's times alone, its times with a second copy running at once): how fast this
+    machine runs Python, and how much a second process slows the first (a shared core):
+    figures of two machines, or of two sessions' VMs, compare only with these beside."""
+    def loops(count: int) -> list[float]:
+        running = [subprocess.Popen([sys.executable, "-c", LOOP], stdout=subprocess.PIPE,
+                                    text=True) for _ in range(count)]
+        return [float(process.communicate()[0]) for process in running]
+    alone = [loops(1)[0] for _ in range(runs)]
+    return alone, [t for _ in range(runs) for t in loops(2)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000", help="comma-separated article counts")
@@ -303,7 +322,10 @@ def main() -> None:
     tools = {name: version(name) for name in ("hugo", "pelican")}
     print(f"machine: {platform.machine()}, {platform.system()}, Python "
           f"{platform.python_version()}, {os.cpu_count()} cores; "
-          + "; ".join(f"{k}: {v or 'not installed'}" for k, v in tools.items()) + "\n")
+          + "; ".join(f"{k}: {v or 'not installed'}" for k, v in tools.items()))
+    alone, together = calibrate()
+    print(f"speed: a Python loop of 10 million additions {show(alone)} alone, "
+          f"{show(together)} with the same loop in a second process at once\n")
     print("Median (min–max) of each figure; ratios of medians.\n")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
