@@ -583,12 +583,18 @@ def _distributions() -> list[str]:
     """The metadata folders (or files) of every distribution on sys.path, in its order, but
     dossier's own (its version and its source are digested above; a checkout's
     dossier.egg-info is on the path of `python build.py` and not of the `dossier` command,
-    which would then not share a cache)."""
+    which would then not share a cache); and each zipped one (an .egg, a .zip) on sys.path,
+    by name, size and time."""
     found = []
     for folder in sys.path:
         try:
             names = sorted(os.listdir(folder or "."))
-        except OSError:                 # not a folder (a zip), or gone
+        except OSError:                 # a zip, or gone
+            try:
+                info = os.stat(folder)
+                found.append(f"{os.path.basename(folder)}:{info.st_size}:{info.st_mtime_ns}")
+            except OSError:
+                pass
             continue
         found += (name for name in names if name.endswith((".dist-info", ".egg-info"))
                   and re.split(r"[-.]", name, maxsplit=1)[0].lower() != "dossier")

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from tests.helpers import REPO, digest, write_files
@@ -97,8 +98,11 @@ def test_a_dependency_upgraded_renders_again(tmp_path):
     pages a cached build kept were made by the old version, and are made again."""
     libraries = tmp_path / "libraries"
     (libraries / "somelib-1.0.dist-info").mkdir(parents=True)
+    egg = tmp_path / "zipped.egg"           # a library imported from a zip file
+    with zipfile.ZipFile(egg, "w") as archive:
+        archive.writestr("zipped/__init__.py", "VERSION = 1\n")
     root = _dossier(tmp_path)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(libraries)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(libraries), str(egg)])}
 
     def build() -> str:
         result = subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--root",
@@ -112,6 +116,9 @@ def test_a_dependency_upgraded_renders_again(tmp_path):
     (libraries / "somelib-1.0.dist-info").rename(libraries / "somelib-1.1.dist-info")
     assert "(0 rendered)" not in build()
     assert "(0 rendered)" in build()
+    with zipfile.ZipFile(egg, "w") as archive:
+        archive.writestr("zipped/__init__.py", "VERSION = 2  # a new release\n")
+    assert "(0 rendered)" not in build()
 
 
 def test_a_build_with_nothing_changed_touches_nothing_and_misses_no_edit(tmp_path):
