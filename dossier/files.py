@@ -86,8 +86,8 @@ class Inputs:
 
     digest: str                             # of every byte a build reads, and the options
     stamps: Stamps                          # to give as `known` next time
-    # By path as text: made Paths only when a build asks (a build with nothing changed
-    # does not).
+    # By path as text, made into Paths only when a build asks for them (a build with
+    # nothing changed does not).
     file_digests: dict[str, str]            # the digest of each content file
     scanned: list | None                    # (parts, path, stat) of each content file, as
                                             # load() scans them; None if content/ has links
