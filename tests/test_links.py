@@ -189,7 +189,11 @@ def test_links_is_polite_to_each_host(tmp_path):
         assert host.most_active == 2
         starts = sorted(t for _, t in host.asked)
         assert len(starts) == 6
-        assert all(b - a >= 0.09 for a, b in zip(starts, starts[1:])), starts
+        # Seen by the server, so each arrival may lag its start by a few milliseconds (a
+        # thread's first request opens its connection): each gap is at least the delay less
+        # that, and the six together span five delays.
+        assert all(b - a >= 0.06 for a, b in zip(starts, starts[1:])), starts
+        assert starts[-1] - starts[0] >= 0.48, starts
 
 
 def test_build_never_asks_the_network(tmp_path):
