@@ -284,6 +284,16 @@ def _hugo_url(lines) -> str:
     raise SystemExit("hugo server did not start")
 
 
+def ratio(mine: list[float], theirs: list[float], bold: bool = True) -> str:
+    """The ratio of the medians, then the range of each round's own ratio: a round's two
+    builds ran minutes apart at most, so its ratio is the one that a slow or fast spell
+    of a shared machine moves least."""
+    each = [a / b for a, b in zip(mine, theirs)]
+    whole = f"{spread(mine)[0] / spread(theirs)[0]:.2f}"
+    return (f"**{whole}**" if bold else whole) + \
+        f" (each round {min(each):.2f}–{max(each):.2f})"
+
+
 def show(values: list[float], unit: str = "s") -> str:
     middle, low, high = spread(values)
     if unit == "ms":
@@ -326,7 +336,8 @@ def main() -> None:
     alone, together = calibrate()
     print(f"speed: a Python loop of 10 million additions {show(alone)} alone, "
           f"{show(together)} with the same loop in a second process at once\n")
-    print("Median (min–max) of each figure; ratios of medians.\n")
+    print("Median (min–max) of each figure; ratios of medians, then the range of each "
+          "round's own ratio (a round's builds run one after another, minutes apart at most).\n")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         sample = work / "sample"
@@ -364,15 +375,14 @@ def main() -> None:
             for figure in ("clean", "one body edit", "one new article", "no change"):
                 beside = []
                 if hugo:
-                    beside.append(f"÷ Hugo full build {show(hugo)}: "
-                                  f"**{spread(f[figure])[0] / spread(hugo)[0]:.2f}**")
+                    beside.append(f"÷ Hugo full build {show(hugo)}: {ratio(f[figure], hugo)}")
                 if HUGO_WHOLE in f and figure != "no change":
                     whole = f[HUGO_WHOLE]
                     beside.append(f"÷ Hugo making the whole-dossier files too {show(whole)}: "
-                                  f"{spread(f[figure])[0] / spread(whole)[0]:.2f}")
+                                  f"{ratio(f[figure], whole, bold=False)}")
                 if figure == "clean" and "pelican" in f:
                     beside.append(f"÷ Pelican full build {show(f['pelican'])}: "
-                                  f"**{spread(f[figure])[0] / spread(f['pelican'])[0]:.2f}**")
+                                  f"{ratio(f[figure], f['pelican'])}")
                     beside.append("Pelican with its content cache on, nothing changed: "
                                   f"{show(f['pelican, content cache on'])}")
                 rendered = f.get(f"rendered after {figure}")
