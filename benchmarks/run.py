@@ -29,6 +29,8 @@ round, not all runs of one), each figure the median of --runs rounds with its mi
 - speed: first, how long this machine takes to run a Python loop, alone and with a second
   copy running at once (a VM whose second core is shared slows a two-process build more
   than the tools it is compared with): figures from two machines compare only beside it.
+Each ratio is that of the medians, then the range of each round's own ratio: a round's
+builds run minutes apart at most, so its ratio moves least with the machine's spells.
 No pass/fail: numbers to compare.
 """
 from __future__ import annotations
