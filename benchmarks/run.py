@@ -287,9 +287,7 @@ def _hugo_url(lines) -> str:
 
 
 def ratio(mine: list[float], theirs: list[float], bold: bool = True) -> str:
-    """The ratio of the medians, then the range of each round's own ratio: a round's two
-    builds ran minutes apart at most, so its ratio is the one that a slow or fast spell
-    of a shared machine moves least."""
+    """The ratio of the medians, then the range of each round's own (see the docstring)."""
     each = [a / b for a, b in zip(mine, theirs)]
     whole = f"{spread(mine)[0] / spread(theirs)[0]:.2f}"
     return (f"**{whole}**" if bold else whole) + \
