@@ -287,7 +287,7 @@ def _hugo_url(lines) -> str:
 
 
 def ratio(mine: list[float], theirs: list[float], bold: bool = True) -> str:
-    """The ratio of the medians, then the range of each round's own (see the docstring)."""
+    """The ratio of the medians, then the range of each round's own (see the module's docstring)."""
     each = [a / b for a, b in zip(mine, theirs)]
     whole = f"{spread(mine)[0] / spread(theirs)[0]:.2f}"
     return (f"**{whole}**" if bold else whole) + \
