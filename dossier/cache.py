@@ -40,7 +40,6 @@ import hmac
 import json
 import copy
 import copyreg
-import gc
 import io
 import marshal
 import mmap
@@ -49,7 +48,7 @@ import os
 import pickle
 import secrets
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import astuple, dataclass, field, replace
 from functools import partial
 from itertools import chain, compress, count, islice
@@ -204,11 +203,11 @@ class BuildCache:
     # was digested from, when it names the same; see PageCache.before.
     graph_before: tuple | None = None                # (token, the state's graph)
     graph_token: str | None = None                   # of the state this build saved
-    # Called once a large store is read (the state, the page cache, the piece store): the
-    # command line freezes the collector's view of those objects there, which live to the
-    # end (a collection of the million just read: 0.3 s at 10,000 articles). An interpreter
-    # matter, kept at the edge.
-    settle: Callable[[], None] | None = None
+    # Around the decoding of a large store (the state, the page cache, the piece store):
+    # the command line keeps the cyclic collector off while it runs and out of sight of
+    # what it made afterwards, which lives to the end (collections of the million objects
+    # just read: 0.3 s at 10,000 articles). An interpreter matter, kept at the edge.
+    reading: Callable[[], AbstractContextManager] = nullcontext
     _saving: int | None = None                       # a child process writing the state
     _stamps: dict = field(default_factory=dict)      # as read from stamps.marshal
     _ahead: dict = field(default_factory=dict)       # store name -> Future (prefetch)
@@ -468,17 +467,11 @@ class BuildCache:
         if data[:len(version)] != version:
             return None
         data = data[len(version):]
-        enabled = gc.isenabled()
-        gc.disable()            # ~1 million objects: the collector would run hundreds of times
         try:
-            return (loads or (marshal if kind == "marshal" else pickle).loads)(data)
+            with self.reading():
+                return (loads or (marshal if kind == "marshal" else pickle).loads)(data)
         except Exception:       # written by this code and signed: only a bug or a cut file
             return None
-        finally:
-            if enabled:
-                gc.enable()
-            if self.settle is not None:
-                self.settle()
 
     def _dump(self, name: str, value, pickler=pickle.Pickler, kind: str = "pickle") -> None:
         """NAME.pickle, or NAME.marshal (strings and numbers only), signed (see _load)."""
@@ -703,9 +696,11 @@ class BuildCache:
         to `renderer`, see depends.Pieces), when made by this code and theme."""
         if self.folder is None:
             return None
-        self.pages = PageCache.from_saved(renderer.salt, self._load("pages", "marshal") or {},
-                                          self._load("pages-changes", "marshal") or {},
-                                          self.graph_before, self.graph_token)
+        with self.reading():
+            self.pages = PageCache.from_saved(
+                renderer.salt, self._load("pages", "marshal") or {},
+                self._load("pages-changes", "marshal") or {}, self.graph_before,
+                self.graph_token)
         self.graph_before = None
         kept = renderer.pieces = Pieces()
 
@@ -713,16 +708,13 @@ class BuildCache:
             """The piece store, once read, in `kept`: called before any page is made (by
             write, after the stale check, which needs none of it: the thread reading it
             finishes meanwhile), in this process, before its workers fork."""
-            salt, pieces = self._taken("pieces", self._read_pieces)
+            with self.reading():
+                salt, pieces = self._taken("pieces", self._read_pieces)
             if salt == renderer.salt:
                 kept.take(pieces)
             else:
                 self.pieces_at = None
-            if self.settle is not None:
-                self.settle()
         self.pages.ready = ready
-        if self.settle is not None:
-            self.settle()
         return self.pages
 
     @contextmanager

@@ -367,3 +367,22 @@ def test_a_preview_started_after_a_theme_edit_shows_the_new_wording(tmp_path):
                    use_disk_cache=True, show_drafts=True)
     timeline = next(o for o in served.outputs if o.path == "timeline/index.html").content()
     assert "ARTICLE-REFORMULÉ".encode() in timeline
+
+
+def test_the_library_leaves_the_cyclic_collector_to_the_command_line(tmp_path, monkeypatch):
+    """Interpreter tuning (the collector switched off, objects frozen out of its sight) is
+    the command line's (cli._reading_store, cli._tune_collector): a program building a
+    dossier through the library, a cached build reading its stores back included, finds the
+    interpreter as it left it."""
+    import gc
+    from dossier.pipeline import build
+    root = _dossier(tmp_path)
+    assert build(root, use_disk_cache=True).ok
+    touched = []
+    for name in ("disable", "enable", "freeze", "unfreeze", "set_threshold"):
+        monkeypatch.setattr(gc, name, lambda *args, name=name: touched.append(name))
+    page = root / "content/articles/a.md"
+    page.write_text(page.read_text().replace("Texte.", "Texte modifié."))
+    result = build(root, use_disk_cache=True, jobs=1)
+    assert result.ok and result.rendered        # read the state, the page cache, the pieces
+    assert touched == []
