@@ -165,7 +165,7 @@ def _stamp(file: int | Path) -> str:
     a change time, and a store is only appended to or replaced (see _mapped), so any other
     write moves it, as git trusts its index's stamps."""
     info = os.fstat(file) if isinstance(file, int) else os.stat(file)
-    return f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+    return ":".join(map(str, files.stamp_of(info)))
 
 
 def _stamped(segments: list, stamp_of: Callable[[object], object], stamp: str) -> bool:

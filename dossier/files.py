@@ -110,6 +110,12 @@ class Inputs:
         return found
 
 
+def stamp_of(info: os.stat_result) -> list[int]:
+    """A file's device, inode, size, modification and change times: any write moves one of
+    them (no program can set the change time)."""
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
 def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
                   known: Stamps | None = None) -> Inputs:
     """A digest of every byte a build reads (dossier.yaml, content/, the theme folders, with
@@ -133,8 +139,7 @@ def inputs_digest(root: Path, content: Path, theme: list[Path], extra: str,
         except OSError:
             info = None
         regular = info is not None and stat.S_ISREG(info.st_mode)
-        stamp = [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
-                 info.st_ctime_ns] if regular else None
+        stamp = stamp_of(info) if regular else None
         kept = known.get(path) if regular else None
         if kept is not None and kept[:5] == stamp:
             file, read = kept[5], True
