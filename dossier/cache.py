@@ -55,6 +55,8 @@ from itertools import chain, compress, count, islice
 from pathlib import Path, PosixPath, WindowsPath
 from typing import Callable, Iterable, Iterator
 
+from filelock import FileLock, Timeout
+
 from dossier.config import SiteConfig
 from dossier.depends import COMPOSED, Pieces, Snapshot, is_tracked, record_digests
 from dossier.link import Evidence, Linked
@@ -95,6 +97,7 @@ def _machine_key() -> bytes:
 
 
 _KEY: bytes | None = None
+STORES_WAIT_S = 60          # how long a build waits for another writing the stores (save)
 
 
 def _signer():
@@ -162,8 +165,8 @@ def _stamp(file: int | Path) -> str:
     bytes of every segment were checked or written: the next build finding the same stamp
     has the same bytes and does not check their signatures again (with the bodies' store,
     420 MB at 10,000 articles: 0.3 s of processor time in every cached build). No program sets
-    a change time, and a store is only appended to or replaced (see _mapped), so any other
-    write moves it, as git trusts its index's stamps."""
+    a change time, and a store is only appended to or replaced (see _mapped), by one build
+    at a time (save), so any other write moves it, as git trusts its index's stamps."""
     info = os.fstat(file) if isinstance(file, int) else os.stat(file)
     return ":".join(map(str, files.stamp_of(info)))
 
@@ -893,6 +896,28 @@ class BuildCache:
     def save(self) -> None:
         if self.folder is None or self.renderer is None:
             return
+        self.folder.mkdir(exist_ok=True)
+        # One build at a time writes the stores. Two builds of a dossier into two output
+        # folders would each append where it read the end, one over the other's bytes, and
+        # the stamp signed last would vouch for bytes the other wrote (see _stamp). Waited
+        # for (a store's writes take a second at most), or, held for a minute (a build
+        # stopped, not killed: a killed one lets go), not written this time: a cache is a
+        # hint, and what this build made is made again when asked for.
+        try:
+            with FileLock(str(self.folder / "stores.lock"), timeout=STORES_WAIT_S):
+                self._save_stores()
+        except Timeout:
+            pass                        # not written this time (above)
+        if self.pages is not None:
+            base, changes = self.pages.saved(self.renderer.snapshot)
+            if base is not None:        # written first: changes name the base they follow
+                self._dump("pages", base, kind="marshal")
+            self._dump("pages-changes", changes, kind="marshal")
+            for old in ("pages.json", "pages.pickle"):               # earlier versions'
+                (self.folder / old).unlink(missing_ok=True)
+
+    def _save_stores(self) -> None:
+        """The converted bodies (and what each links to) if they changed, and the pieces."""
         index, html = self.folder / "bodies.index", self.folder / "bodies.html"
         if self.renderer.bodies_changed or not index.is_file() or not html.is_file():
             self._save_bodies()
@@ -902,13 +927,6 @@ class BuildCache:
         if self.pages is not None:
             self._save_pieces(self.renderer.pieces, self.pages.made_pieces,
                               self.renderer.snapshot)
-            base, changes = self.pages.saved(self.renderer.snapshot)
-            if base is not None:        # written first: changes name the base they follow
-                self._dump("pages", base, kind="marshal")
-            self._dump("pages-changes", changes, kind="marshal")
-            for old in ("pages.json", "pages.pickle"):               # earlier versions'
-                (self.folder / old).unlink(missing_ok=True)
-
 
     def _write(self, name: str, value) -> None:
         self.folder.mkdir(exist_ok=True)

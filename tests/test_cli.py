@@ -296,6 +296,31 @@ def test_a_store_is_checked_again_only_when_its_stamp_moves(make_dossier, tmp_pa
     assert digest(root / "_site") == digest(tmp_path / "clean")
 
 
+def test_one_build_at_a_time_writes_the_cache_stores(make_dossier, tmp_path, monkeypatch):
+    """Two builds of one dossier into two output folders share its cache: while one writes
+    the stores, another waits (the stamp a writer signs must vouch only for bytes it checked
+    or wrote, see cache._stamp); held too long, it leaves them as they are and still
+    builds its site whole."""
+    from filelock import FileLock
+    from dossier import cache
+    from dossier.pipeline import build
+    root = make_dossier({**GOOD, "content/articles/b.md": article(title="B", body="Un.")})
+    stores = [root / ".dossier-cache" / name for name in ("bodies.html", "pieces.bin")]
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    before = [store.read_bytes() for store in stores]
+    monkeypatch.setattr(cache, "STORES_WAIT_S", 0.5)
+    (root / "content/articles/b.md").write_text(article(title="B", body="Deux."))
+    with FileLock(str(root / ".dossier-cache/stores.lock")):     # another build's writes
+        assert build(root, use_disk_cache=True, jobs=1).ok
+    assert [store.read_bytes() for store in stores] == before
+    assert "<p>Deux.</p>" in (root / "_site/articles/b/index.html").read_text()
+    (root / "content/articles/b.md").write_text(article(title="B", body="Trois."))
+    assert build(root, use_disk_cache=True, jobs=1).ok
+    assert b"<p>Trois.</p>" in stores[0].read_bytes()
+    assert build(root, output=str(tmp_path / "clean"), jobs=1).ok
+    assert digest(root / "_site") == digest(tmp_path / "clean")
+
+
 def test_check_reads_and_writes_no_cache(make_dossier):
     root = make_dossier(GOOD)
     assert cli(root, "check").returncode == 0
