@@ -587,7 +587,6 @@ class BuildCache:
 
     def _write_texts(self, rows: list[tuple[str, memoryview]]) -> None:
         """The whole store, one segment, in place of the last."""
-        self.folder.mkdir(exist_ok=True)
         written = secrets.token_hex(16)
         index, data = self.folder / "bodies.index", self.folder / "bodies.html"
         temporary = {path: path.with_name(path.name + ".tmp") for path in (index, data)}
@@ -834,7 +833,6 @@ class BuildCache:
             data.append(raw)
         # Written and signed piece by piece: joined, they would be held twice (the first
         # cached build of 10,000 articles makes 240 MB of them).
-        self.folder.mkdir(exist_ok=True)
         # Appended to, or written beside and renamed over: never cut short or overwritten
         # in place, which a build that mapped it (_mapped) would see change under it.
         new = {path: path.with_name(path.name + ".tmp") if mode == "w" else path
