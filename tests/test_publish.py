@@ -2,6 +2,7 @@
 import hashlib
 import json
 import re
+from urllib.parse import urlsplit
 
 import feedparser
 import pytest
@@ -134,6 +135,27 @@ def test_output_is_reproducible_and_assets_are_content_hashed(tmp_path):
     version = css.split("?v=")[1]
     body = (tmp_path / "a/static/style.css").read_bytes()
     assert hashlib.sha256(body).hexdigest().startswith(version)
+
+
+def test_every_theme_file_a_page_loads_is_named_by_its_content(sample_site):
+    """docs/publishing.md has hosts keep static/ for a year ("immutable"): a script or
+    stylesheet linked without its content's digest would stay the old one in readers'
+    browsers, against pages that expect the new one."""
+    static = (sample_site / "static").resolve()
+    loaded = 0
+    for page in sorted(sample_site.rglob("*.html")):
+        for tag, url, attrs in parse(page).links:
+            parts = urlsplit(url)
+            if parts.scheme or tag == "a" or not parts.path:
+                continue
+            target = (page.parent / parts.path).resolve() if not url.startswith("/") \
+                else (sample_site / parts.path.lstrip("/")).resolve()
+            if not target.is_relative_to(static):
+                continue
+            loaded += 1
+            version = hashlib.sha256(target.read_bytes()).hexdigest()[:10]
+            assert parts.query == f"v={version}", (page.relative_to(sample_site), url)
+    assert loaded > 400
 
 
 def test_search_index_is_a_script_with_folded_text(sample_site):
