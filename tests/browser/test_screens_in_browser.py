@@ -1,7 +1,8 @@
 """Every page type of the French sample and of the small English example dossier, in Chromium at
 a desktop and a phone size: a screenshot of each (kept in the test's folder), no sideways
-scrolling, a compact header on phones, every picture's labels whole inside the picture and
-never covering one another, and axe-core with no violation at all."""
+scrolling, a compact header on phones, no two words run together where one element meets the
+next, every picture's labels whole inside the picture and never covering one another, and
+axe-core with no violation at all."""
 import pytest
 
 from tests.tools import AXE_JS, require
@@ -35,6 +36,17 @@ LABELS = """() => [...document.querySelectorAll('figure svg')].filter(s => s.get
             boxes: texts.map(t => { const b = t.getBBox();
               return [t.textContent, b.x, b.y, b.x + b.width, b.y + b.height]; })}; })"""
 
+# Two words run together where an element of the text meets the next with nothing between
+# them ("2 médias indépendants</span><span>Statut…"): shown as one, copied as one, read as
+# one by a screen reader. Elements laid out as blocks (a flex row's items) are apart anyway.
+GLUED = """() => { const flowing = e => ['inline', 'inline-block'].includes(getComputedStyle(e).display);
+  const word = /[\\p{L}\\p{N}]/u;
+  return [...document.body.querySelectorAll('*')].filter(e => !e.closest('svg'))
+    .filter(e => e.nextSibling && e.nextSibling.nodeType === Node.ELEMENT_NODE &&
+                 flowing(e) && flowing(e.nextSibling) && e.getClientRects().length &&
+                 word.test(e.innerText.slice(-1)) && word.test(e.nextSibling.innerText.slice(0, 1)))
+    .map(e => e.innerText.slice(-30) + '|' + e.nextSibling.innerText.slice(0, 30)); }"""
+
 
 @pytest.fixture
 def site(request, sample_site, english_site):
@@ -65,6 +77,7 @@ def test_every_page_fits_the_screen_and_its_pictures_keep_their_labels(sized, si
         assert header["height"] <= 0.15 * 844, header            # issue #19: <= 15 %
     else:
         assert header["height"] <= 110, header                   # two rows at most
+    assert sized.evaluate(GLUED) == [], path
     for picture in sized.evaluate(LABELS):
         x0, y0, x1, y1 = picture["view"]
         boxes = picture["boxes"]
