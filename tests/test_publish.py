@@ -76,6 +76,18 @@ def test_pages_carry_canonical_open_graph_and_news_article_metadata(published):
     assert '<html lang="fr">' in html
 
 
+def test_every_page_has_a_title_of_its_own(sample_site, english_site):
+    """A tab, a bookmark, a search result and the browser's history name a page by its
+    title: two pages with one title (the actor Iran and the tag iran) cannot be told apart."""
+    for site in (sample_site, english_site):
+        pages = {}
+        for page in sorted(site.rglob("*.html")):
+            title = re.search(r"<title>(.*?)</title>", page.read_text(), re.S).group(1)
+            pages.setdefault(title, []).append(str(page.relative_to(site)))
+        assert len(pages) > 30
+        assert {t: p for t, p in pages.items() if len(p) > 1} == {}
+
+
 def test_404_page_works_from_any_depth(published, sample_site):
     with_base = links(published / "404.html") + links(published / "404.html", "link")
     assert all(u.startswith((BASE, "#")) for u in with_base), with_base
