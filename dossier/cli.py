@@ -434,5 +434,6 @@ def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int
               f"{seconds:.2f} s; {counts}")
     else:
         articles = len(result.dossier.articles) if result.dossier else 0
-        print(f"dossier: {articles} articles checked, {result.pages} pages; {counts}")
+        print(f"dossier: {articles} article{'s' * (articles != 1)} checked, {result.pages} "
+              f"pages; {counts}")
     return OK

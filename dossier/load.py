@@ -30,6 +30,8 @@ class Raw:
 class Loaded:
     records: list[Raw] = field(default_factory=list)
     assets: list[Path] = field(default_factory=list)    # non-Markdown files, copied as they are
+    unread: list[Path] = field(default_factory=list)    # records' files that could not be
+                                                        # read (their problems say why)
 
 
 def _changes(stat) -> tuple[int, int, int]:
@@ -174,6 +176,8 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
         problems.items.extend(found)
         if raw is not None:
             loaded.records.append(raw)
+        else:
+            loaded.unread.append(path)
     # What a save that changes only some records' text may patch (see _patch).
     cache["last"] = (content_dir, loaded, problems.items[start:], None)
     return loaded
@@ -209,7 +213,7 @@ def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problem
             return None
         cache[path] = (key, raw, found_here, saved)
         records[index[path]] = raw
-    patched = Loaded(records, loaded.assets)
+    patched = Loaded(records, loaded.assets, loaded.unread)
     cache["last"] = (content_dir, patched, found, index)
     scan = cache.get("scan")
     if scan is not None:             # the next scan must not find these files changed again

@@ -242,12 +242,13 @@ class Bodies:
     def __init__(self, content: Path, articles: list[model.Article],
                  actors: list[model.Actor], resolutions: list[model.Resolution],
                  assets: list[Path], last: "Bodies | None" = None,
-                 pages: list[model.Page] = ()):
+                 pages: list[model.Page] = (),
+                 files: tuple[list[Path], set[Path]] = ((), set())):
         self.content = content
         self.records = (articles, actors, resolutions, list(pages), assets)
         # Pages whose Markdown changed since `last`, when the preview's save changed only
         # texts: `last`'s maps are then copied and patched instead of made again.
-        self.changed = self._patch(last) if last is not None else None
+        self.changed = self._patch(last, files) if last is not None else None
         if self.changed is None:
             self.assets = set(assets)
             self.pages: dict[Path, str] = {}                      # source file -> page path
@@ -256,6 +257,7 @@ class Bodies:
                 if source is not None:
                     self.pages[source[1]] = source[0]   # paths under the resolved content/
                     self.sources[source[0]] = source[1:]
+            self.unpublished = _unpublished(self.pages, *files)
         # Filled by the renderer: page path -> digest of all its HTML depends on, the HTML by
         # digest, and the text of its first paragraph.
         self.keys: dict[str, str] = {}
@@ -263,9 +265,12 @@ class Bodies:
         self.html = Texts()
         self.summaries: dict[str, str] = {}
 
-    def _patch(self, last: "Bodies") -> list[str] | None:
+    def _patch(self, last: "Bodies", files: tuple[list[Path], set[Path]]) -> list[str] | None:
         new, old = self.records, last.records
         if new[4] != old[4] or any(len(n) != len(o) for n, o in zip(new[:4], old[:4])):
+            return None
+        self.unpublished = _unpublished(last.pages, *files)
+        if self.unpublished != last.unpublished:
             return None
         self.assets, self.pages, self.sources = last.assets, last.pages, dict(last.sources)
         changed = []
@@ -293,7 +298,8 @@ class Bodies:
 
     def locate(self, page: str, path: Path, target: str, tag: str) -> str | None:
         """The URL of a link to `target` (as written in the file at `path`) from `page`;
-        "remote" for an image on another host; None if it points nowhere."""
+        "remote" for an image on another host; "draft" or "broken" for a content file that
+        makes no page (Bodies.unpublished); None if it points nowhere."""
         if target.startswith(("http://", "https://")):
             return "remote"
         if target.startswith("/"):             # one of the site's own pages: "/map/"
@@ -304,7 +310,7 @@ class Bodies:
             return urls.relative(page, self.pages[file])
         if file in self.assets:           # any name: '#', '?' or '%' in it must not count
             return urls.relative(page, quote(file.relative_to(self.content).as_posix()))
-        return None
+        return self.unpublished.get(file)
 
     def convert(self, markdown: Markup, page: str, path: Path, text: str, first_line: int,
                 problems: Problems) -> tuple[str, tuple]:
@@ -319,6 +325,14 @@ class Bodies:
                 problems.warning(path, line, f"remote image {target} is not shown: pages "
                                  "load nothing from other hosts",
                                  "save the image beside the article and link the copy")
+                return None
+            if found == "draft":        # a draft must not stop what is published (Drafts)
+                problems.warning(path, line, f"link to '{target}', a draft: not published, "
+                                 "so the link is shown as text",
+                                 "publish the draft by removing 'draft: true', or link it "
+                                 "once it is")
+                return None
+            if found == "broken":       # its own problems are reported at its lines
                 return None
             if found is None:
                 problems.error(path, line, f"link to '{target}' points nowhere",
@@ -372,6 +386,14 @@ def _bounded(text: str, warn) -> str:
             block.append(line)
     flush(len(lines))
     return "\n".join(out)
+
+
+def _unpublished(published: dict[Path, str], files: list[Path], drafts: set[Path]
+                 ) -> dict[Path, str]:
+    """Each content file of a record that makes no page, and why: "draft", or "broken"
+    (its own problems are reported at its lines), so that a link to it says which."""
+    return {path: "draft" if path in drafts else "broken" for path in files
+            if path not in published}
 
 
 def _source(record) -> tuple[str, Path, str, int] | None:

@@ -216,7 +216,9 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
         site.renderer = cache.renderer_for(config)
         finish_bodies = site.renderer.convert(articles, actors, resolutions, loaded.assets,
                                               problems, keep=keep or persist, jobs=jobs,
-                                              progress=stage("converting"), pages=pages)
+                                              progress=stage("converting"), pages=pages,
+                                              files=([raw.path for raw in loaded.records] +
+                                                     loaded.unread, drafts))
     # A save that changed only texts reuses the last graph (relink: 0.01 s instead of 0.85 s
     # at 10,000 articles), one that added, removed or edited articles changes only what they
     # report (link_changed: 0.15 s); tests/test_incremental.py compares both with link().

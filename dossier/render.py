@@ -14,6 +14,7 @@ import functools
 import hashlib
 import os
 from functools import partial
+from itertools import chain
 import re
 import sys
 import threading
@@ -273,16 +274,18 @@ class Renderer:
                 resolutions: list[model.Resolution], assets: list[Path], problems: Problems,
                 *, keep: bool = True, jobs: int = 1,
                 progress: Callable[[int, int], None] | None = None,
-                pages: list[model.Page] = ()) -> Callable[[], Bodies]:
+                pages: list[model.Page] = (),
+                files: tuple[list[Path], set[Path]] = ((), set())) -> Callable[[], Bodies]:
         """Start converting every Markdown body to HTML, over `jobs` processes, and return
         the function that finishes and gives the bodies: the caller links the graph
         meanwhile (the workers need only the records). Bodies converted before from the
         same text for the same layout of files are reused. With keep=False (one build, not
         the preview server) nothing is remembered for a next build, and the bodies do not
-        keep their Markdown."""
+        keep their Markdown. `files`: every content file of a record, and the drafts among
+        them (see Bodies.unpublished)."""
         last = self._last_bodies if keep else None
         bodies = Bodies(self.config.content_dir.resolve(), articles, actors, resolutions,
-                        assets, last, pages)
+                        assets, last, pages, files)
         if bodies.changed is not None:        # a save that changed texts only
             keys, texts = dict(last.keys), dict(last.texts)
             for page in bodies.changed:
@@ -356,7 +359,8 @@ class Renderer:
         same object while no file moved (digesting every text on every preview save would
         cost more than the rest of it). A body key is None until its text was converted
         once: what it links to is known from converting it."""
-        layout = [f"{p}\t{page}" for p, page in bodies.pages.items()] + \
+        layout = [f"{p}\t{page}" for p, page in chain(bodies.pages.items(),
+                                                       bodies.unpublished.items())] + \
             sorted(map(str, bodies.assets))
         # Where files are published changes what a body links to, not its text: a body's
         # key is made again when a file it links to was added, removed or moved.

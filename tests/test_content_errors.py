@@ -84,3 +84,21 @@ def test_every_problem_of_a_file_is_reported_in_one_pass(tmp_path):
                      "a.md:15: link to 'absent.md'"):
         assert expected in result.stderr, (expected, result.stderr)
     assert "a.md:2" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_link_to_a_file_with_errors_reports_that_files_errors_not_a_missing_file(tmp_path):
+    """The actor's file is there: 'points nowhere' would send the writer looking for it."""
+    root = write_files(tmp_path / "dossier", {
+        "dossier.yaml": "title: Mer Rouge\nlanguage: en\n",
+        "content/articles/a.md": article(title="Attack", body="See [them](../actors/houthis.md)."),
+        "content/actors/houthis.md": "---\nname: Houthis\nname: Ansar Allah\nkind: armed-group\n"
+                                     "---\n",
+    })
+    result = run_cli("check", "--root", str(root))
+    assert result.returncode == 1
+    assert "content/actors/houthis.md:3: 'name' is given twice" in result.stderr
+    assert "a.md" not in result.stderr and "1 error," in result.stderr
+    (root / "content/actors/houthis.md").write_text("---\nname: Houthis\nkind: armed-group\n---\n")
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    assert 'href="../../actors/houthis/index.html"' in \
+        (root / "_site/articles/a/index.html").read_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from tests.helpers import article, preview_server, run_cli, write_files
+from tests.helpers import article, digest, preview_server, run_cli, write_files
 
 DRAFT = """---
 title: "Un brouillon"
@@ -107,3 +107,27 @@ def test_a_draft_stays_a_draft_in_builds_that_read_back_the_last_ones_state(tmp_
     assert clean.returncode == 0, clean.stderr
     assert digest(root / "_site") == digest(tmp_path / "clean")
     assert english.stderr == clean.stderr
+
+
+def test_a_link_to_a_draft_is_text_and_a_warning_until_the_draft_is_published(tmp_path):
+    """A draft never blocks a build, not even through a published article that links to it
+    before it is ready: the link is shown as text, and made once the draft is published."""
+    later = article(title="La suite", draft="true")
+    root = write_files(tmp_path / "dossier", {
+        **FILES, "content/articles/suite.md": later,
+        "content/articles/publie.md": article(title="Publié", body="Voir [la suite](suite.md).")})
+    page = root / "_site/articles/publie/index.html"
+    for published, drafted in ((False, later), (True, article(title="La suite")),
+                               (False, later)):
+        write_files(root, {"content/articles/suite.md": drafted})
+        built = run_cli("build", "--root", str(root))
+        assert built.returncode == 0, built.stderr
+        warned = "content/articles/publie.md:6: warning: link to 'suite.md', a draft: not " \
+                 "published, so the link is shown as text" in built.stderr
+        assert warned is not published and "points nowhere" not in built.stderr
+        shown = page.read_text()
+        assert ">la suite</a>" in shown
+        assert ('href="../../articles/suite/index.html"' in shown) is published
+        clean = run_cli("build", "--root", str(root), "--no-cache", "--output",
+                        str(tmp_path / "clean"))
+        assert digest(root / "_site") == digest(tmp_path / "clean"), "cached build differs"
