@@ -198,10 +198,15 @@ def counts(path: Path, root: Path, theme: Path, output: Path) -> bool:
     return False
 
 
+def read_by_build(root: Path, theme: Path) -> list[Path]:
+    """Every file a build reads, if it exists (dossier.yaml may not)."""
+    return [root / CONFIG_FILE, *(p for _, p in walk(root / "content")), *theme_files([theme])]
+
+
 def snapshot(root: Path, theme: Path) -> dict[Path, tuple[int, int, int]]:
     """(mtime, size, ctime) of every file a build reads: to notice changes made while not
     watching."""
-    found = [root / CONFIG_FILE, *(p for _, p in walk(root / "content")), *theme_files([theme])]
+    found = read_by_build(root, theme)
     # The inode's change time too: a save that keeps size and time still moves it.
     return {p: (s.st_mtime_ns, s.st_size, s.st_ctime_ns) for p in found if p.is_file()
             for s in [p.stat()]}

@@ -7,6 +7,7 @@ another (python-livereload ignores changes within 3 s of its last reload).
 """
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -34,15 +35,42 @@ class DossierFilter(watchfiles.DefaultFilter):
 def batches(root: Path, output: Path, theme: Path, stop: threading.Event) -> Iterator[set]:
     """Sets of changed paths, one per burst of saves, until `stop` is set; an empty set now
     and then when nothing changed. The first set comes once the watch is in place: changes
-    made before that are the caller's to catch up on."""
+    made before that are the caller's to catch up on.
+
+    A file that came and went within a burst is left out: an editor's temporary file (vim's
+    `4913` probe, `sed -i`'s `sedXXXXXX`, a `.tmp` renamed over the file saved) was read by
+    no build and is gone, so it must neither rebuild and reload the page nor be named as a
+    change. A file gone that a build may have read (it existed when the watch began, or
+    appeared since) still counts."""
     # The theme may live outside the dossier's folder: watched too, then.
     folders = [root] + ([theme] if theme.is_dir() and not theme.resolve().is_relative_to(
         root.resolve()) else [])
+    present = None
     for changes in watchfiles.watch(*folders, watch_filter=DossierFilter(root, output, theme),
                                     step=QUIET_MS, debounce=MAX_BATCH_MS, stop_event=stop,
                                     rust_timeout=100, yield_on_timeout=True,
                                     raise_interrupt=False):
-        yield {path for _, path in changes}
+        if present is None:              # listed once the watch is in place: none missed
+            present = {os.path.realpath(p) for p in files.read_by_build(root, theme)}
+        yield _lasting({path for _, path in changes}, present)
+
+
+def _lasting(paths: set[str], present: set[str]) -> set[str]:
+    """`paths` but those that exist neither now nor in `present` (the files known to exist,
+    kept up to date here). Compared by real path: the watch may name a file through a link.
+    A folder gone counts when it held a file known (moving a folder away is one event)."""
+    lasting = set()
+    for path in paths:
+        real = os.path.realpath(path)
+        if os.path.lexists(path):
+            present.add(real)
+        else:
+            held = {p for p in present if p == real or p.startswith(real + os.sep)}
+            if not held:
+                continue
+            present -= held
+        lasting.add(path)
+    return lasting
 
 
 snapshot = files.snapshot

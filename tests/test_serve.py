@@ -195,6 +195,33 @@ def test_output_hidden_and_editor_files_are_ignored(server):
     assert settle(server, 1.0) == builds
 
 
+def test_an_editors_temporary_files_neither_rebuild_nor_show_as_changes(server):
+    """vim's `4913` probe comes and goes: no build, no reload. An atomic save (a temporary
+    file renamed over the file saved, as `sed -i` and many editors do) is one build, naming
+    the file saved only. A folder moved out of content/ still counts, as one event."""
+    root = server.preview.root
+    builds, reloads = settle(server), server.reloads
+    logged = []
+    server.log = logged.append
+    probe = root / "content/articles/4913"
+    probe.write_text("")
+    probe.unlink()
+    assert settle(server, 1.0) == builds
+    assert server.reloads == reloads
+    saved, temporary = root / "content/articles/a.md", root / "content/articles/sedX1b2c3"
+    temporary.write_text(saved.read_text().replace("Premier texte.", "Texte remplacé."))
+    temporary.replace(saved)
+    wait_until(lambda: "Texte remplacé." in get(server, "articles/a/index.html")[1])
+    assert settle(server) == builds + 1
+    assert [line for line in logged if line.startswith("changed:")] == ["changed: a.md"]
+    folder = root / "content/articles/annexes"
+    folder.mkdir()
+    (folder / "c.md").write_text(article(title="Annexe"))
+    wait_until(lambda: "Annexe" in get(server, "index.html")[1])
+    folder.rename(root / "annexes-rangees")
+    wait_until(lambda: "Annexe" not in get(server, "index.html")[1])
+
+
 def test_theme_and_config_changes_rebuild_everything(server):
     root, builds = server.preview.root, server.preview.builds
     write_files(root, {"theme/templates/404.html":
