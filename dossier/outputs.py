@@ -1,9 +1,13 @@
 """What a build produces: one Output per file of the site."""
 from __future__ import annotations
 
+import hashlib
+import posixpath
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from functools import partial
 from typing import Callable, Iterator
 
 from dossier import depends, files, urls
@@ -58,3 +62,47 @@ def static_files(dirs: list[Path]) -> list[Output]:
             if path.is_file() and not files.leaves(path, folder):
                 found[urls.static("/".join(parts))] = path
     return [Output.copied(out, src) for out, src in sorted(found.items())]
+
+
+# url(…) in a stylesheet, quoted or not.
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'"()\s]+)\1\s*\)""")
+
+
+def fingerprinted(statics: list[Output]) -> tuple[list[Output], dict[str, str]]:
+    """The theme's static files, and each one's version (a digest of its bytes, for asset()
+    and templates' `?v=`), with every stylesheet's url() of another static file (fonts,
+    images) given that file's version: hosts keep static/ for a year (docs/publishing.md),
+    so a font or image changed under the same name must be asked for by a new address. A
+    stylesheet's own version is its bytes' once rewritten."""
+    versions = {o.path: _version(o.source.read_bytes()) for o in statics
+                if not o.path.endswith(".css")}
+    result = []
+    for out in statics:
+        if not out.path.endswith(".css"):
+            result.append(out)
+            continue
+        text = out.source.read_text(encoding="utf-8")
+        folder = posixpath.dirname(out.path)
+
+        def versioned(match: re.Match) -> str:
+            quote, url = match.groups()
+            if re.match(r"[a-z][a-z0-9+.-]*:|/|#", url, re.I) or "?" in url or "#" in url:
+                return match[0]            # elsewhere, absolute, or with a query already
+            version = versions.get(posixpath.normpath(posixpath.join(folder, url)))
+            return f"url({quote}{url}?v={version}{quote})" if version else match[0]
+
+        data = _CSS_URL.sub(versioned, text).encode("utf-8")
+        versions[out.path] = _version(data)
+        result.append(Output(out.path, out.origin, source=out.source,
+                             make=partial(_stylesheet, out.source, data), recorded=True))
+    return result, versions
+
+
+def _stylesheet(source: Path, data: bytes) -> bytes:
+    """A stylesheet's bytes as rewritten: what it read is its file, as for a copied one."""
+    depends.note({depends.file_address(source)})
+    return data
+
+
+def _version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]

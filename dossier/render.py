@@ -30,7 +30,7 @@ from dossier import __version__, depends, feeds, files, model, parallel, publish
 from dossier.config import SiteConfig
 from dossier.load import markdown_of
 from dossier.markup import Bodies, Markup, Texts, plain_summary
-from dossier.outputs import MAKING, Output, static_files
+from dossier.outputs import MAKING, Output, fingerprinted, static_files
 from dossier.pages import PageSpec, plan, summary
 from dossier.problems import Problem, Problems
 from dossier.templating import (NotPrinted, StoredHTML, Strings, environment, json_ld,
@@ -77,13 +77,11 @@ class Renderer:
         self.pieces: depends.Pieces | None = None
         self.rendered = 0                            # pages rendered and kept, in all
         # Content hashes in asset URLs let hosts cache them forever (a change changes the URL).
-        self.statics = static_files(self.dirs)
-        self.asset_versions = {o.path: hashlib.sha256(o.source.read_bytes()).hexdigest()[:10]
-                               for o in self.statics}
+        self.statics, self.asset_versions = fingerprinted(static_files(self.dirs))
         self.env.globals["asset"] = self._asset_url
-        style = next((o.source for o in self.statics if o.path == urls.static("style.css")), None)
+        style = next((o for o in self.statics if o.path == urls.static("style.css")), None)
         # Inlined in the 404 page, which hosts serve at any depth: its fonts from the root.
-        self.env.globals["inline_css"] = (MarkupSafe(style.read_text(encoding="utf-8")
+        self.env.globals["inline_css"] = (MarkupSafe(style.make().decode("utf-8")
                                                      .replace("url(fonts/", "url(/static/fonts/"))
                                           if style else "")
 

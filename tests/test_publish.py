@@ -150,24 +150,34 @@ def test_output_is_reproducible_and_assets_are_content_hashed(tmp_path):
 
 
 def test_every_theme_file_a_page_loads_is_named_by_its_content(sample_site):
-    """docs/publishing.md has hosts keep static/ for a year ("immutable"): a script or
-    stylesheet linked without its content's digest would stay the old one in readers'
-    browsers, against pages that expect the new one."""
+    """docs/publishing.md has hosts keep static/ for a year ("immutable"): a script,
+    stylesheet, font or image linked without its content's digest would stay the old one in
+    readers' browsers, against pages that expect the new one. Fonts are loaded by the
+    stylesheets (and by the 404 page's inlined styles)."""
     static = (sample_site / "static").resolve()
-    loaded = 0
+    loaded, stylesheets, checked = [], {}, 0
     for page in sorted(sample_site.rglob("*.html")):
-        for tag, url, attrs in parse(page).links:
-            parts = urlsplit(url)
-            if parts.scheme or tag == "a" or not parts.path:
-                continue
-            target = (page.parent / parts.path).resolve() if not url.startswith("/") \
-                else (sample_site / parts.path.lstrip("/")).resolve()
-            if not target.is_relative_to(static):
-                continue
-            loaded += 1
-            version = hashlib.sha256(target.read_bytes()).hexdigest()[:10]
-            assert parts.query == f"v={version}", (page.relative_to(sample_site), url)
-    assert loaded > 400
+        found = [(url, tag) for tag, url, attrs in parse(page).links if tag != "a"]
+        found += [(url, "style") for url in re.findall(r"url\(([^)]+)\)", "".join(
+            re.findall(r"<style>(.*?)</style>", page.read_text(), re.S)))]
+        loaded += [(page, url) for url, tag in found]
+    while loaded:
+        page, url = loaded.pop()
+        parts = urlsplit(url)
+        if parts.scheme or not parts.path:
+            continue
+        target = (page.parent / parts.path).resolve() if not url.startswith("/") \
+            else (sample_site / parts.path.lstrip("/")).resolve()
+        if not target.is_relative_to(static):
+            continue
+        version = hashlib.sha256(target.read_bytes()).hexdigest()[:10]
+        assert parts.query == f"v={version}", (page.relative_to(sample_site), url)
+        checked += 1
+        if target.suffix == ".css" and target not in stylesheets:
+            stylesheets[target] = re.findall(r"url\(['\"]?([^'\")]+)", target.read_text())
+            loaded += [(target, url) for url in stylesheets[target]]
+    fonts = [url for urls in stylesheets.values() for url in urls if ".woff2" in url]
+    assert len(fonts) >= 7 and len(stylesheets) >= 2 and checked > 400
 
 
 def test_search_index_is_a_script_with_folded_text(sample_site):
