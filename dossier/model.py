@@ -15,6 +15,9 @@ ACTOR_KINDS = ("state", "person", "organization", "territory", "region", "place"
 PLACE_KINDS = ("place", "territory", "region")
 
 LatLon = tuple[float, float]
+# Addresses a record's page had before (`redirect_from`), as output paths, each with the
+# line it is written on: a page at each sends readers on (pages.redirects).
+Redirects = tuple[tuple[str, int], ...]
 
 # What a source says of a claim, in the order the claims index groups them (each has a UI
 # string `status_<status>`).
@@ -156,6 +159,7 @@ class Article:
     draft: bool = False
     updated: Date | None = None
     corrections: tuple[Correction, ...] = ()         # oldest first
+    redirect_from: Redirects = ()
     lines: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -187,6 +191,7 @@ class Actor:
     updated: Date | None = None
     corrections: tuple[Correction, ...] = ()
     coordinates: LatLon | None = None   # places, territories and regions: a point to map
+    redirect_from: Redirects = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,7 @@ class Resolution:
     text_line: int = 1
     updated: Date | None = None
     corrections: tuple[Correction, ...] = ()
+    redirect_from: Redirects = ()
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,7 @@ class Page:
     body_line: int = 1
     summary: str = ""
     weight: int = 0                     # order in the footer (then title)
+    redirect_from: Redirects = ()
 
 
 @dataclass

@@ -26,6 +26,7 @@ from dossier.load import let_go_of_texts, load as read_files
 from dossier.markup import Bodies
 from dossier.model import Dossier
 from dossier.outputs import Output
+from dossier.pages import PageSpec, plan, redirects
 from dossier.parallel import WorkerDied
 from dossier.problems import Problem, Problems
 from dossier.render import Renderer, code_version
@@ -63,6 +64,8 @@ class Site:
     bodies: Bodies | None = None
     assets: list[Path] = field(default_factory=list)
     renderer: Renderer | None = None
+    pages: list[PageSpec] = field(default_factory=list)        # every page (pages.plan)
+    redirects: list[PageSpec] = field(default_factory=list)    # and at old addresses
 
 
 def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = None,
@@ -235,6 +238,10 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
                                   strict_sources=config.strict_sources, pages=pages,
                                   publishers=config.publishers, keep=keep or persist)
         found = problems.items[start:]
+    # Old addresses are checked against the pages' as slugs are against each other: in
+    # the same report as every other content problem.
+    site.pages = plan(site.dossier)
+    site.redirects = redirects(site.dossier, site.pages, problems)
     if keep or persist:
         cache.linked = Linked(articles, actors, resolutions, config.strict_sources,
                               site.dossier, found, pages, config.publishers, kept)
@@ -283,7 +290,7 @@ def render(site: Site, *, keep: bool) -> list[Output] | None:
     recorded, if the theme cannot even be loaded."""
     try:
         outputs = site.renderer.render(site.dossier, site.bodies, site.assets, site.problems,
-                                       keep=keep)
+                                       site.pages, site.redirects, keep=keep)
     except WorkerDied:
         raise
     except Exception as exc:            # a theme bug, reported at its template line

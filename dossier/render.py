@@ -31,7 +31,7 @@ from dossier.config import SiteConfig
 from dossier.load import markdown_of
 from dossier.markup import Bodies, Markup, Texts, plain_summary
 from dossier.outputs import MAKING, Output, fingerprinted, static_files
-from dossier.pages import PageSpec, plan, summary
+from dossier.pages import PageSpec, summary
 from dossier.problems import Problem, Problems
 from dossier.templating import (NotPrinted, StoredHTML, Strings, environment, json_ld,
                                 theme_dirs)
@@ -93,10 +93,12 @@ class Renderer:
         return context["url"](context, path) + (f"?v={version}" if version else "")
 
     def render(self, dossier: model.Dossier, bodies: Bodies, assets: list[Path],
-               problems: Problems, *, keep: bool = True) -> list[Output]:
+               problems: Problems, pages: list[PageSpec], redirects: list[PageSpec], *,
+               keep: bool = True) -> list[Output]:
         """Every file of the site: the pages and generated files (each made when its bytes
         are asked for, recording what it reads: see depends.py), the theme's static files and
-        content/'s other files.
+        content/'s other files. `pages`: every page (pages.plan); `redirects`: those at old
+        addresses (pages.redirects).
 
         With keep=True (the preview server) a page is made when first asked for; if every
         address it read when last made still holds the same value, those bytes are served
@@ -115,9 +117,8 @@ class Renderer:
             problems.warning(self.config.root / "dossier.yaml", 1,
                              f"no interface strings for language '{self.config.language}': "
                              "English is used", "add theme/i18n/<language>.yaml")
-        pages = plan(dossier)
         page_paths = [spec.path for spec in pages]
-        specs = publish.plan(self.config, dossier, problems) + pages
+        specs = publish.plan(self.config, dossier, problems) + pages + redirects
         snapshot = self.snapshot = depends.Snapshot(
             dossier, bodies, page_paths, {s.path: (s.template, s.extra) for s in specs},
             self.record_digests, self.file_digests)

@@ -5,6 +5,8 @@ file:// (where a link to a folder opens a directory listing instead of the page)
 """
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 HOME = "index.html"
 TIMELINE = "timeline/index.html"
 ARCHIVE = "articles/index.html"
@@ -47,6 +49,22 @@ def page(slug: str) -> str:
 
 def tag(slug: str) -> str:
     return f"tags/{slug}/index.html"
+
+
+def moved(address: str) -> str | None:
+    """The output path of an address a page had before (`redirect_from`): 'articles/old/',
+    '/articles/old', 'articles/old/index.html' -> 'articles/old/index.html'; an earlier
+    tool's 'old-article.html' stays as it is. None if it is not a plain path of this site
+    (another site, a query, '..', a hidden folder)."""
+    text = unquote(address.strip())      # as a browser asks for it: 'ancien-%C3%A9t%C3%A9'
+    parts = text.strip("/").split("/")
+    if not text.strip("/") or "//" in text or any(c in text for c in ":?#\\\"<>|*") or \
+            any(c.isspace() or ord(c) < 32 for c in text) or \
+            any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        return None
+    if parts[-1].endswith((".html", ".htm")):
+        return "/".join(parts)
+    return "/".join(parts) + "/index.html"
 
 
 def static(name: str) -> str:

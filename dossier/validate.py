@@ -9,7 +9,7 @@ import os
 import re
 from pathlib import Path
 
-from dossier import files, model
+from dossier import files, model, urls
 from dossier.load import Raw
 from dossier.names import resolution_key, resolution_symbol, slugify
 from dossier.problems import Problems
@@ -19,19 +19,20 @@ ACTOR_KINDS = model.ACTOR_KINDS
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 ARTICLE_KEYS = ("title", "date", "source", "language", "actors", "resolutions", "summary",
-                "tags", "events", "claims", "slug", "draft", "updated", "corrections")
+                "tags", "events", "claims", "slug", "draft", "updated", "corrections",
+                "redirect_from")
 SOURCE_KEYS = ("name", "url", "author", "language", "archived", "retrieved", "clipping",
                "sha256")
 EVENT_KEYS = ("date", "title", "actors", "resolutions", "provisions", "text", "id", "place",
               "coordinates")
 CLAIM_KEYS = ("by", "about", "status", "text", "date", "source", "provisions", "id")
 ACTOR_KEYS = ("name", "aliases", "kind", "country", "summary", "slug", "updated", "corrections",
-              "coordinates")
+              "coordinates", "redirect_from")
 RESOLUTION_KEYS = ("symbol", "body", "adopted", "title", "url", "summary", "provisions",
-                   "updated", "corrections")
+                   "updated", "corrections", "redirect_from")
 CORRECTION_KEYS = ("date", "text")
 PROVISION_KEYS = ("text", "deadline", "id")
-PAGE_KEYS = ("title", "summary", "slug", "weight")
+PAGE_KEYS = ("title", "summary", "slug", "weight", "redirect_from")
 
 
 class Fields:
@@ -137,6 +138,24 @@ class Fields:
                                     f"{self._name(key)}: expected a name, got a {_kind(item)}",
                                     "write one name per list item, e.g. [Iran, Russie]")
         return tuple(out)
+
+    def redirects(self, key="redirect_from") -> model.Redirects:
+        """The addresses the record's page had before, as output paths (urls.moved), each
+        with its line."""
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        found = []
+        for index, item in enumerate(value if isinstance(value, list) else [value]):
+            line = self.line(key, index) if isinstance(value, list) else self.line(key)
+            path = urls.moved(item) if isinstance(item, str) else None
+            if path is None:
+                self.problems.error(self.raw.path, line, f"{self._name(key)}: {item!r} is not "
+                                    "an address of this site", "write the address the page "
+                                    "had, from the site's root, e.g. articles/old-name/")
+            else:
+                found.append((path, line))
+        return tuple(found)
 
     def items(self, key):
         """Yield Fields for each mapping in the list at `key`."""
@@ -311,7 +330,7 @@ def article_from(raw: Raw, site_language: str, problems: Problems) -> model.Arti
         language=_language(f, "language", site_language), summary=f.text("summary"),
         actors=f.names("actors"), resolutions=f.names("resolutions"), tags=f.names("tags"),
         events=tuple(e for e in events if e), claims=tuple(c for c in claims if c),
-        draft=f.flag("draft"), lines=raw.parsed.lines,
+        draft=f.flag("draft"), redirect_from=f.redirects(), lines=raw.parsed.lines,
         **_revisions(f, date, "the article's date"))
     if len(problems.errors) == before:
         return article
@@ -436,13 +455,15 @@ def page_from(raw: Raw, problems: Problems) -> model.Page | None:
         f.error("weight", "weight: expected a whole number (pages are listed by weight, then "
                 "title)")
         weight = 0
+    redirects = f.redirects()
     if slug in RESERVED:
         problems.error(raw.path, f.line("slug") if "slug" in f.data else 1, f"the page "
                        f"address {slug}/ is taken by the site itself",
                        "rename the file or give it another 'slug:'")
         return None
     page = model.Page(path=raw.path, slug=slug, title=title, body=raw.parsed.body,
-                      body_line=raw.parsed.body_line, summary=f.text("summary"), weight=weight)
+                      body_line=raw.parsed.body_line, summary=f.text("summary"), weight=weight,
+                      redirect_from=redirects)
     return page if title and slug else None
 
 
@@ -468,13 +489,15 @@ def actor_from(raw: Raw, problems: Problems) -> model.Actor | None:
                 "give it 'kind: place' (a city, a port, a site), or put the coordinates on "
                 "the events that happened there")
         coordinates = None
+    redirects = f.redirects()
     if not name:
         return None
     revisions = _revisions(f, None, "")
     return model.Actor(name=name, slug=_slug(f, Path(slugify(name) or raw.path.stem)),
                        path=raw.path, aliases=f.names("aliases"), kind=kind, country=country,
                        summary=f.text("summary"), body=raw.parsed.body,
-                       body_line=raw.parsed.body_line, coordinates=coordinates, **revisions)
+                       body_line=raw.parsed.body_line, coordinates=coordinates,
+                       redirect_from=redirects, **revisions)
 
 
 def resolution_from(raw: Raw, problems: Problems) -> model.Resolution | None:
@@ -501,7 +524,7 @@ def resolution_from(raw: Raw, problems: Problems) -> model.Resolution | None:
             f.problems.error(raw.path, f.line("provisions", index),
                              f"provisions[{index}]: expected text or a mapping with text, deadline")
     fields = dict(body=f.text("body"), adopted=f.date("adopted"), title=f.text("title"),
-                  url=f.url("url"), summary=f.text("summary"))
+                  url=f.url("url"), summary=f.text("summary"), redirect_from=f.redirects())
     fields.update(_revisions(f, fields["adopted"], "its adoption"))
     if not symbol:
         return None

@@ -26,3 +26,11 @@ def test_sample_with_base_url_has_no_html_errors(tmp_path):
     site = tmp_path / "site"
     assert run_cli("build", "--base-url", "https://example.org/d/", "--output", str(site)).returncode == 0
     assert vnu_errors(site) == []
+
+
+def test_pages_at_old_addresses_have_no_html_errors(tmp_path):
+    from tests.helpers import run_cli, write_files
+    from tests.test_redirects import FILES
+    root = write_files(tmp_path / "d", FILES)
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    assert vnu_errors(root / "_site") == []

@@ -34,6 +34,9 @@ URLS = ["https://example.org/a", "https://example.org/b", "https://example.net/c
 TAGS = ["sanctions", "obus", "drones"]
 ARTICLES = ["a", "b", "c", "d"]
 PLACES = ["Vladivostok", "Koursk"]
+# Old addresses (redirect_from): free ones, an article's, the actors' index
+OLD = st.lists(st.sampled_from(["articles/ancien/", "/ancien.html", "articles/a/", "actors/"]),
+               max_size=2, unique=True)
 
 words = st.text(alphabet="abcdé «»’&<* ", min_size=1, max_size=12).map(str.strip).filter(bool)
 days = st.dates(min_value=__import__("datetime").date(2021, 1, 1),
@@ -74,7 +77,7 @@ def _article():
         "updated": days,
         "corrections": st.lists(st.fixed_dictionaries({"date": days, "text": words}),
                                 max_size=2),
-        "draft": st.booleans()})
+        "draft": st.booleans(), "redirect_from": OLD})
 
 
 def _actor():
@@ -82,19 +85,19 @@ def _actor():
         "aliases": st.lists(st.sampled_from(ALIASES), max_size=2, unique=True),
         "kind": st.sampled_from(["state", "person", "organisation", "place"]),
         "country": st.sampled_from(["KP", "RU", "UA"]), "summary": words,
-        "coordinates": st.sampled_from([[43.1, 131.9], [51.7, 36.2]])})
+        "coordinates": st.sampled_from([[43.1, 131.9], [51.7, 36.2]]), "redirect_from": OLD})
 
 
 def _page():
     return st.fixed_dictionaries({"title": words}, optional={
-        "summary": words, "weight": st.integers(-2, 2)})
+        "summary": words, "weight": st.integers(-2, 2), "redirect_from": OLD})
 
 
 def _resolution():
     return st.fixed_dictionaries({}, optional={
         "title": words, "adopted": days, "summary": words,
         "url": st.sampled_from(URLS), "body": st.sampled_from(["Conseil de sécurité"]),
-        "provisions": st.lists(words, max_size=2)})
+        "provisions": st.lists(words, max_size=2), "redirect_from": OLD})
 
 
 bodies = st.one_of(words, words.map(lambda w: f"{w}\n\nVoir [l’autre](b.md) et **{w}**."),
@@ -128,7 +131,7 @@ record_edits = st.one_of(
     st.tuples(st.just("field"), st.sampled_from(ARTICLES),
               st.sampled_from(["title", "date", "source", "summary", "actors", "events",
                                "claims", "tags", "resolutions", "updated", "corrections",
-                               "draft"]),
+                               "draft", "redirect_from"]),
               _article()),
     st.tuples(st.just("source"), st.sampled_from(ARTICLES),
               st.sampled_from(["name", "url", "archived", "author", "retrieved"]), _source()),
