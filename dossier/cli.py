@@ -408,6 +408,19 @@ def _serve(root: Path, args) -> int:
     return OK
 
 
+def _report_gone(gone: list[str]) -> None:
+    """Pages the last build published that this one removed: if a file was renamed, links
+    to its page from elsewhere now break, unless its old address is kept (redirect_from)."""
+    addresses = [path.removesuffix("index.html") for path in gone]
+    shown = ", ".join(addresses[:5]) + (f" and {len(addresses) - 5} more"
+                                        if len(addresses) > 5 else "")
+    one = len(gone) == 1
+    print(f"dossier: note: {len(gone)} page{'' if one else 's'} of the last build "
+          f"{'is' if one else 'are'} gone: {shown} (if {'it' if one else 'one'} moved, keep "
+          f"its old address working: 'redirect_from: [{addresses[0]}]' in the file that has "
+          "it now)", file=sys.stderr)
+
+
 def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int:
     for problem in result.problems.sorted():
         print(problem, file=sys.stderr)
@@ -432,6 +445,8 @@ def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int
         print(f"dossier: {result.pages} pages ({result.rendered} rendered), {result.written} "
               f"files ({changed} changed, {result.unchanged} unchanged) written to {out} in "
               f"{seconds:.2f} s; {counts}")
+        if result.gone:
+            _report_gone(result.gone)
     else:
         articles = len(result.dossier.articles) if result.dossier else 0
         print(f"dossier: {articles} article{'s' * (articles != 1)} checked, {result.pages} "

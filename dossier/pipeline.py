@@ -46,6 +46,7 @@ class BuildResult:
     written: int = 0                     # files in the output (0 when nothing was written)
     unchanged: int = 0                   # of which identical to the previous build
     rendered: int = 0                    # pages rendered (the rest were unchanged)
+    gone: list[str] = field(default_factory=list)   # pages of the last build, no more
     outputs: list[Output] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -126,7 +127,7 @@ def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
     on_error = partial(template_problems, root=site.problems.root)
     try:
         if write_output and result.ok:
-            result.written, result.unchanged, reused = write(
+            result.written, result.unchanged, reused, result.gone = write(
                 outputs, site.config.output_dir, jobs=jobs, on_error=on_error, pages=pages,
                 snapshot=site.renderer.snapshot, progress=stage("writing"))
             result.rendered -= reused

@@ -84,7 +84,7 @@ def _make_one(on_error: OnError, out: Output) -> list[Problem]:
 def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
           on_error: OnError | None = None, pages: PageCache | None = None,
           snapshot: Snapshot | None = None, progress: Progress | None = None
-          ) -> tuple[int, int, int]:
+          ) -> tuple[int, int, int, list[str]]:
     """Make every output, over `jobs` processes, and put the site in `output_dir`. Outputs are
     made as they are written, so the whole site is never held in memory. With `pages` (and
     the `snapshot` of this build's data), a file whose reads are unchanged is not made.
@@ -94,7 +94,8 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
     that no longer exist deleted (see output_dir.py: only files dossier wrote are ever
     replaced or deleted). A file whose bytes did not change is not touched:
     it keeps its modification time, so `rsync -u`, `aws s3 sync` and caches see only what
-    really changed. Returns (files, files unchanged, pages reused from `pages`)."""
+    really changed. Returns (files, files unchanged, pages reused from `pages`, the pages
+    of the last build that no output makes any more)."""
     with output_dir_.locked(output_dir):
         wanted = {out.path for out in outputs}
         mine = output_dir_.owned(output_dir)
@@ -103,8 +104,9 @@ def write(outputs: list[Output], output_dir: Path, *, jobs: int = 1,
                                         dir=output_dir.parent))
         previous = output_dir if mine else None
         try:
-            return _write(outputs, output_dir, staging, previous, wanted, mine, jobs,
-                          on_error, pages, snapshot, progress)
+            counts = _write(outputs, output_dir, staging, previous, wanted, mine, jobs,
+                            on_error, pages, snapshot, progress)
+            return *counts, sorted(path for path in mine - wanted if path.endswith(".html"))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 

@@ -105,3 +105,24 @@ def test_an_old_address_follows_edits_in_a_cached_build(tmp_path):
         assert digest(root / "_site") == digest(clean)
     assert not (root / "_site/2022/11/livraisons.html").exists()
     assert (root / "_site/acteurs/russie/index.html").exists()      # the actor's, still
+
+
+def test_a_build_that_removes_a_page_says_how_to_keep_its_address(tmp_path):
+    """A file renamed: the build says which page of the last build is gone and how to keep
+    its address; once kept, nothing is gone and nothing is said, nor by a build after."""
+    root = write_files(tmp_path / "d", {**FILES, "content/articles/a.md": article(title="A")})
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    (root / "content/articles/a.md").rename(root / "content/articles/2022-11-02-a.md")
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0
+    assert "dossier: note: 1 page of the last build is gone: articles/a/ (if it moved, keep " \
+           "its old address working: 'redirect_from: [articles/a/]' in the file that has it " \
+           "now)" in result.stderr.splitlines()
+    assert not (root / "_site/articles/a").exists()
+    (root / "content/articles/2022-11-02-a.md").write_text(
+        article(title="A", redirect_from="[articles/a/]"))
+    for _ in range(2):
+        result = run_cli("build", "--root", str(root))
+        assert result.returncode == 0 and "gone" not in result.stderr
+        assert moved_to(root / "_site", "articles/a/index.html") == \
+            "articles/2022-11-02-a/index.html"
