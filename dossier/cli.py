@@ -409,16 +409,25 @@ def _serve(root: Path, args) -> int:
 
 
 def _report_gone(gone: list[str]) -> None:
-    """Pages the last build published that this one removed: if a file was renamed, links
-    to its page from elsewhere now break, unless its old address is kept (redirect_from)."""
+    """Pages the last build published that this one removed: if a file was renamed, or a
+    claim's text edited (its address is made from it), links to its page from elsewhere now
+    break, unless its address is kept: with `redirect_from`, or a claim's `id`."""
     addresses = [path.removesuffix("index.html") for path in gone]
     shown = ", ".join(addresses[:5]) + (f" and {len(addresses) - 5} more"
                                         if len(addresses) > 5 else "")
     one = len(gone) == 1
     print(f"dossier: note: {len(gone)} page{'' if one else 's'} of the last build "
-          f"{'is' if one else 'are'} gone: {shown} (if {'it' if one else 'one'} moved, keep "
-          f"its old address working: 'redirect_from: [{addresses[0]}]' in the file that has "
-          "it now)", file=sys.stderr)
+          f"{'is' if one else 'are'} gone: {shown}", file=sys.stderr)
+    kept = [a for a in addresses if not a.startswith("tags/")]     # a tag has no file
+    claim = next((a for a in kept if a.startswith("claims/")), None)
+    other = next((a for a in kept if not a.startswith("claims/")), None)
+    if other:
+        print(f"  if {'it' if one else 'one'} moved, keep its old address working: "
+              f"'redirect_from: [{other}]' in the file that has it now", file=sys.stderr)
+    if claim:
+        print(f"  a claim whose text was edited keeps its address with "
+              f"'id: {claim.split('/')[1]}' (in each article that reports it)",
+              file=sys.stderr)
 
 
 def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int:

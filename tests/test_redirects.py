@@ -115,9 +115,10 @@ def test_a_build_that_removes_a_page_says_how_to_keep_its_address(tmp_path):
     (root / "content/articles/a.md").rename(root / "content/articles/2022-11-02-a.md")
     result = run_cli("build", "--root", str(root))
     assert result.returncode == 0
-    assert "dossier: note: 1 page of the last build is gone: articles/a/ (if it moved, keep " \
-           "its old address working: 'redirect_from: [articles/a/]' in the file that has it " \
-           "now)" in result.stderr.splitlines()
+    assert result.stderr.splitlines()[-2:] == [
+        "dossier: note: 1 page of the last build is gone: articles/a/",
+        "  if it moved, keep its old address working: 'redirect_from: [articles/a/]' in the "
+        "file that has it now"]
     assert not (root / "_site/articles/a").exists()
     (root / "content/articles/2022-11-02-a.md").write_text(
         article(title="A", redirect_from="[articles/a/]"))
@@ -126,3 +127,28 @@ def test_a_build_that_removes_a_page_says_how_to_keep_its_address(tmp_path):
         assert result.returncode == 0 and "gone" not in result.stderr
         assert moved_to(root / "_site", "articles/a/index.html") == \
             "articles/2022-11-02-a/index.html"
+
+
+def test_a_claim_whose_text_is_edited_keeps_its_address_with_the_id_the_note_gives(tmp_path):
+    """A claim without an id has an address made from its author and text: edited, the
+    page moves. The note names the id that keeps it."""
+    claim = "[{by: Russie, status: alleged, text: \"Les obus arrivent par train.\"}]"
+    root = write_files(tmp_path / "d", {
+        **FILES, "content/articles/a.md": article(title="A", claims=claim)})
+    assert run_cli("build", "--root", str(root)).returncode == 0
+    before = {p.parent.name for p in (root / "_site/claims").glob("*/index.html")}
+    (root / "content/articles/a.md").write_text(
+        article(title="A", claims=claim.replace("train", "rail")))
+    result = run_cli("build", "--root", str(root))
+    old = before - {p.parent.name for p in (root / "_site/claims").glob("*/index.html")}
+    assert len(old) == 1 and result.returncode == 0
+    (old,) = old
+    hint = f"  a claim whose text was edited keeps its address with 'id: {old}' (in each " \
+           "article that reports it)"
+    assert f"dossier: note: 1 page of the last build is gone: claims/{old}/" in result.stderr
+    assert hint in result.stderr.splitlines() and "redirect_from" not in result.stderr
+    (root / "content/articles/a.md").write_text(article(
+        title="A", claims=claim.replace("train", "rail").replace("alleged,", f"alleged, id: {old},")))
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 0 and f"claims/{old}/" not in result.stderr   # back again
+    assert "par rail" in (root / f"_site/claims/{old}/index.html").read_text()
