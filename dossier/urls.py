@@ -55,7 +55,8 @@ def moved(address: str) -> str | None:
     """The output path of an address a page had before (`redirect_from`): 'articles/old/',
     '/articles/old', 'articles/old/index.html' -> 'articles/old/index.html'; an earlier
     tool's 'old-article.html' stays as it is. None if it is not a plain path of this site
-    (another site, a query, '..', a hidden folder)."""
+    (another site, a query, '..', a hidden folder) or not a page's ('feed.xml', 'x.pdf':
+    a file's, which a page cannot stand in for)."""
     text = unquote(address.strip())      # as a browser asks for it: 'ancien-%C3%A9t%C3%A9'
     parts = text.strip("/").split("/")
     if not text.strip("/") or "//" in text or any(c in text for c in ":?#\\\"<>|*") or \
@@ -64,6 +65,8 @@ def moved(address: str) -> str | None:
         return None
     if parts[-1].endswith((".html", ".htm")):
         return "/".join(parts)
+    if "." in parts[-1] and not text.endswith("/"):
+        return None
     return "/".join(parts) + "/index.html"
 
 

@@ -151,8 +151,9 @@ class Fields:
             path = urls.moved(item) if isinstance(item, str) else None
             if path is None:
                 self.problems.error(self.raw.path, line, f"{self._name(key)}: {item!r} is not "
-                                    "an address of this site", "write the address the page "
-                                    "had, from the site's root, e.g. articles/old-name/")
+                                    "the address of a page of this site", "write the address "
+                                    "the page had, from the site's root: a folder (articles/"
+                                    "old-name/) or an .html file")
             else:
                 found.append((path, line))
         return tuple(found)

@@ -42,13 +42,46 @@ def check_outputs(outputs: list[Output], problems: Problems) -> None:
         if first is not out:
             where = out.source or first.source or Path(".")
             problems.error(where, 0, f"two files would be written to {out.path}: "
-                           f"{first.origin} and {out.origin}",
+                           f"{_origin(first, problems)} and {_origin(out, problems)}",
                            "rename one of them (or change its slug)")
+    # A file where another output needs a folder (an asset named like a page's folder).
+    for folder in _files_as_folders(list(seen)):
+        blocking = seen[folder]
+        for out in outputs:
+            if folder in _folders_of(_as_a_file_system_sees(out.path)):
+                where = out.source or blocking.source or Path(".")
+                problems.error(where, 0, f"{blocking.path} would be a file "
+                               f"({_origin(blocking, problems)}) and the folder of {out.path} "
+                               f"({_origin(out, problems)})",
+                               "rename one of them (or change its slug)")
+
+
+def _origin(out: Output, problems: Problems) -> str:
+    return problems.relpath(out.source) if out.source else out.origin
 
 
 @functools.lru_cache(maxsize=1 << 17)   # the preview checks 20,000 paths every save
 def _as_a_file_system_sees(path: str) -> str:
     return unicodedata.normalize("NFC", posixpath.normpath(path)).casefold()
+
+
+_LAST_FOLDERS: list = [None, set()]       # the last paths checked, and their answer
+
+
+def _files_as_folders(paths: list[str]) -> set[str]:
+    """The `paths` that are also the folder of another. The preview checks 20,000 paths on
+    every save, nearly always the same ones as before (4-8 ms to work out, 0.3 ms to see
+    that they are the same: the paths are the very strings _as_a_file_system_sees keeps)."""
+    if paths != _LAST_FOLDERS[0]:
+        _LAST_FOLDERS[:] = [paths, set().union(*map(_folders_of, paths)).intersection(paths)]
+    return _LAST_FOLDERS[1]
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _folders_of(path: str) -> tuple[str, ...]:
+    """'a/b/c.html' -> ('a', 'a/b')."""
+    parts = path.split("/")[:-1]
+    return tuple("/".join(parts[:i]) for i in range(1, len(parts) + 1))
 
 
 class RenderFailed(Exception):

@@ -166,6 +166,18 @@ def test_output_paths_that_one_file_system_would_merge_are_an_error(tmp_path, na
     assert "two files would be written to articles/" in result.stderr, result.stderr
 
 
+def test_a_file_where_a_page_needs_its_folder_is_an_error_not_a_crash(tmp_path):
+    """content/timeline (a file with no extension, copied as it is) would be the file
+    'timeline' where the timeline's page needs the folder 'timeline/'."""
+    root = _received(tmp_path, {"content/timeline": "notes"})
+    result = run_cli("build", "--root", str(root))
+    assert result.returncode == 1
+    assert "content/timeline: timeline would be a file (content/timeline)" in result.stderr \
+        and "the folder of timeline/index.html (template timeline.html)" in result.stderr, \
+        result.stderr
+    assert not (root / "_site").exists()
+
+
 # --- The output folder: only dossier's own files are ever replaced or deleted --------------
 
 def test_an_output_folder_of_someone_elses_files_loses_nothing(tmp_path):

@@ -64,6 +64,7 @@ def test_an_old_address_that_cannot_be_one_is_an_error_at_its_line(tmp_path):
                                          "  - articles/../../etc/\n"
                                          "  - articles/a/\n"
                                          "  - actors/russie/\n"
+                                         "  - search-index.js\n"
                                          "  - timeline/\n"
                                          "  - acteurs/russie/"),
         "content/articles/b.md": article(title="", date="2022-11-02")})
@@ -71,12 +72,13 @@ def test_an_old_address_that_cannot_be_one_is_an_error_at_its_line(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     expected = [
-        ("content/articles/a.md:6:", "'https://example.org/ailleurs/' is not an address of "
-                                     "this site"),
-        ("content/articles/a.md:7:", "'articles/../../etc/' is not an address of this site"),
+        ("content/articles/a.md:6:", "'https://example.org/ailleurs/' is not the address of "
+                                     "a page of this site"),
+        ("content/articles/a.md:7:", "'articles/../../etc/' is not the address of a page"),
         ("content/articles/a.md:8:", "articles/a/ is this page's own address"),
         ("content/articles/a.md:9:", "actors/russie/ is the address of a page of the site"),
-        ("content/articles/a.md:10:", "timeline/ is the address of a page of the site"),
+        ("content/articles/a.md:10:", "'search-index.js' is not the address of a page"),
+        ("content/articles/a.md:11:", "timeline/ is the address of a page of the site"),
         ("content/actors/russie.md:5:", "acteurs/russie/ is also redirected to articles/a/ "
                                         "by content/articles/a.md"),
         ("content/articles/b.md:2:", "empty required field 'title'"),
