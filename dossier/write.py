@@ -33,48 +33,55 @@ REUSED = 2                  # unchanged, and not even rendered (known from the p
 
 
 def check_outputs(outputs: list[Output], problems: Problems) -> None:
-    """Two sources mapping to one output path is an error that names both. Paths are
+    """Two sources mapping to one output path is an error that names both, as is a file
+    where another output needs a folder (an asset named like a page's folder). Paths are
     compared as a file system may see them: 'a//b' is 'a/b', and a USB stick's (FAT, exFAT)
     or a Mac's does not tell case or Unicode forms apart."""
-    seen: dict[str, Output] = {}
-    for out in outputs:
-        first = seen.setdefault(_as_a_file_system_sees(out.path), out)
-        if first is not out:
-            where = out.source or first.source or Path(".")
-            problems.error(where, 0, f"two files would be written to {out.path}: "
-                           f"{_origin(first, problems)} and {_origin(out, problems)}",
-                           "rename one of them (or change its slug)")
-    # A file where another output needs a folder (an asset named like a page's folder).
-    for folder in _files_as_folders(list(seen)):
-        blocking = seen[folder]
-        for out in outputs:
-            if folder in _folders_of(_as_a_file_system_sees(out.path)):
-                where = out.source or blocking.source or Path(".")
-                problems.error(where, 0, f"{blocking.path} would be a file "
-                               f"({_origin(blocking, problems)}) and the folder of {out.path} "
-                               f"({_origin(out, problems)})",
-                               "rename one of them (or change its slug)")
+    merged, in_a_file = _collisions([out.path for out in outputs])
+    for i, j in merged:
+        first, out = outputs[i], outputs[j]
+        problems.error(out.source or first.source or Path("."), 0,
+                       f"two files would be written to {out.path}: "
+                       f"{_origin(first, problems)} and {_origin(out, problems)}",
+                       "rename one of them (or change its slug)")
+    for i, j in in_a_file:
+        blocking, out = outputs[i], outputs[j]
+        problems.error(out.source or blocking.source or Path("."), 0,
+                       f"{blocking.path} would be a file ({_origin(blocking, problems)}) and "
+                       f"the folder of {out.path} ({_origin(out, problems)})",
+                       "rename one of them (or change its slug)")
 
 
 def _origin(out: Output, problems: Problems) -> str:
     return problems.relpath(out.source) if out.source else out.origin
 
 
+_LAST_CHECKED: list = [None, (), ()]        # the last paths checked, and what was found
+
+
+def _collisions(paths: list[str]) -> tuple[list, list]:
+    """([(i, j)]: paths[j] is the file paths[i] is, as a file system sees them;
+    [(i, j)]: paths[i] is a file where paths[j] needs a folder). The preview checks the
+    same 20,000 paths on nearly every save: 13 ms to work out at 10,000 articles, 1 ms to
+    see they are the same as last time."""
+    if paths != _LAST_CHECKED[0]:
+        seen: dict[str, int] = {}
+        merged = []
+        for j, path in enumerate(paths):
+            i = seen.setdefault(_as_a_file_system_sees(path), j)
+            if i != j:
+                merged.append((i, j))
+        folders = set().union(*map(_folders_of, seen)).intersection(seen)
+        in_a_file = [(seen[folder], j) for folder in sorted(folders)
+                     for j, path in enumerate(paths)
+                     if folder in _folders_of(_as_a_file_system_sees(path))]
+        _LAST_CHECKED[:] = [paths, merged, in_a_file]
+    return _LAST_CHECKED[1], _LAST_CHECKED[2]
+
+
 @functools.lru_cache(maxsize=1 << 17)   # the preview checks 20,000 paths every save
 def _as_a_file_system_sees(path: str) -> str:
     return unicodedata.normalize("NFC", posixpath.normpath(path)).casefold()
-
-
-_LAST_FOLDERS: list = [None, set()]       # the last paths checked, and their answer
-
-
-def _files_as_folders(paths: list[str]) -> set[str]:
-    """The `paths` that are also the folder of another. The preview checks 20,000 paths on
-    every save, nearly always the same ones as before (4-8 ms to work out, 0.3 ms to see
-    that they are the same: the paths are the very strings _as_a_file_system_sees keeps)."""
-    if paths != _LAST_FOLDERS[0]:
-        _LAST_FOLDERS[:] = [paths, set().union(*map(_folders_of, paths)).intersection(paths)]
-    return _LAST_FOLDERS[1]
 
 
 @functools.lru_cache(maxsize=1 << 17)
