@@ -121,7 +121,7 @@ def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
     if outputs is None:
         return result
     result.outputs, result.dossier = outputs, site.dossier
-    result.pages = sum(1 for o in outputs if o.is_page)
+    result.pages = len(site.pages) + len(site.redirects)    # every page spec is a page
     result.rendered = 0 if lazy else result.pages      # the preview renders on request
     clock.lap("render")
     on_error = partial(template_problems, root=site.problems.root)
