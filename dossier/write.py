@@ -38,22 +38,15 @@ def check_outputs(outputs: list[Output], problems: Problems) -> None:
     compared as a file system may see them: 'a//b' is 'a/b', and a USB stick's (FAT, exFAT)
     or a Mac's does not tell case or Unicode forms apart."""
     merged, in_a_file = _collisions([out.path for out in outputs])
-    for i, j in merged:
-        first, out = outputs[i], outputs[j]
-        problems.error(out.source or first.source or Path("."), 0,
-                       f"two files would be written to {out.path}: "
-                       f"{_origin(first, problems)} and {_origin(out, problems)}",
-                       "rename one of them (or change its slug)")
-    for i, j in in_a_file:
-        blocking, out = outputs[i], outputs[j]
-        problems.error(out.source or blocking.source or Path("."), 0,
-                       f"{blocking.path} would be a file ({_origin(blocking, problems)}) and "
-                       f"the folder of {out.path} ({_origin(out, problems)})",
-                       "rename one of them (or change its slug)")
-
-
-def _origin(out: Output, problems: Problems) -> str:
-    return problems.relpath(out.source) if out.source else out.origin
+    origin = (lambda o: problems.relpath(o.source) if o.source else o.origin)
+    for pairs, what in ((merged, "two files would be written to {path}: {first} and {out}"),
+                        (in_a_file, "{first_path} would be a file ({first}) and the folder "
+                                    "of {path} ({out})")):
+        for i, j in pairs:
+            first, out = outputs[i], outputs[j]
+            problems.error(out.source or first.source or Path("."), 0, what.format(
+                path=out.path, first_path=first.path, first=origin(first), out=origin(out)),
+                "rename one of them (or change its slug)")
 
 
 _LAST_CHECKED: list = [None, (), ()]        # the last paths checked, and what was found
