@@ -63,6 +63,7 @@ from dossier.link import Evidence, Linked
 from dossier.frontmatter import Parsed
 from dossier.load import Markdown, Unparsed, Unread
 from dossier.markup import Texts
+from dossier.pages import Planned
 from dossier.problems import Problem
 from dossier.render import Renderer, code_version
 from dossier import files
@@ -196,6 +197,7 @@ class BuildCache:
     front: dict | None = None                        # parsed front matter by text digest
     front_saved: frozenset = frozenset()
     linked: Linked | None = None                     # the last link(), for relink()
+    planned: Planned | None = None                   # the preview's last pages.plan
     pieces_at: dict | None = None                    # the piece store as read, to append to
     bodies_at: dict | None = None                    # the bodies' store as read, likewise
     kept_bodies: tuple | None = None                 # (settings, Bodies, layout) from state

@@ -363,7 +363,7 @@ class Snapshot:
                  known: dict[int, tuple[object, str]] | None = None,
                  files: dict[str, str] | None = None):
         self.graph, self.bodies, self.page_paths = graph, bodies, page_paths
-        self.planned = planned                    # output path -> (producer, extra)
+        self.planned = planned                    # output path -> its PageSpec
         self.files = files or {}                  # path -> file_digest, as the build read it
         self._digests: dict[Address, str | None] = {}
         self._memo: dict[int, tuple[object, str]] = dict(known or {})
@@ -438,7 +438,8 @@ class Snapshot:
 
     def _page(self, path: str) -> str:
         """The digest of what a page is planned from: its template and its own records."""
-        producer, extra = self.planned.get(path, (None, {}))
+        spec = self.planned.get(path)
+        producer, extra = (spec.template, spec.extra) if spec is not None else (None, {})
         if len(extra) == 1:                       # 20,000 pages, most with one record
             (name, value), = extra.items()
             return _blake(f"page:{producer}:{name}={self.of(value)}")

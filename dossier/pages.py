@@ -3,7 +3,9 @@ planned with. What else a page shows is recorded while it is made (see depends.p
 """
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+import operator
+from functools import partial
+from typing import Callable, Iterator, NamedTuple
 
 from dossier import model, urls
 from dossier.problems import Problems
@@ -15,35 +17,118 @@ class PageSpec(NamedTuple):       # a tuple: made 10,000 times per preview save
     extra: dict                   # the page's own records, digested whole as its inputs
 
 
-def plan(dossier: model.Dossier) -> list[PageSpec]:
-    """Every page of the site, in the order they are made."""
-    specs = [PageSpec(path, template, {}) for path, template in (
-        (urls.HOME, "index.html"), (urls.ARCHIVE, "archive.html"),
-        (urls.TIMELINE, "timeline.html"),
-        (urls.ACTORS, "actors.html"), (urls.RESOLUTIONS, "resolutions.html"),
-        (urls.TAGS, "tags.html"), (urls.CLAIMS, "claims.html"),
-        (urls.CORRECTIONS, "corrections.html"), (urls.SOURCES, "sources.html"),
-        (urls.MAP, "map.html"), (urls.NOT_FOUND, "404.html"), (urls.PRINT, "print.html"),
-        (urls.SEARCH, "search.html"))]
-    articles = dossier.articles
-    for i, article in enumerate(articles):
-        newer = articles[i - 1] if i > 0 else None
-        older = articles[i + 1] if i + 1 < len(articles) else None
-        specs.append(PageSpec(urls.article(article.slug), "article.html",
-                              {"article": article, "newer": newer, "older": older}))
-    for slug, actor in dossier.actors.items():
-        specs.append(PageSpec(urls.actor(slug), "actor.html", {"actor": actor}))
-    for slug, resolution in dossier.resolutions.items():
-        specs.append(PageSpec(urls.resolution(slug), "resolution.html",
-                              {"resolution": resolution}))
-    for slug, page in dossier.pages.items():
-        specs.append(PageSpec(urls.page(slug), "page.html", {"page": page}))
-    for linked in dossier.claims:
-        specs.append(PageSpec(urls.claim(linked.slug), "claim.html", {"linked": linked}))
-    for slug, (label, slugs) in dossier.tags.items():
-        specs.append(PageSpec(urls.tag(slug), "tag.html",
-                              {"tag": slug, "label": label, "slugs": slugs}))
-    return specs
+def plan(dossier: model.Dossier, last: Planned | None = None) -> Planned:
+    """Every page of the site, in the order they are made (`.specs`). Given the `last` plan
+    (the preview's previous save), the pages made from a part of the graph that is the very
+    object it was are the last ones, and so are those of the articles and claims that are
+    the very objects they were (and an article's neighbours, newer and older, too): the
+    graph is never changed once linked (link_changed and relink make new lists and
+    dictionaries, keeping the records that did not change), so the same objects make the
+    same pages. A title edit then plans 3 pages, not 20,000 (38 ms at 10,000 articles)."""
+    parts = {}
+    for name, make in _PARTS.items():
+        value = getattr(dossier, name)
+        before = getattr(last.dossier, name) if last is not None else None
+        if before is value:
+            parts[name] = last.parts[name]
+        elif last is not None and name in _LISTED:
+            parts[name] = reused(value, before, last.parts[name], partial(make, value),
+                                 reach=_LISTED[name])
+        else:
+            parts[name] = make(value)
+    specs = list(_SITE_PAGES)
+    for part in parts.values():
+        specs += part
+    return Planned(dossier, parts, specs)
+
+
+class Planned(NamedTuple):
+    dossier: model.Dossier
+    parts: dict[str, list[PageSpec]]      # the pages made from each of the graph's fields
+    specs: list[PageSpec]                 # every page, in the order they are made
+
+
+_SITE_PAGES = tuple(PageSpec(path, template, {}) for path, template in (
+    (urls.HOME, "index.html"), (urls.ARCHIVE, "archive.html"), (urls.TIMELINE, "timeline.html"),
+    (urls.ACTORS, "actors.html"), (urls.RESOLUTIONS, "resolutions.html"),
+    (urls.TAGS, "tags.html"), (urls.CLAIMS, "claims.html"),
+    (urls.CORRECTIONS, "corrections.html"), (urls.SOURCES, "sources.html"),
+    (urls.MAP, "map.html"), (urls.NOT_FOUND, "404.html"), (urls.PRINT, "print.html"),
+    (urls.SEARCH, "search.html")))
+
+
+def _articles(articles: list[model.Article], i: int | None = None):
+    """The page of the article at `i`, or (i None) of every article."""
+    if i is None:
+        return [_articles(articles, i) for i in range(len(articles))]
+    return PageSpec(urls.article(articles[i].slug), "article.html", {
+        "article": articles[i], "newer": articles[i - 1] if i > 0 else None,
+        "older": articles[i + 1] if i + 1 < len(articles) else None})
+
+
+def _claims(claims: list[model.LinkedClaim], i: int | None = None):
+    """The page of the claim at `i`, or (i None) of every claim."""
+    if i is None:
+        return [_claims(claims, i) for i in range(len(claims))]
+    return PageSpec(urls.claim(claims[i].slug), "claim.html", {"linked": claims[i]})
+
+
+_PARTS: dict[str, Callable] = {
+    "articles": _articles,
+    "actors": lambda actors: [PageSpec(urls.actor(slug), "actor.html", {"actor": actor})
+                              for slug, actor in actors.items()],
+    "resolutions": lambda resolutions: [
+        PageSpec(urls.resolution(slug), "resolution.html", {"resolution": resolution})
+        for slug, resolution in resolutions.items()],
+    "pages": lambda pages: [PageSpec(urls.page(slug), "page.html", {"page": page})
+                            for slug, page in pages.items()],
+    "claims": _claims,
+    "tags": lambda tags: [PageSpec(urls.tag(slug), "tag.html",
+                                   {"tag": slug, "label": label, "slugs": slugs})
+                          for slug, (label, slugs) in tags.items()],
+}
+# The lists whose pages are kept item by item: how many neighbours each page shows.
+_LISTED = {"articles": 1, "claims": 0}
+
+
+def reused(now: list, before: list, kept: list, make: Callable[[int], object],
+           reach: int) -> list:
+    """What was made for each of the items `now`, given `kept`, what was made for each of
+    the items `before`: kept for an item that is, with its `reach` neighbours on either
+    side, the very objects they were at the same place, counted from the start or (items
+    added or removed) from the end; the others are made (make(i)). Compared in C: 10,000
+    items in 0.3 ms."""
+    if len(now) == len(before):             # texts edited: the items that changed
+        made = list(kept)
+        for i in changed(now, before):
+            for j in range(max(i - reach, 0), min(i + reach + 1, len(now))):
+                made[j] = make(j)
+        return made
+    # Items added or removed: what is the same at the start and at the end is kept.
+    head = _index(same := list(map(operator.is_, now, before)), False)
+    head = len(same) if head is None else head
+    tail = _index(same := list(map(operator.is_, reversed(now), reversed(before))), False)
+    tail = min(len(same) if tail is None else tail, len(same) - head)
+    start, end = max(head - reach, 0), len(now) - max(tail - reach, 0)
+    made = list(kept[:start])
+    made += (make(i) for i in range(start, end))
+    made += kept[len(before) - (len(now) - end):]
+    return made
+
+
+def changed(now: list, before: list) -> Iterator[int]:
+    """The places at which `now` does not hold the very object `before` holds (lists of
+    one length)."""
+    same, i = list(map(operator.is_, now, before)), -1
+    while (i := _index(same, False, i + 1)) is not None:
+        yield i
+
+
+def _index(items: list, value, start: int = 0) -> int | None:
+    try:
+        return items.index(value, start)
+    except ValueError:
+        return None
 
 
 def redirects(dossier: model.Dossier, pages: list[PageSpec], problems: Problems

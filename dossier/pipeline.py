@@ -121,6 +121,8 @@ def _build(root: Path, write_output: bool, cache: BuildCache, lazy: bool,
     if outputs is None:
         return result
     result.outputs, result.dossier = outputs, site.dossier
+    if lazy and result.ok:          # the preview serves this build's pages from now on
+        site.renderer.commit()
     result.pages = len(site.pages) + len(site.redirects)    # every page spec is a page
     result.rendered = 0 if lazy else result.pages      # the preview renders on request
     clock.lap("render")
@@ -241,7 +243,9 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
         found = problems.items[start:]
     # Old addresses are checked against the pages' as slugs are against each other: in
     # the same report as every other content problem.
-    site.pages = plan(site.dossier)
+    planned = plan(site.dossier, cache.planned if keep else None)
+    site.pages = planned.specs
+    cache.planned = planned if keep else None
     site.redirects = redirects(site.dossier, site.pages, problems)
     if keep or persist:
         cache.linked = Linked(articles, actors, resolutions, config.strict_sources,

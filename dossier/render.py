@@ -20,7 +20,7 @@ import sys
 import threading
 import zlib
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 from urllib.parse import unquote
 
 import jinja2
@@ -31,7 +31,7 @@ from dossier.config import SiteConfig
 from dossier.load import markdown_of
 from dossier.markup import Bodies, Markup, Texts, plain_summary
 from dossier.outputs import MAKING, Output, fingerprinted, static_files
-from dossier.pages import PageSpec, summary
+from dossier.pages import PageSpec, changed, reused, summary
 from dossier.problems import Problem, Problems
 from dossier.templating import (NotPrinted, StoredHTML, Strings, environment, json_ld,
                                 theme_dirs)
@@ -45,6 +45,14 @@ BLOCK = 64                  # items per block of fragments or pieces, on average
 # a resolution's), is shown in blocks kept whole from build to build (_timeline.html): the
 # next build then looks up a block, not each of a hub's 18,000 entries at 10,000 articles.
 LONG_MONTH = 32
+
+
+class _Served(NamedTuple):
+    """One build as the preview serves it: its data, what templates see, and the pages
+    made for it so far."""
+    snapshot: depends.Snapshot
+    site: dict
+    made: dict[str, bytes]
 
 
 class Renderer:
@@ -69,6 +77,15 @@ class Renderer:
         self._targets: dict[str, list] = {}
         # page -> what it read ({address: digest}) and the bytes last made
         self._last: dict[str, tuple[dict, bytes]] = {}
+        # The preview's (render with keep): the build whose pages are served, the one
+        # rendered last (served once its build has succeeded: commit), what that render
+        # planned ((specs, page paths, specs by path)) and its outputs ((specs, outputs)).
+        self._served: _Served | None = None
+        self._next: _Served | None = None
+        self._specs: tuple = ((), (), {})
+        self._outputs: tuple = ((), ())
+        self._moved = False          # an output's path changed since the last commit
+        self._producers: dict[str, jinja2.Template | publish.Maker] = {}
         self.snapshot: depends.Snapshot | None = None    # the last render's data
         self.record_digests: dict = {}       # the graph's records' (depends.record_digests)
         self.file_digests: dict = {}         # path -> digest of the files read (the build's)
@@ -100,11 +117,12 @@ class Renderer:
         content/'s other files. `pages`: every page (pages.plan); `redirects`: those at old
         addresses (pages.redirects).
 
-        With keep=True (the preview server) a page is made when first asked for; if every
-        address it read when last made still holds the same value, those bytes are served
-        again, otherwise it is rendered (and `rendered` counts it). A new renderer (first
-        build, theme or configuration changed) renders one page of each template at once, so
-        a theme bug fails the build instead of a later visit. With keep=False (`build`,
+        With keep=True (the preview server) a page is made when first asked for, once the
+        build is served (commit); if every address it read when last made still holds the
+        same value, those bytes are served again, otherwise it is rendered (and `rendered`
+        counts it). A new renderer (first build, theme or configuration changed) renders one
+        page of each template at once, so a theme bug fails the build instead of a later
+        visit. With keep=False (`build`,
         `check`) a page is rendered each time its bytes are asked for, by whichever process
         writes it, and nothing is kept."""
         for found in self.strings.problems:
@@ -117,11 +135,10 @@ class Renderer:
             problems.warning(self.config.root / "dossier.yaml", 1,
                              f"no interface strings for language '{self.config.language}': "
                              "English is used", "add theme/i18n/<language>.yaml")
-        page_paths = [spec.path for spec in pages]
         specs = publish.plan(self.config, dossier, problems) + pages + redirects
+        page_paths, planned = self._planned(specs, pages, keep)
         snapshot = self.snapshot = depends.Snapshot(
-            dossier, bodies, page_paths, {s.path: (s.template, s.extra) for s in specs},
-            self.record_digests, self.file_digests)
+            dossier, bodies, page_paths, planned, self.record_digests, self.file_digests)
         graph, prose = depends.Graph(dossier), depends.Prose(bodies)
         site = {"config": self.config, "dossier": graph, "bodies": prose,
                 "pages": depends.PageList(page_paths),
@@ -220,53 +237,106 @@ class Renderer:
 
         site["fragment"], site["piece"], site["blocks"] = fragment, piece, blocks
         site["long_month"] = LONG_MONTH
-        outputs: list[Output] = []
-        producers: dict[str, jinja2.Template | publish.Maker] = {}
-        tried: set[str] = set()
-        first = not self._last
-        made: dict[str, bytes] = {}      # this build's pages, as they are asked for
-        self._last = {s.path: self._last[s.path] for s in specs if s.path in self._last}
-        for spec in specs:
-            producer = producers.get(spec.template)
-            if producer is None:            # a template's syntax error fails the build here
-                producer = producers[spec.template] = (
-                    self.env.get_template(spec.template) if spec.template.endswith(".html")
-                    else publish.MAKERS[spec.template])
-            origin = (f"template {spec.template}" if spec.template.endswith(".html")
-                      else f"generated {spec.path}")
-            if keep:
-                make = partial(self._reuse_or_render, snapshot, made, spec, producer, site)
-                if first and spec.template not in tried:
-                    tried.add(spec.template)   # a theme bug shows now, not on a visit
-                    make()
-                outputs.append(Output(spec.path, origin, make=make, recorded=True))
-            else:
-                streamed = spec.template in GROWING or not spec.template.endswith(".html")
-                outputs.append(Output(
-                    spec.path, origin, make=partial(_made, producer, site, spec),
-                    chunks=partial(_pieces, producer, site, spec) if streamed else None,
-                    recorded=True))
-        outputs += self.statics
+        if keep:
+            self._next = _Served(snapshot, site, {})
+            outputs = self._served_outputs(specs)
+        else:
+            outputs = [Output(spec.path, self._origin(spec), recorded=True,
+                              make=partial(_made, self._producer(spec.template), site, spec),
+                              chunks=partial(_pieces, self._producer(spec.template), site, spec)
+                              if spec.template in GROWING or
+                              not spec.template.endswith(".html") else None)
+                       for spec in specs]
         content = self.config.content_dir
-        outputs += [Output.copied(p.relative_to(content).as_posix(), p) for p in assets]
+        return outputs + self.statics + [Output.copied(p.relative_to(content).as_posix(), p)
+                                         for p in assets]
+
+    def _producer(self, template: str) -> jinja2.Template | publish.Maker:
+        """What makes a page: its template (a syntax error fails the build where a page
+        first needs it), or the maker of a generated file."""
+        producer = self._producers.get(template)
+        if producer is None:
+            producer = self._producers[template] = (
+                self.env.get_template(template) if template.endswith(".html")
+                else publish.MAKERS[template])
+        return producer
+
+    @staticmethod
+    def _origin(spec: PageSpec) -> str:
+        return (f"template {spec.template}" if spec.template.endswith(".html")
+                else f"generated {spec.path}")
+
+    def _planned(self, specs: list[PageSpec], pages: list[PageSpec], keep: bool
+                 ) -> tuple[list[str], dict[str, PageSpec]]:
+        """(the pages' paths, every output's spec by path). For the preview (keep), the last
+        render's when no output's path changed, with the specs that are not the very ones
+        it had replaced: a save that plans 3 pages anew (pages.plan) changes 3 entries, not
+        20,000."""
+        last_specs, last_paths, last_planned = self._specs
+        if keep and len(specs) == len(last_specs) and len(pages) == len(last_paths):
+            replaced = list(changed(specs, last_specs))
+            if all(specs[i].path == last_specs[i].path for i in replaced):
+                planned = dict(last_planned) if replaced else last_planned
+                for i in replaced:
+                    planned[specs[i].path] = specs[i]
+                self._specs = (specs, last_paths, planned)
+                return last_paths, planned
+        paths, planned = [spec.path for spec in pages], {spec.path: spec for spec in specs}
+        if keep:
+            self._specs, self._moved = (specs, paths, planned), True
+        return paths, planned
+
+    def _served_outputs(self, specs: list[PageSpec]) -> list[Output]:
+        """The preview's pages: each made when first asked for, from the build last served
+        (commit). An Output is kept from the last render for the very spec it had (the
+        specs of the records a save did not change are kept, see pages.plan), so a save
+        makes as many as it planned anew, not one per page (60 ms at 10,000 articles). A
+        new renderer (first build, theme or configuration changed) renders one page of each
+        template at once, so that a theme bug fails the build instead of a later visit."""
+        before, kept = self._outputs
+
+        def output(i: int) -> Output:
+            spec = specs[i]
+            self._producer(spec.template)
+            return Output(spec.path, self._origin(spec), make=partial(self._serve, spec),
+                          recorded=True)
+        outputs = reused(specs, before, kept, output, reach=0)
+        if self._served is None:
+            tried = set()
+            for spec in specs:
+                if spec.template not in tried:
+                    tried.add(spec.template)
+                    self._reuse_or_render(self._next, spec)
+        self._outputs = (specs, outputs)
         return outputs
 
-    def _reuse_or_render(self, snapshot: depends.Snapshot, made: dict, spec: PageSpec,
-                         producer, site: dict) -> bytes:
-        """This build's bytes for the page: those last made for it if all it read then is
-        unchanged, else new ones."""
+    def commit(self) -> None:
+        """Serve the last render's pages (`render(keep=True)`): called once its build has
+        succeeded; until then the preview serves the build before, from that build's data."""
+        self._served = self._next
+        if self._moved:            # pages gone: what they last read goes too
+            self._last = {path: last for path, last in self._last.items()
+                          if path in self._served.snapshot.planned}
+            self._moved = False
+
+    def _serve(self, spec: PageSpec) -> bytes:
+        return self._reuse_or_render(self._served, spec)
+
+    def _reuse_or_render(self, served: _Served, spec: PageSpec) -> bytes:
+        """The bytes of the page in the build `served`: those last made for it if all it
+        read then is unchanged, else new ones."""
         with MAKING:   # a page asked for twice at once is made once
-            data = made.get(spec.path)
+            data = served.made.get(spec.path)
             if data is None:
                 last = self._last.get(spec.path)
-                if last is not None and snapshot.unchanged(last[0]):
+                if last is not None and served.snapshot.unchanged(last[0]):
                     data = last[1]
                 else:
                     with depends.recording() as reads:
-                        data = _made(producer, site, spec)
-                    self._last[spec.path] = (snapshot.record(reads), data)
+                        data = _made(self._producer(spec.template), served.site, spec)
+                    self._last[spec.path] = (served.snapshot.record(reads), data)
                     self.rendered += spec.path.endswith(".html")
-                made[spec.path] = data
+                served.made[spec.path] = data
             return data
 
     def convert(self, articles: list[model.Article], actors: list[model.Actor],
@@ -345,7 +415,11 @@ class Renderer:
                 bodies.sources, bodies.records = {}, ()
             self.bodies_changed = bool(missing) or kept.keys() != self.bodies.keys()
             self.bodies = kept
-            self.html.keep(kept)
+            # The preview serves the last good build until this one is served (commit):
+            # the HTML of its texts is kept until then.
+            served = self._served.snapshot.bodies.keys.values() \
+                if keep and self._served is not None else ()
+            self.html.keep(kept.keys() | {key for key in served if key is not None})
             self.links = {texts[page]: self.links[texts[page]] for page in keys}
             if self._targets:
                 self._targets = {t: self._targets[t] for t in self.links if t in self._targets}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, replace
+from functools import partial
 import tempfile
 from unittest import mock
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from dossier import files as file_rules, pictures, render
+from dossier import files as file_rules, pages, pictures, render
 from dossier.cache import BuildCache
 from dossier.depends import Snapshot
 from dossier.pipeline import build
@@ -545,6 +546,35 @@ def test_blocks_keep_every_item_in_order_and_an_added_one_moves_one_block(names,
     assert [x for block in after for x in block] == added
     assert len([block for block in before if block not in after]) <= 1
     assert len([block for block in after if block not in before]) <= 2
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.integers(0, 9), max_size=30), st.data())
+def test_what_the_preview_keeps_from_its_last_plan_is_what_it_would_make(items, data):
+    """pages.reused, which keeps the preview's page specs and outputs from save to save:
+    after any edits (items replaced, added, removed, moved), what it gives for each item
+    is what would be made for it now, with its neighbours."""
+    before = [object() for _ in items]
+    now = list(before)
+    for _ in range(data.draw(st.integers(1, 4))):
+        kind = data.draw(st.sampled_from(["replace", "add", "remove", "move"]))
+        at = data.draw(st.integers(0, len(now)))
+        if kind == "add":
+            now.insert(at, object())
+        elif now and at < len(now):
+            item = now.pop(at)
+            if kind == "replace":
+                now.insert(at, object())
+            elif kind == "move":
+                now.insert(data.draw(st.integers(0, len(now))), item)
+    reach = data.draw(st.integers(0, 2))
+
+    def made(items, i):
+        return tuple(items[j] if 0 <= j < len(items) else None
+                     for j in range(i - reach, i + reach + 1))
+    kept = [made(before, i) for i in range(len(before))]
+    assert pages.reused(now, before, kept, partial(made, now), reach) == \
+        [made(now, i) for i in range(len(now))]
 
 
 def test_a_long_month_in_blocks_shows_what_entry_by_entry_shows(tmp_path, monkeypatch):

@@ -181,6 +181,25 @@ def test_errors_show_in_an_overlay_over_the_last_good_site(server):
     assert status(server)["errors"] == []
 
 
+def test_an_error_found_once_pages_are_planned_keeps_the_last_good_site(server):
+    # Two files for one address is found after the pages are planned (write.check_outputs):
+    # the pages of that build must not be served, not even those never asked for before.
+    root = server.preview.root
+    assert get(server, "index.html")[0] == 200          # article a not asked for yet
+    builds = server.preview.builds
+    (root / "content/articles/a").mkdir()
+    (root / "content/articles/a/index.html").write_text("<p>in the way</p>")
+    wait_for_build(server, builds + 1)
+    path = root / "content/articles/a.md"
+    path.write_text(path.read_text().replace("Premier texte.", "Texte corrigé."))
+    wait_for_build(server, builds + 2)
+    code, page = get(server, "articles/a/index.html")
+    assert code == 200 and "Premier texte." in page and "Texte corrigé." not in page
+    assert "two files would be written to articles/a/index.html" in page
+    (root / "content/articles/a/index.html").unlink()
+    wait_until(lambda: "Texte corrigé." in get(server, "articles/a/index.html")[1])
+
+
 def test_output_hidden_and_editor_files_are_ignored(server):
     root = server.preview.root
     builds = settle(server)
