@@ -95,33 +95,38 @@ def reused(now: list, before: list, kept: list, make: Callable[[int], object],
            reach: int) -> list:
     """What was made for each of the items `now`, given `kept`, what was made for each of
     the items `before`: kept for an item that is, with its `reach` neighbours on either
-    side, the very objects they were at the same place, counted from the start or (items
-    added or removed) from the end; the others are made (make(i)). Compared in C: 10,000
-    items in 0.3 ms."""
-    if len(now) == len(before):             # texts edited: the items that changed
-        made = list(kept)
-        for i in changed(now, before):
-            for j in range(max(i - reach, 0), min(i + reach + 1, len(now))):
-                made[j] = make(j)
-        return made
-    # Items added or removed: what is the same at the start and at the end is kept.
-    head = _index(same := list(map(operator.is_, now, before)), False)
-    head = len(same) if head is None else head
-    tail = _index(same := list(map(operator.is_, reversed(now), reversed(before))), False)
-    tail = min(len(same) if tail is None else tail, len(same) - head)
-    start, end = max(head - reach, 0), len(now) - max(tail - reach, 0)
-    made = list(kept[:start])
-    made += (make(i) for i in range(start, end))
-    made += kept[len(before) - (len(now) - end):]
+    side, the very objects they were (see differences); the others are made (make(i))."""
+    made, at = [], 0
+    for places, was in differences(now, before, reach):
+        made += kept[at:was.start]
+        made += (make(i) for i in places)
+        at = was.stop
+    made += kept[at:]
     return made
 
 
-def changed(now: list, before: list) -> Iterator[int]:
-    """The places at which `now` does not hold the very object `before` holds (lists of
-    one length)."""
-    same, i = list(map(operator.is_, now, before)), -1
-    while (i := _index(same, False, i + 1)) is not None:
-        yield i
+def differences(now: list, before: list, reach: int = 0, same=operator.is_
+                ) -> list[tuple[range, range]]:
+    """Where `now` differs from `before`, in order: (places in `now`, the places in `before`
+    they replace), an item counting as the same if it and its `reach` neighbours on either
+    side are the `same` as they were at the same place, counted from the start or (items
+    added or removed) from the end. Compared in C: 10,000 items in 0.3 ms."""
+    found: list[tuple[range, range]] = []
+    if len(now) == len(before):             # texts edited: the items that changed
+        alike, i = list(map(same, now, before)), -1
+        while (i := _index(alike, False, i + 1)) is not None:
+            start, stop = max(i - reach, 0), min(i + reach + 1, len(now))
+            if found and found[-1][0].stop >= start:      # next to the last: one range
+                start = found.pop()[0].start
+            found.append((range(start, stop), range(start, stop)))
+        return found
+    # Items added or removed: what is the same at the start and at the end is kept.
+    head = _index(alike := list(map(same, now, before)), False)
+    head = len(alike) if head is None else head
+    tail = _index(alike := list(map(same, reversed(now), reversed(before))), False)
+    tail = min(len(alike) if tail is None else tail, len(alike) - head)
+    start, end = max(head - reach, 0), max(tail - reach, 0)
+    return [(range(start, len(now) - end), range(start, len(before) - end))]
 
 
 def _index(items: list, value, start: int = 0) -> int | None:

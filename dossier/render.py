@@ -31,7 +31,7 @@ from dossier.config import SiteConfig
 from dossier.load import markdown_of
 from dossier.markup import Bodies, Markup, Texts, plain_summary
 from dossier.outputs import MAKING, Output, fingerprinted, static_files
-from dossier.pages import PageSpec, changed, reused, summary
+from dossier.pages import PageSpec, differences, reused, summary
 from dossier.problems import Problem, Problems
 from dossier.templating import (NotPrinted, StoredHTML, Strings, environment, json_ld,
                                 theme_dirs)
@@ -269,21 +269,28 @@ class Renderer:
     def _planned(self, specs: list[PageSpec], pages: list[PageSpec], keep: bool
                  ) -> tuple[list[str], dict[str, PageSpec]]:
         """(the pages' paths, every output's spec by path). For the preview (keep), the last
-        render's when no output's path changed, with the specs that are not the very ones
-        it had replaced: a save that plans 3 pages anew (pages.plan) changes 3 entries, not
-        20,000."""
+        render's with the specs that are not the very ones it had replaced: a save that
+        plans 3 pages anew (pages.plan) changes 3 entries, not 20,000."""
         last_specs, last_paths, last_planned = self._specs
-        if keep and len(specs) == len(last_specs) and len(pages) == len(last_paths):
-            replaced = list(changed(specs, last_specs))
-            if all(specs[i].path == last_specs[i].path for i in replaced):
-                planned = dict(last_planned) if replaced else last_planned
-                for i in replaced:
+        if not keep or not last_specs:
+            paths, planned = [spec.path for spec in pages], {spec.path: spec for spec in specs}
+            if keep:
+                self._specs, self._moved = (specs, paths, planned), True
+            return paths, planned
+        planned, moved = last_planned, False
+        changes = differences(specs, last_specs)
+        if changes:
+            planned = dict(last_planned)
+            for places, was in changes:
+                for j in was:
+                    planned.pop(last_specs[j].path, None)
+            for places, was in changes:
+                for i in places:
                     planned[specs[i].path] = specs[i]
-                self._specs = (specs, last_paths, planned)
-                return last_paths, planned
-        paths, planned = [spec.path for spec in pages], {spec.path: spec for spec in specs}
-        if keep:
-            self._specs, self._moved = (specs, paths, planned), True
+                moved = moved or len(places) != len(was) or any(
+                    specs[i].path != last_specs[j].path for i, j in zip(places, was))
+        paths = [spec.path for spec in pages] if moved else last_paths
+        self._specs, self._moved = (specs, paths, planned), self._moved or moved
         return paths, planned
 
     def _served_outputs(self, specs: list[PageSpec]) -> list[Output]:

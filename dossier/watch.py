@@ -51,18 +51,35 @@ def batches(root: Path, output: Path, theme: Path, stop: threading.Event) -> Ite
                                     rust_timeout=100, yield_on_timeout=True,
                                     raise_interrupt=False):
         if present is None:              # listed once the watch is in place: none missed
-            present = {os.path.realpath(p) for p in files.read_by_build(root, theme)}
+            present = _with_folders(os.path.realpath(p)
+                                    for p in files.read_by_build(root, theme))
         yield _lasting({path for _, path in changes}, present)
 
 
+def _with_folders(paths) -> set[str]:
+    """The paths, and every folder above them."""
+    found = set()
+    for path in paths:
+        while path not in found:
+            found.add(path)
+            path = os.path.dirname(path)
+    return found
+
+
 def _lasting(paths: set[str], present: set[str]) -> set[str]:
-    """`paths` but those that exist neither now nor in `present` (the files known to exist,
-    kept up to date here). Compared by real path: the watch may name a file through a link.
-    A folder gone counts when it held a file known (moving a folder away is one event)."""
+    """`paths` but those that exist neither now nor in `present` (the files and folders
+    known to exist, kept up to date here). Compared by real path: the watch may name a file
+    through a link. A folder gone counts when it held a file known (moving a folder away is
+    one event). A folder new to `present` brings the files in it: those written into it
+    before the watch reached it give no event of their own, and must count when they go."""
     lasting = set()
     for path in paths:
         real = os.path.realpath(path)
         if os.path.lexists(path):
+            if real not in present and os.path.isdir(real):
+                present |= _with_folders(os.path.join(folder, name)
+                                         for folder, _, names in os.walk(real)
+                                         for name in names)
             present.add(real)
         else:
             held = {p for p in present if p == real or p.startswith(real + os.sep)}

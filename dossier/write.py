@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import filecmp
 import functools
+import operator
 import os
 import posixpath
 import shutil
 import tempfile
 import unicodedata
+from collections import Counter
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from dossier import output_dir as output_dir_
 from dossier import parallel
 from dossier.outputs import Output
+from dossier.pages import differences
 from dossier.depends import Snapshot, fresh_pieces, recording
 from dossier.problems import Problem, Problems
 
@@ -49,27 +53,60 @@ def check_outputs(outputs: list[Output], problems: Problems) -> None:
                 "rename one of them (or change its slug)")
 
 
-_LAST_CHECKED: list = [None, (), ()]        # the last paths checked, and what was found
+class _Checked:
+    """The last paths checked (_collisions): how many of them a file system sees as each
+    file, and as under each folder; and what was found."""
+    paths: list[str] = []
+    files: Counter = Counter()
+    folders: Counter = Counter()
+    found: tuple[list, list] = ([], [])
 
 
 def _collisions(paths: list[str]) -> tuple[list, list]:
     """([(i, j)]: paths[j] is the file paths[i] is, as a file system sees them;
-    [(i, j)]: paths[i] is a file where paths[j] needs a folder). The preview checks the
-    same 20,000 paths on nearly every save: 13 ms to work out at 10,000 articles, 1 ms to
-    see they are the same as last time."""
-    if paths != _LAST_CHECKED[0]:
-        seen: dict[str, int] = {}
-        merged = []
-        for j, path in enumerate(paths):
-            i = seen.setdefault(_as_a_file_system_sees(path), j)
-            if i != j:
-                merged.append((i, j))
-        folders = set().union(*map(_folders_of, seen)).intersection(seen)
-        in_a_file = [(seen[folder], j) for folder in sorted(folders)
-                     for j, path in enumerate(paths)
-                     if folder in _folders_of(_as_a_file_system_sees(path))]
-        _LAST_CHECKED[:] = [paths, merged, in_a_file]
-    return _LAST_CHECKED[1], _LAST_CHECKED[2]
+    [(i, j)]: paths[i] is a file where paths[j] needs a folder). The preview checks nearly
+    the same 20,000 paths on every save: 25 ms to work out at 10,000 articles, a
+    millisecond to see what changed since the last check and that it brings no collision
+    when the last had none."""
+    last, changes = _Checked, differences(paths, _Checked.paths, same=operator.eq)
+    if not changes:
+        return last.found
+    if last.paths and not any(last.found) and _none_added(paths, changes):
+        last.paths = paths
+        return last.found
+    seen: dict[str, int] = {}
+    merged = []
+    for j, path in enumerate(paths):
+        i = seen.setdefault(_as_a_file_system_sees(path), j)
+        if i != j:
+            merged.append((i, j))
+    last.files = Counter(map(_as_a_file_system_sees, paths))
+    last.folders = Counter(chain.from_iterable(map(_folders_of, last.files.elements())))
+    in_a_file = [(seen[folder], j) for folder in sorted(last.folders.keys() & seen.keys())
+                 for j, path in enumerate(paths)
+                 if folder in _folders_of(_as_a_file_system_sees(path))]
+    last.paths, last.found = paths, (merged, in_a_file)
+    return last.found
+
+
+def _none_added(paths: list[str], changes: list[tuple[range, range]]) -> bool:
+    """Whether the paths `changes` put in place of the last ones checked (_Checked, which
+    had no collision) make none: _Checked then counts them (else it is made again)."""
+    files, folders, before = _Checked.files, _Checked.folders, _Checked.paths
+    for _, was in changes:
+        for j in was:
+            path = _as_a_file_system_sees(before[j])
+            files[path] -= 1
+            folders.subtract(_folders_of(path))
+    for places, _ in changes:
+        for i in places:
+            path = _as_a_file_system_sees(paths[i])
+            above = _folders_of(path)
+            if files[path] or folders[path] or any(map(files.__getitem__, above)):
+                return False
+            files[path] += 1
+            folders.update(above)
+    return True
 
 
 @functools.lru_cache(maxsize=1 << 17)   # the preview checks 20,000 paths every save

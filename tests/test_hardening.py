@@ -19,7 +19,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from dossier import write
 from tests.helpers import REPO, article, digest, preview_server, run_cli, write_files
 
 BASE = {"dossier.yaml": "title: Reçu\nlanguage: fr\n",
@@ -176,6 +178,25 @@ def test_a_file_where_a_page_needs_its_folder_is_an_error_not_a_crash(tmp_path):
         and "the folder of timeline/index.html (template timeline.html)" in result.stderr, \
         result.stderr
     assert not (root / "_site").exists()
+
+
+PATHS = st.lists(st.sampled_from(["a/index.html", "A/index.html", "a", "a/b", "b//c",
+                                   "b/c", "c/index.html", "é", "e\u0301"]), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PATHS, min_size=1, max_size=6))
+def test_the_preview_finds_every_collision_a_check_from_scratch_finds(lists):
+    """The preview checks its outputs' paths as what changed since its last save
+    (write._collisions): after any sequence of saves, it finds what a first check finds."""
+    for paths in lists:
+        found = write._collisions(list(paths))
+        write._Checked.paths = []                   # forgotten: worked out from scratch
+        assert found == write._collisions(list(paths)), paths
+        write._Checked.paths = []
+        for before in lists:                        # and checked after another save
+            write._collisions(list(before))
+            assert write._collisions(list(paths)) == found, (before, paths)
 
 
 # --- The output folder: only dossier's own files are ever replaced or deleted --------------

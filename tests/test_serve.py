@@ -241,6 +241,24 @@ def test_an_editors_temporary_files_neither_rebuild_nor_show_as_changes(server):
     wait_until(lambda: "Annexe" not in get(server, "index.html")[1])
 
 
+def test_a_file_written_into_a_new_folder_counts_when_it_goes(tmp_path):
+    # The watch reaches a new folder after its first files may be written: they give no
+    # event of their own, only the folder does. Removing such a file later must rebuild
+    # (the preview showed a deleted file's page before).
+    from dossier.watch import _lasting, _with_folders
+    known = write_files(tmp_path, {"content/articles/a.md": "a"}) / "content/articles/a.md"
+    present = _with_folders([str(known.resolve())])
+    folder = tmp_path / "content/articles/new"
+    write_files(folder, {"b.md": "b", "images/c.png": "c"})
+    assert _lasting({str(folder)}, present) == {str(folder)}
+    for name in ("b.md", "images/c.png"):
+        (folder / name).unlink()
+        assert _lasting({str(folder / name)}, present) == {str(folder / name)}
+    (tmp_path / "content/articles/tmp~").write_text("x")        # came and went: left out
+    (tmp_path / "content/articles/tmp~").unlink()
+    assert _lasting({str(tmp_path / "content/articles/tmp~")}, present) == set()
+
+
 def test_theme_and_config_changes_rebuild_everything(server):
     root, builds = server.preview.root, server.preview.builds
     write_files(root, {"theme/templates/404.html":
