@@ -120,13 +120,42 @@ def differences(now: list, before: list, reach: int = 0, same=operator.is_
                 start = found.pop()[0].start
             found.append((range(start, stop), range(start, stop)))
         return found
-    # Items added or removed: what is the same at the start and at the end is kept.
+    # Items added or removed: what is the same at the start and at the end is kept...
     head = _index(alike := list(map(same, now, before)), False)
     head = len(alike) if head is None else head
     tail = _index(alike := list(map(same, reversed(now), reversed(before))), False)
     tail = min(len(alike) if tail is None else tail, len(alike) - head)
     start, end = max(head - reach, 0), max(tail - reach, 0)
-    return [(range(start, len(now) - end), range(start, len(before) - end))]
+    if reach:
+        return [(range(start, len(now) - end), range(start, len(before) - end))]
+    # ... and, between, what is found again in the same order (an article added, and the
+    # claims, tags and generated files after it planned anew but for their texts): runs of
+    # items found one after the other, each found in C; a few dozen runs at most, then the
+    # rest counts as changed.
+    stop, was_stop = len(now) - end, len(before) - end
+    key = id if same is operator.is_ else None
+    middle = now[start:stop]
+    where = dict(zip(map(key, before[start:was_stop]) if key else before[start:was_stop],
+                     range(start, was_stop)))
+    places = list(map(where.get, map(key, middle) if key else middle))
+    i0 = j0 = start
+    p = runs = 0
+    while p < len(places) and runs < _RUNS:
+        j = places[p]
+        if j is None or j < j0:
+            p += 1
+            continue
+        run = _index(list(map(operator.eq, places[p:], range(j, j + len(places) - p))), False)
+        run = len(places) - p if run is None else run
+        if start + p > i0 or j > j0:
+            found.append((range(i0, start + p), range(j0, j)))
+        i0, j0, p, runs = start + p + run, j + run, p + run, runs + 1
+    if stop > i0 or was_stop > j0:
+        found.append((range(i0, stop), range(j0, was_stop)))
+    return found
+
+
+_RUNS = 64
 
 
 def _index(items: list, value, start: int = 0) -> int | None:

@@ -86,6 +86,7 @@ class Renderer:
         self._outputs: tuple = ((), ())
         self._moved = False          # an output's path changed since the last commit
         self._producers: dict[str, jinja2.Template | publish.Maker] = {}
+        self._before: dict[str, PageSpec] = {}      # see _as_before
         self.snapshot: depends.Snapshot | None = None    # the last render's data
         self.record_digests: dict = {}       # the graph's records' (depends.record_digests)
         self.file_digests: dict = {}         # path -> digest of the files read (the build's)
@@ -135,7 +136,8 @@ class Renderer:
             problems.warning(self.config.root / "dossier.yaml", 1,
                              f"no interface strings for language '{self.config.language}': "
                              "English is used", "add theme/i18n/<language>.yaml")
-        specs = publish.plan(self.config, dossier, problems) + pages + redirects
+        specs = self._as_before(publish.plan(self.config, dossier, problems), keep) + pages + \
+            self._as_before(redirects, keep)
         page_paths, planned = self._planned(specs, pages, keep)
         snapshot = self.snapshot = depends.Snapshot(
             dossier, bodies, page_paths, planned, self.record_digests, self.file_digests)
@@ -265,6 +267,17 @@ class Renderer:
     def _origin(spec: PageSpec) -> str:
         return (f"template {spec.template}" if spec.template.endswith(".html")
                 else f"generated {spec.path}")
+
+    def _as_before(self, specs: list[PageSpec], keep: bool) -> list[PageSpec]:
+        """For the preview, the generated files' and old addresses' specs (planned anew on
+        every save: texts, no records) as the very objects they were when they are equal to
+        them, so that the pages' specs around them can be told apart (pages.differences)."""
+        if not keep:
+            return specs
+        before = self._before
+        specs = [spec if (same := before.get(spec.path)) != spec else same for spec in specs]
+        before.update((spec.path, spec) for spec in specs)
+        return specs
 
     def _planned(self, specs: list[PageSpec], pages: list[PageSpec], keep: bool
                  ) -> tuple[list[str], dict[str, PageSpec]]:
