@@ -123,9 +123,8 @@ class Renderer:
         same value, those bytes are served again, otherwise it is rendered (and `rendered`
         counts it). A new renderer (first build, theme or configuration changed) renders one
         page of each template at once, so a theme bug fails the build instead of a later
-        visit. With keep=False (`build`,
-        `check`) a page is rendered each time its bytes are asked for, by whichever process
-        writes it, and nothing is kept."""
+        visit. With keep=False (`build`, `check`) a page is rendered each time its bytes are
+        asked for, by whichever process writes it, and nothing is kept."""
         for found in self.strings.problems:
             problems.error(*found)
         for path in files.links_out(self.dirs):
