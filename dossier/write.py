@@ -76,15 +76,15 @@ def _collisions(paths: list[str]) -> tuple[list, list]:
         return last.found
     seen: dict[str, int] = {}
     merged = []
-    for j, path in enumerate(paths):
-        i = seen.setdefault(_as_a_file_system_sees(path), j)
+    normal = list(map(_as_a_file_system_sees, paths))
+    for j, path in enumerate(normal):
+        i = seen.setdefault(path, j)
         if i != j:
             merged.append((i, j))
-    last.files = Counter(map(_as_a_file_system_sees, paths))
-    last.folders = Counter(chain.from_iterable(map(_folders_of, last.files.elements())))
+    last.files = Counter(normal)
+    last.folders = Counter(chain.from_iterable(map(_folders_of, normal)))
     in_a_file = [(seen[folder], j) for folder in sorted(last.folders.keys() & seen.keys())
-                 for j, path in enumerate(paths)
-                 if folder in _folders_of(_as_a_file_system_sees(path))]
+                 for j, path in enumerate(normal) if folder in _folders_of(path)]
     last.paths, last.found = paths, (merged, in_a_file)
     return last.found
 
