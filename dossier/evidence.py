@@ -88,8 +88,12 @@ def merge_claims(grouped: dict[str, list[Report]], problems, name_of=str,
             about=tuple(dict.fromkeys(s for r in found for s in r[3])), support=support,
             provisions=tuple(dict.fromkeys(p for r in found for p in r[4])),
             **judged(support, last[2])))
-    return dict(sorted(claims.items(), key=lambda kv: (
-        model.sort_key(kv[1].history[-1].date), kv[1].slug), reverse=True))
+    return dict(sorted(claims.items(), key=lambda kv: claim_order(kv[1]), reverse=True))
+
+
+def claim_order(linked: model.LinkedClaim) -> tuple:
+    """The claims' order, reversed (newest assessment first); no two claims share one."""
+    return (model.sort_key(linked.history[-1].date), linked.slug)
 
 
 def _named(claim: model.Claim) -> str:

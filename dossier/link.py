@@ -1,12 +1,12 @@
 """Resolve actor and resolution references, make stubs, and build the dossier's graph."""
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from functools import partial
-from itertools import chain, permutations
-from operator import attrgetter, eq, itemgetter
+from itertools import chain, compress, permutations
+from operator import attrgetter, itemgetter
 from typing import Callable, NamedTuple
 
 
@@ -342,7 +342,7 @@ def link(articles: list[model.Article], actors: list[model.Actor],
     claims = list(claim_by_key.values())
     if strict_sources:
         evidence.single_source_warnings(timeline, claims, by_slug, problems)
-    tags = _tags(ordered, problems)
+    _check_tags(ordered, problems)
     timeline.sort(key=_timeline_order)
     keys = {slug: (tuple(k for k, _ in found.events),
                    tuple(evidence.claim_key(r[1], r[2]) for r in found.claims))
@@ -353,84 +353,132 @@ def link(articles: list[model.Article], actors: list[model.Actor],
         keys=keys) if keep else None
     return _assemble(
         ordered, by_slug, {s: found.actors for s, found in resolved.items()},
-        {s: found.resolutions for s, found in resolved.items()}, tags, timeline,
-        claim_by_key, keys, dict(sorted(actor_index.by_slug.items())),
+        {s: found.resolutions for s, found in resolved.items()}, timeline, claims,
+        claim_by_key.__getitem__, keys, dict(sorted(actor_index.by_slug.items())),
         {r.slug: r for r in sorted(resolution_index.by_key.values(), key=_resolution_order)},
         _corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
         publisher_index, _pages(pages, problems)), kept
 
 
-def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timeline,
-              claim_by_key, keys: dict, actors, resolutions, corrections,
-              publisher_index: _Publishers, pages, last: model.Dossier | None = None,
-              stale=None, merged: set = frozenset()) -> model.Dossier:
-    """The graph's indexes, made from the linked records (by link(), and by link_changed:
-    then the related lists of the `last` graph are kept but for the articles that
-    `stale(actor_articles)` names, and an article's claims or publishers that did not
-    change are the very objects they were, so that a build digests again only what changed
-    (depends.Snapshot.changed_since); `merged`: the keys of the claims merged again or
-    gone, whose objects may be new)."""
-    name_of, claims = publisher_index.name, list(claim_by_key.values())
+class _Edit(NamedTuple):
+    """What link_changed changed in the last graph: _assemble makes again only what these
+    touch in each index, and the rest keeps the very objects it was, so that a build digests
+    again only what changed (depends.Snapshot.changed_since) and a save at 10,000 articles
+    costs what it changed, not a dozen passes over the whole graph."""
+
+    last: model.Dossier
+    articles: _Changed                  # in the articles, newest first
+    entries: _Changed                   # in the timeline
+    claims: _Changed                    # the claims merged again: the old gone, the new added
+    reporters: set[str]                 # the articles whose claims may be new objects
+    stale: Callable                     # stale(actor_articles): see _related's `only`
+
+
+def _assemble(ordered, by_slug, article_actors, article_resolutions, timeline, claims,
+              claim_of, keys: dict, actors, resolutions, corrections,
+              publisher_index: _Publishers, pages, edit: _Edit | None = None
+              ) -> model.Dossier:
+    """The graph's indexes, made from the linked records: by link(), or by link_changed
+    from the `edit` of the last graph. `claim_of(key)`: the claim reported under `key`."""
+    last = edit.last if edit else None
+    name_of, slug_of, article_of = publisher_index.name, attrgetter("slug"), by_slug.get
+    slugs = list(map(slug_of, ordered))
+    cited_by: dict[int, list[str]] = {}
 
     def publishers_of(article: model.Article) -> list[str]:
-        return list(dict.fromkeys([name_of(article.source.name), *(
-            name_of(c.source.name) for c in article.claims if c.source)]))
-
-    # What came and went since the last graph, found once for the six indexes below.
-    articles_changed = entries_changed = places_changed = None
-    touched: set[str] = set()               # the slugs of the articles added or gone
-    if last is not None:
-        articles_changed = _changed(last.articles, ordered)
-        touched = {a.slug for a in (*articles_changed.gone, *articles_changed.added)}
-        entries_changed = _changed(last.timeline, timeline)
-        places_changed = entries_changed._replace(**{name: [   # (ranked in the timeline)
-            e for e in getattr(entries_changed, name) if e.coordinates is not None]
-            for name in ("gone", "added")})
+        found = cited_by.get(id(article))
+        if found is None:
+            found = cited_by[id(article)] = list(dict.fromkeys([name_of(article.source.name), *(
+                name_of(c.source.name) for c in article.claims if c.source)]))
+        return found
 
     def grouped(field: str, items: list, changed: _Changed | None, keys_of, value_of=None,
-                item_of=None) -> dict:
-        """The index `field` (see _grouped), from the last graph's when there is one."""
-        return _grouped(items, keys_of, value_of,
-                        changed and (changed, getattr(last, field), item_of))
-
-    slug_of, article_of = attrgetter("slug"), by_slug.get
+                item_of=None, index=None, in_order=True) -> dict:
+        """The index `field` (see _grouped), from the last graph's (or `index`)."""
+        return _grouped(items, keys_of, value_of, changed and (
+            changed, getattr(last, field) if index is None else index, item_of), in_order)
 
     def named(now: dict, field: str):
         """An article's slugs in `now` (article_actors…); the last graph's for one gone."""
         return lambda a: (now if by_slug.get(a.slug) is a else getattr(last, field))[a.slug]
+    articles_changed, entries_changed = (edit.articles, edit.entries) if edit else (None, None)
+    places_changed = edit and entries_changed._replace(**{name: [   # (placed in the timeline)
+        e for e in getattr(entries_changed, name) if e.coordinates is not None]
+        for name in ("gone", "added")})
     publisher_articles = grouped("publisher_articles", ordered, articles_changed,
                                  publishers_of, slug_of, article_of)
     all_publishers = publisher_index.all(publisher_articles)
-    placed = [entry for entry in timeline if entry.coordinates is not None]
+    placed = last.placed if edit and not places_changed.gone and not places_changed.added \
+        else [entry for entry in timeline if entry.coordinates is not None]
     article_places = grouped("article_places", placed, places_changed,
                              lambda e: (e.article, *e.also))
     actor_timeline = grouped("actor_timeline", timeline, entries_changed,
                              attrgetter("actors"))
     resolution_timeline = grouped("resolution_timeline", timeline, entries_changed,
                                   attrgetter("resolutions"))
-    article_claims = {}                     # in each article's own order
-    for article in ordered:
-        reported = keys[article.slug][1]           # (see Evidence.keys)
-        if not reported:
-            continue
-        kept = last.article_claims.get(article.slug) if last is not None else None
-        if kept is not None and article.slug not in touched and merged.isdisjoint(reported):
-            article_claims[article.slug] = kept     # none of its claims is a new object
-        else:
-            found = [claim_by_key[k] for k in dict.fromkeys(reported)]
-            article_claims[article.slug] = kept if kept is not None and _same(found, kept) \
-                else found
-    article_publishers = model.article_publishers(publisher_articles, all_publishers)
-    if last is not None:                    # (publishers: texts, compared)
-        article_publishers = _as_before(article_publishers, last.article_publishers, eq)
-    actor_claims: dict = defaultdict(lambda: ([], []))
-    for linked in claims:
-        actor_claims[linked.by][0].append(linked)
-        for slug in dict.fromkeys(linked.about):
-            actor_claims[slug][1].append(linked)
+    tagged = grouped("tags", ordered, articles_changed, _tag_slugs, slug_of, article_of,
+                     index=last and {slug: found for slug, (_, found) in last.tags.items()},
+                     in_order=False)
+    tags = {slug: was if last and (was := last.tags.get(slug)) and was[1] is found else
+            (_tag_label(by_slug[found[0]], slug), found) for slug, found in sorted(tagged.items())}
     actor_articles = grouped("actor_articles", ordered, articles_changed,
                              named(article_actors, "article_actors"), slug_of, article_of)
-    co_actors = _co_actors(article_actors)
+
+    def sources(article: model.Article) -> tuple[str, ...]:
+        return tuple(sorted([all_publishers[name].slug for name in publishers_of(article)]))
+    claims_changed = edit.claims if edit else None
+    statuses = grouped("claims_by_status", claims, claims_changed, lambda c: (c.status,),
+                       index=last and dict(last.claims_by_status), in_order=False)
+    by = grouped("actor_claims", claims, claims_changed, lambda c: (c.by,), in_order=False,
+                 index=last and {a: found for a, (found, _) in last.actor_claims.items() if found})
+    about = grouped("actor_claims", claims, claims_changed, lambda c: dict.fromkeys(c.about),
+                    index=last and {a: found for a, (_, found) in last.actor_claims.items()
+                                    if found}, in_order=False)
+    if edit is None:
+        article_claims = {}                 # in each article's own order
+        for article in ordered:
+            if reported := keys[article.slug][1]:       # (see Evidence.keys)
+                article_claims[article.slug] = [claim_of(k) for k in dict.fromkeys(reported)]
+        article_publishers = {article.slug: sources(article) for article in ordered}
+        co_actors = _co_actors(article_actors)
+        related = _related(ordered, article_actors, actor_articles, by_slug)
+        citations = evidence.citations(timeline, claims)
+    else:
+        article_claims, article_publishers = dict(last.article_claims), \
+            dict(last.article_publishers)
+        for article in articles_changed.gone:
+            article_claims.pop(article.slug, None)
+            article_publishers.pop(article.slug, None)
+        for slug in edit.reporters | {a.slug for a in articles_changed.added}:
+            if reported := keys[slug][1]:
+                found, kept = [claim_of(k) for k in dict.fromkeys(reported)], \
+                    last.article_claims.get(slug)
+                article_claims[slug] = kept if kept is not None and _same(found, kept) \
+                    else found
+        for article in articles_changed.added:       # (publishers: texts, compared)
+            found, kept = sources(article), last.article_publishers.get(article.slug)
+            article_publishers[article.slug] = kept if kept == found else found
+        article_claims = _in_order(slugs, article_claims)
+        article_publishers = _in_order(slugs, article_publishers)
+        touched = {actor for article in articles_changed.gone
+                   for actor in last.article_actors[article.slug]} | \
+            {actor for article in articles_changed.added for actor in article_actors[article.slug]}
+        co_actors = {actor: _co_actors_of(actor, article_actors, actor_articles)
+                     if actor in touched else last.co_actors[actor] for actor in actor_articles}
+        related = _related(ordered, article_actors, actor_articles, by_slug,
+                           edit.stale(actor_articles), last.related, articles_changed.place,
+                           slugs)
+        citing = [*claims_changed.gone, *claims_changed.added, *(
+            e for e in (*entries_changed.gone, *entries_changed.added) if e.kind == "event")]
+        citations = evidence.citations(timeline, claims) if any(
+            item.provisions for item in citing) else last.citations
+
+    def both(actor: str) -> tuple[list, list]:
+        """An actor's claims (by it, about it): the last graph's pair if neither changed."""
+        found = (by.get(actor, []), about.get(actor, []))
+        was = last.actor_claims.get(actor) if last else None
+        return was if was is not None and all(
+            a is b or not a and not b for a, b in zip(found, was)) else found
     return model.Dossier(
         articles=ordered, actors=actors, resolutions=resolutions,
         article_actors=article_actors, article_resolutions=article_resolutions,
@@ -438,33 +486,44 @@ def _assemble(ordered, by_slug, article_actors, article_resolutions, tags, timel
         resolution_articles=grouped(
             "resolution_articles", ordered, articles_changed,
             named(article_resolutions, "article_resolutions"), slug_of, article_of),
-        tags=tags, timeline=timeline, claims=claims,
-        related=_related(ordered, article_actors, actor_articles, by_slug,
-                         stale and stale(actor_articles), last and last.related),
+        tags=tags, timeline=timeline, claims=claims, related=related,
         co_actors=co_actors, article_claims=article_claims,
-        actor_claims=dict(actor_claims), actor_timeline=actor_timeline,
-        resolution_timeline=resolution_timeline,
-        citations=evidence.citations(timeline, claims), by_slug=by_slug,
-        pages=pages, corrections=corrections,
+        actor_claims={actor: both(actor) for actor in sorted(by.keys() | about.keys())},
+        actor_timeline=actor_timeline, resolution_timeline=resolution_timeline,
+        citations=citations, by_slug=by_slug, pages=pages, corrections=corrections,
         publishers=all_publishers, publisher_articles=publisher_articles,
         actor_publisher={p.actor: p.name for p in all_publishers.values() if p.actor},
         placed=placed, article_places=article_places,
         ranked=model.ranked(actor_articles, actors),
-        claims_by_status=model.claims_by_status(claims),
+        claims_by_status=[(status, statuses[status]) for status in model.CLAIM_STATUSES
+                          if status in statuses],
         article_publishers=article_publishers, pairs=model.pairs(co_actors))
 
 
-def _tags(ordered: list[model.Article], problems: Problems) -> dict[str, tuple[str, list[str]]]:
-    tags: dict[str, tuple[str, list[str]]] = {}
+def _tag_slugs(article: model.Article) -> list[str]:
+    """The addresses of an article's tags (tags/<slug>/), once per tag that has one."""
+    return [slug for slug in map(slugify, article.tags) if slug]
+
+
+def _tag_label(article: model.Article, slug: str) -> str:
+    """A tag's name as the newest article naming it writes it."""
+    return next(label for label in article.tags if slugify(label) == slug)
+
+
+def _check_tags(ordered: list[model.Article], problems: Problems) -> None:
     for article in ordered:
         for i, label in enumerate(article.tags):
-            if slug := slugify(label):
-                tags.setdefault(slug, (label, []))[1].append(article.slug)
-            else:
+            if not slugify(label):
                 problems.error(article.path, article.line("tags", i), f"tag '{label}' has "
                                "no letter or digit to make its page address from",
                                "write the tag with words")
-    return dict(sorted(tags.items()))
+
+
+def _in_order(slugs: list[str], values: dict) -> dict:
+    """`values` by article, in the articles' order (newest first): dictionaries of the graph
+    keep link()'s order, which pages that go over them show."""
+    slugs = [slug for slug in slugs if slug in values] if len(values) < len(slugs) else slugs
+    return dict(zip(slugs, map(values.__getitem__, slugs)))
 
 
 @dataclass(frozen=True)
@@ -578,9 +637,10 @@ def link_changed(last: Linked, articles: list[model.Article], actors: list[model
             not _same(list(pages), list(last.pages)) or \
             any(p.severity == ERROR for p in last.problems):
         return None
-    before, now = {id(a) for a in last.articles}, {id(a) for a in articles}
-    added = [a for a in articles if id(a) not in before]
-    removed = [a for a in last.articles if id(a) not in now]
+    before, now = set(map(id, last.articles)), set(map(id, articles))
+    added = list(compress(articles, map((now - before).__contains__, map(id, articles))))
+    removed = list(compress(last.articles,
+                            map((before - now).__contains__, map(id, last.articles))))
     if not added and not removed:
         return None
     scratch = Problems()                 # any problem: link() is needed to report it
@@ -611,17 +671,16 @@ def link_changed(last: Linked, articles: list[model.Article], actors: list[model
         by_slug[article.slug] = article
         if not clean(found):
             return None
-    gone = {id(a) for a in removed}
-    ordered = [a for a in old.articles if id(a) not in gone]
-    for article in added:                # newest first
-        key, low, high = _article_order(article), 0, len(ordered)
-        while low < high:
-            middle = (low + high) // 2
-            if _article_order(ordered[middle]) > key:
-                low = middle + 1
-            else:
-                high = middle
-        ordered.insert(low, article)
+    ordered = list(old.articles)         # newest first, as link() sorts them
+    place = _newest_first(ordered, _article_order)
+    for article in removed:
+        del ordered[place(article)]
+    for article in added:
+        ordered.insert(place(article), article)
+    removed_slugs = {a.slug for a in removed}
+    in_path_order = [slug for slug in old.by_slug if slug not in removed_slugs]  # (see link)
+    for article in added:
+        insort(in_path_order, article.slug, key=lambda slug: str(by_slug[slug].path))
 
     # The events and claims these articles report: their reports now.
     reports: dict[str, list] = {}
@@ -645,22 +704,21 @@ def link_changed(last: Linked, articles: list[model.Article], actors: list[model
     live = {key: found for key, found in reports.items() if found}
     events = dict(zip(live, evidence.merge_events(live, publisher_index.name,
                                                   actor_index.kinds, publisher_index.kinds)))
-    timeline = list(old.timeline)
+    timeline, entries_gone = list(old.timeline), []
     for article in removed:
-        if not _take_out(timeline, model.TimelineEntry(article.date, "article", article.title,
-                                                       article.slug),
-                         lambda e, slug=article.slug: e.kind == "article" and e.article == slug):
-            return None
+        entries_gone.append(_take_out(
+            timeline, model.TimelineEntry(article.date, "article", article.title, article.slug),
+            lambda e, slug=article.slug: e.kind == "article" and e.article == slug))
     for key in reports.keys() & kept.events.keys():
         entry = kept.events[key][1]
-        if not _take_out(timeline, entry, lambda e, entry=entry: e is entry):
-            return None
-    for entry in [found.entry for found in resolved.values()] + list(events.values()):
-        if not _put_in(timeline, entry):
-            return None
+        entries_gone.append(_take_out(timeline, entry, lambda e, entry=entry: e is entry))
+    entries_added = [found.entry for found in resolved.values()] + list(events.values())
+    if None in entries_gone or not all(_put_in(timeline, entry) for entry in entries_added):
+        return None
 
     slugs = {linked.slug for linked in old.claims}
-    for key in grouped.keys() & kept.claims.keys():  # warnings it gave must not stay behind
+    gone_keys = grouped.keys() & kept.claims.keys()
+    for key in gone_keys:                # warnings it gave must not stay behind
         evidence.merge_claims({key: list(kept.claims[key][0])}, scratch)
         if scratch.items or not grouped[key] and f"{kept.claims[key][1].slug}-2" in slugs:
             return None                  # (the claim that came second would take its address)
@@ -672,24 +730,28 @@ def link_changed(last: Linked, articles: list[model.Article], actors: list[model
         if scratch.items or linked.slug != wanted or \
                 (was[1].slug != wanted if was else wanted in slugs):
             return None
-    claim_by_key = {**{key: found[1] for key, found in kept.claims.items()
-                       if key not in grouped}, **merged}
-    claim_by_key = dict(sorted(claim_by_key.items(), key=lambda kv: (
-        model.sort_key(kv[1].history[-1].date), kv[1].slug), reverse=True))
-    removed_slugs = {a.slug for a in removed}
+    claims = list(old.claims)            # newest assessment first, as merge_claims sorts them
+    claim_place = _newest_first(claims, evidence.claim_order)
+    claims_gone = [kept.claims[key][1] for key in gone_keys]
+    for linked in claims_gone:
+        del claims[claim_place(linked)]
+    for linked in merged.values():
+        claims.insert(claim_place(linked), linked)
     new = Evidence(
-        events={**{k: v for k, v in kept.events.items() if k not in reports},
-                **{key: (live[key], entry) for key, entry in events.items()}},
-        claims={**{k: v for k, v in kept.claims.items() if k not in grouped},
-                **{key: (grouped[key], merged[key]) for key in merged}},
-        keys={**{s: v for s, v in kept.keys.items() if s not in removed_slugs},
-              **{slug: (tuple(k for k, _ in found.events),
-                        tuple(evidence.claim_key(r[1], r[2]) for r in found.claims))
-                 for slug, found in resolved.items()}})
-    article_actors = {a.slug: resolved[a.slug].actors if a.slug in resolved
-                      else old.article_actors[a.slug] for a in ordered}
-    article_resolutions = {a.slug: resolved[a.slug].resolutions if a.slug in resolved
-                           else old.article_resolutions[a.slug] for a in ordered}
+        events=_replaced(kept.events, reports, {key: (live[key], entry)
+                                                for key, entry in events.items()}),
+        claims=_replaced(kept.claims, grouped, {key: (grouped[key], merged[key])
+                                                for key in merged}),
+        keys=_replaced(kept.keys, removed_slugs, {
+            slug: (tuple(k for k, _ in found.events),
+                   tuple(evidence.claim_key(r[1], r[2]) for r in found.claims))
+            for slug, found in resolved.items()}))
+    article_slugs = list(map(attrgetter("slug"), ordered))
+    article_actors = _in_order(article_slugs, _replaced(
+        old.article_actors, removed_slugs, {s: found.actors for s, found in resolved.items()}))
+    article_resolutions = _in_order(article_slugs, _replaced(
+        old.article_resolutions, removed_slugs,
+        {s: found.resolutions for s, found in resolved.items()}))
 
     def stale(actor_articles) -> set[str]:
         """The articles whose related list may have changed (see _related)."""
@@ -698,26 +760,40 @@ def link_changed(last: Linked, articles: list[model.Article], actors: list[model
             _candidates_of(list(removed_slugs), old.article_actors, old.actor_articles,
                            actor_articles)
 
+    edit = _Edit(old, _Changed(place, removed, added),
+                 _Changed(_timeline_place(timeline), entries_gone, entries_added),
+                 _Changed(claim_place, claims_gone, list(merged.values())),
+                 {report[0].slug for key in merged for report in grouped[key]}, stale)
+    corrections = old.corrections if not any(a.corrections for a in (*removed, *added)) \
+        else _corrections(ordered, actor_index.by_slug, resolution_index.by_slug())
     return _assemble(
-        ordered, dict(sorted(by_slug.items(), key=lambda kv: str(kv[1].path))),
-        article_actors, article_resolutions, _tags(ordered, scratch), timeline,
-        claim_by_key, new.keys, old.actors, old.resolutions,
-        _corrections(ordered, actor_index.by_slug, resolution_index.by_slug()),
-        publisher_index, old.pages, old, stale, set(grouped)), new, last.problems
+        ordered, dict(zip(in_path_order, map(by_slug.__getitem__, in_path_order))),
+        article_actors, article_resolutions, timeline, claims,
+        lambda key: merged[key] if key in merged else kept.claims[key][1], new.keys,
+        old.actors, old.resolutions, corrections, publisher_index, old.pages,
+        edit), new, last.problems
+
+
+def _replaced(values: dict, gone, new: dict) -> dict:
+    """`values` without the keys in `gone`, then with those of `new` (at the end if new)."""
+    found = dict(values)
+    for key in gone:
+        found.pop(key, None)
+    found.update(new)
+    return found
 
 
 def _take_out(timeline: list[model.TimelineEntry], like: model.TimelineEntry,
-              matches) -> bool:
-    """Remove the entry that `matches`, sorted where `like` is, from the sorted timeline;
-    False if it is not there."""
+              matches) -> model.TimelineEntry | None:
+    """Remove the entry that `matches`, sorted where `like` is, from the sorted timeline,
+    and give it; None if it is not there."""
     key = _timeline_order(like)
     i = bisect_left(timeline, key, key=_timeline_order)
     while i < len(timeline) and _timeline_order(timeline[i]) == key:
         if matches(timeline[i]):
-            del timeline[i]
-            return True
+            return timeline.pop(i)
         i += 1
-    return False
+    return None
 
 
 def _put_in(timeline: list[model.TimelineEntry], entry: model.TimelineEntry) -> bool:
@@ -761,13 +837,6 @@ def _same(new: list, old: list) -> bool:
     return len(new) == len(old) and all(a is b for a, b in zip(new, old))
 
 
-def _as_before(found: dict, before: dict, same) -> dict:
-    """`found`, with each value that `same` finds unchanged replaced by the very object
-    `before` had: pages that read it are then known unchanged without digesting it."""
-    return {key: kept if (kept := before.get(key)) is not None and same(value, kept)
-            else value for key, value in found.items()}
-
-
 _KIND_ORDER = {"article": 0, "event": 1, "deadline": 2}
 
 
@@ -782,29 +851,50 @@ def _resolution_order(resolution: model.Resolution):
 
 
 class _Changed(NamedTuple):
-    """The items gone and added from one list to the next (by identity), and the place of
-    each item in the next (by its id): an order that goes with the lists' (see _grouped)."""
-    rank: dict[int, int]
+    """The items gone from a sorted list and added to it (by identity), and `place(item)`:
+    the place of an item in the list now (see _grouped)."""
+    place: Callable[[object], int]
     gone: list
     added: list
 
 
-def _changed(before: list, items: list) -> _Changed:
-    rank, was = {id(item): i for i, item in enumerate(items)}, set(map(id, before))
-    return _Changed(rank, [item for item in before if id(item) not in rank],
-                    [item for item in items if id(item) not in was])
+def _newest_first(items: list, order) -> Callable[[object], int]:
+    """place(item): where `item` is, or would go, in `items` sorted by `order` (no two the
+    same), greatest first: a binary search in the list as it is when asked."""
+    def place(item) -> int:
+        key, low, high = order(item), 0, len(items)
+        while low < high:
+            middle = (low + high) // 2
+            if order(items[middle]) > key:
+                low = middle + 1
+            else:
+                high = middle
+        return low
+    return place
 
 
-def _grouped(items: list, keys_of, value_of=None, last: tuple | None = None) -> dict:
+def _timeline_place(timeline: list[model.TimelineEntry]) -> Callable[[object], int]:
+    """place(entry) of an entry in the sorted timeline (entries may tie: then by identity)."""
+    def place(entry: model.TimelineEntry) -> int:
+        i = bisect_left(timeline, _timeline_order(entry), key=_timeline_order)
+        while timeline[i] is not entry:
+            i += 1
+        return i
+    return place
+
+
+def _grouped(items: list, keys_of, value_of=None, last: tuple | None = None,
+             in_order: bool = True) -> dict:
     """key -> value_of(item) (the item itself by default) for each item that names it,
-    once per naming (keys_of(item)), in the order of `items`; keys in the order they first
-    come. What a dictionary of lists filled going down `items` holds, as for articles by
-    actor, newest first, and the timeline's entries by actor. With `last` = (what changed
-    since the index was made (_changed: its ranks may be those of a longer list that `items`
-    is drawn from, in the same order), that index, item_of: the item a value of it stands
-    for now, or None: the value is the item), only the keys that the items added or gone
-    name are made again: the others keep the very lists they had (link_changed: a pass over
-    every item for six of these took 0.1 s of an article added at 10,000 articles)."""
+    once per naming (keys_of(item)), in the order of `items`; with `in_order`, keys in the
+    order they first come. What a dictionary of lists filled going down `items` holds, as for
+    articles by actor, newest first, and the timeline's entries by actor. With `last` = (what
+    changed since the index was made (_changed: its places may be those of a longer list
+    that `items` is drawn from, in the same order), that index, item_of: the item a value of
+    it stands for now, or None: the value is the item), only the keys that the items added or
+    gone name are made again: the others keep the very lists they had, and their order
+    (link_changed: a pass over every item for six of these took 0.1 s of an article added
+    at 10,000 articles)."""
     value_of = value_of or (lambda item: item)
     if last is None:
         found: dict[str, list] = defaultdict(list)
@@ -812,35 +902,42 @@ def _grouped(items: list, keys_of, value_of=None, last: tuple | None = None) -> 
             for key in keys_of(item):
                 found[key].append(value_of(item))
         return dict(found)
-    (rank, gone, added), index, item_of = last
+    (place, gone, added), index, item_of = last
     item_at = item_of or (lambda value: value)
 
-    def place(value) -> int:
-        return rank[id(item_at(value))]
+    def at(value) -> int:
+        return place(item_at(value))
     # The values of the items gone (an article's slug, or an entry by identity: two
     # entries may be equal) leave their keys' lists; those of the items added go in at
     # their places. The lists keep the order of `items`, in which an item that stayed
     # keeps its place among the others.
     lists = dict(index)
     gone_values = {value_of(item) if item_of else id(item) for item in gone}
-    for key in {key for item in (*gone, *added) for key in keys_of(item)}:
+    touched = {key for item in (*gone, *added) for key in keys_of(item)}
+    for key in touched:
         found = index.get(key, [])
         found = [v for v in found if v not in gone_values] if item_of else \
             [v for v in found if id(v) not in gone_values]
         for item in added:
             for named in keys_of(item):
                 if named == key:
-                    found.insert(bisect_right(found, rank[id(item)], key=place),
-                                 value_of(item))
+                    found.insert(bisect_right(found, place(item), key=at), value_of(item))
         if found:
             lists[key] = found
         else:
             lists.pop(key, None)
+    if not in_order:
+        return lists
 
     def first_named(key: str) -> tuple[int, int]:
         item = item_at(lists[key][0])
-        return rank[id(item)], list(keys_of(item)).index(key)
-    return {key: lists[key] for key in sorted(lists, key=first_named)}
+        return place(item), list(keys_of(item)).index(key)
+    # The keys no item came to or left keep their order (their first items theirs); each
+    # of the others goes where its first item now puts it.
+    keys = [key for key in index if key not in touched]
+    for key in touched & lists.keys():
+        keys.insert(bisect_left(keys, first_named(key), key=first_named), key)
+    return {key: lists[key] for key in keys}
 
 
 class _Lazy(dict):
@@ -856,15 +953,17 @@ class _Lazy(dict):
 
 
 def _related(ordered, article_actors, actor_articles, by_slug, only: set | None = None,
-             last: dict | None = None) -> dict[str, list[str]]:
+             last: dict | None = None, place=None, slugs=None) -> dict[str, list[str]]:
     """Articles sharing the most actors, then the nearest in date, then the newest.
 
     An actor named in more than COMMON_ACTOR articles (Russia in a dossier on Russia) would
     make this quadratic; for such actors only the articles nearest in its list are
-    candidates. With `only`, the other articles keep their list in `last` (link_changed): by
+    candidates. With `only`, the other articles keep their list in `last` (link_changed: by
     days, not places in the list, an article's distances do not change when another is
-    added, nor then its list, unless the new one is among its candidates."""
-    rank = {a.slug: i for i, a in enumerate(ordered)}
+    added, nor then its list, unless the new one is among its candidates); `place(article)`
+    its place in `ordered`, `slugs` those of `ordered`."""
+    rank = {a.slug: i for i, a in enumerate(ordered)} if place is None else \
+        _Lazy(lambda slug: place(by_slug[slug]))
     named = _Lazy(lambda slug: set(article_actors[slug]))
     day = _Lazy(lambda slug: model.sort_key(by_slug[slug].date)[0].toordinal())
     position = _Lazy(lambda actor: {slug: i for i, slug in enumerate(actor_articles[actor])})
@@ -885,7 +984,7 @@ def _related(ordered, article_actors, actor_articles, by_slug, only: set | None 
 
     if only is None:
         return {a.slug: related(a.slug) for a in ordered}
-    return {a.slug: related(a.slug) if a.slug in only else last[a.slug] for a in ordered}
+    return _in_order(slugs, {**last, **{slug: related(slug) for slug in only if slug in by_slug}})
 
 
 def _candidates_of(slugs, article_actors, actor_articles, other_actor_articles) -> set[str]:
@@ -903,6 +1002,14 @@ def _candidates_of(slugs, article_actors, actor_articles, other_actor_articles) 
                 i = listed.index(slug)
                 found.update(listed[max(0, i - RELATED_LIMIT - 1):i + RELATED_LIMIT + 2])
     return found
+
+
+def _co_actors_of(actor: str, article_actors, actor_articles) -> list[tuple[str, int]]:
+    """What _co_actors gives for one actor (link_changed: for those an edit names)."""
+    together = Counter(chain.from_iterable(map(article_actors.__getitem__,
+                                               actor_articles[actor])))
+    del together[actor]
+    return sorted(sorted(together.items()), key=itemgetter(1), reverse=True)
 
 
 def _co_actors(article_actors) -> dict[str, list[tuple[str, int]]]:

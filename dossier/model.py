@@ -278,26 +278,6 @@ def ranked(actor_articles: dict[str, list[str]], actors: dict[str, Actor]
     return sorted(counts, key=lambda sc: (-sc[1], actors[sc[0]].name.casefold()))
 
 
-def claims_by_status(claims: list["LinkedClaim"]) -> list[tuple[str, list["LinkedClaim"]]]:
-    """(status, its claims) in the claims index's order (CLAIM_STATUSES), statuses no claim
-    has left out: one pass, where a filter per status went over every claim."""
-    by_status: dict[str, list[LinkedClaim]] = {status: [] for status in CLAIM_STATUSES}
-    for claim in claims:
-        by_status[claim.status].append(claim)
-    return [(status, group) for status, group in by_status.items() if group]
-
-
-def article_publishers(publisher_articles: dict[str, list[str]],
-                       publishers: dict[str, Publisher]) -> dict[str, tuple[str, ...]]:
-    """Article slug -> the slugs of the publishers of its sources (its own and its claims'),
-    for the archive's filter."""
-    found: dict[str, list[str]] = {}
-    for name, slugs in publisher_articles.items():
-        for slug in slugs:
-            found.setdefault(slug, []).append(publishers[name].slug)
-    return {slug: tuple(sorted(names)) for slug, names in found.items()}
-
-
 def pairs(co_actors: dict[str, list[tuple[str, int]]]) -> list[tuple[str, str, int]]:
     """Pairs of actors reported together, most often first: (slug, slug, articles)."""
     found = [(a, b, count) for a, others in co_actors.items() for b, count in others if a < b]

@@ -35,6 +35,10 @@ URLS = ["https://example.org/a", "https://example.org/b", "https://example.net/c
 TAGS = ["sanctions", "obus", "drones"]
 ARTICLES = ["a", "b", "c", "d"]
 PLACES = ["Vladivostok", "Koursk"]
+# Provisions cited by events and claims (the resolution's pages list who cites them); a
+# resolution edited may drop the id cited (then an error), or keep it
+PROVISION = {"id": "travailleurs", "text": "Renvoyer les travailleurs"}
+CITED = [f"{SYMBOLS[1]}#{PROVISION['id']}"]
 # Old addresses (redirect_from): free ones, an article's, the actors' index
 OLD = st.lists(st.sampled_from(["articles/ancien/", "/ancien.html", "articles/a/", "actors/"]),
                max_size=2, unique=True)
@@ -55,7 +59,8 @@ def _event():
         "actors": st.lists(st.sampled_from(ACTORS), max_size=2, unique=True),
         "resolutions": st.lists(st.sampled_from(SYMBOLS), max_size=1),
         "text": words, "place": st.sampled_from(PLACES),
-        "coordinates": st.sampled_from([[43.1, 131.9], [55.75, 37.62], [0, 0]])})
+        "coordinates": st.sampled_from([[43.1, 131.9], [55.75, 37.62], [0, 0]]),
+        "provisions": st.lists(st.sampled_from(CITED), max_size=1)})
 
 
 def _claim():
@@ -63,7 +68,8 @@ def _claim():
         "by": st.sampled_from(ACTORS + ["Inconnu"]), "text": words,
         "status": st.sampled_from(["alleged", "confirmed", "denied", "disputed"])},
         optional={"about": st.lists(st.sampled_from(ACTORS), max_size=2, unique=True),
-                  "date": days, "id": st.sampled_from(["une-affirmation", "une-autre"])})
+                  "date": days, "id": st.sampled_from(["une-affirmation", "une-autre"]),
+                  "provisions": st.lists(st.sampled_from(CITED), max_size=1)})
 
 
 def _article():
@@ -98,7 +104,8 @@ def _resolution():
     return st.fixed_dictionaries({}, optional={
         "title": words, "adopted": days, "summary": words,
         "url": st.sampled_from(URLS), "body": st.sampled_from(["Conseil de sécurité"]),
-        "provisions": st.lists(words, max_size=2), "redirect_from": OLD})
+        "provisions": st.lists(st.one_of(words, st.just(PROVISION)), max_size=2),
+        "redirect_from": OLD})
 
 
 bodies = st.one_of(words, words.map(lambda w: f"{w}\n\nVoir [l’autre](b.md) et **{w}**."),
@@ -138,9 +145,10 @@ record_edits = st.one_of(
               st.sampled_from(["name", "url", "archived", "author", "retrieved"]), _source()),
     st.tuples(st.just("event"), st.sampled_from(ARTICLES),
               st.sampled_from(["date", "title", "actors", "resolutions", "text", "place",
-                               "coordinates"]), _event()),
+                               "coordinates", "provisions"]), _event()),
     st.tuples(st.just("claim"), st.sampled_from(ARTICLES),
-              st.sampled_from(["by", "text", "status", "about", "date", "id"]), _claim()),
+              st.sampled_from(["by", "text", "status", "about", "date", "id",
+                               "provisions"]), _claim()),
     st.tuples(st.just("actor"), st.sampled_from(ACTORS + PLACES), _actor(),
               st.one_of(st.none(), words)),
     st.tuples(st.just("resolution"), st.sampled_from(SYMBOLS), _resolution()),
@@ -196,7 +204,8 @@ def _start() -> dict[str, str]:
             {"name": name, "kind": "place", "coordinates": at}, "")
     for symbol in SYMBOLS:
         files[f"content/resolutions/{symbol[6:10]}.md"] = _front(
-            {"symbol": symbol, "adopted": f"{symbol[12:16]}-10-14"}, "")
+            {"symbol": symbol, "adopted": f"{symbol[12:16]}-10-14", "provisions": [PROVISION]},
+            "")
     return files
 
 
@@ -451,6 +460,10 @@ def test_adding_removing_and_editing_articles_gives_what_link_gives(tmp_path, mo
     from dossier.link import link_changed
     root = generate(tmp_path / "gen", 120, seed=3)
     folder = root / "content/articles"
+    cited = root / "content/resolutions/s-res-2007.md"   # a provision events and claims cite
+    cited.write_text(cited.read_text(encoding="utf-8").replace(
+        "provisions:\n", "provisions:\n  - {id: travailleurs, text: Renvoyer les travailleurs}\n"),
+        encoding="utf-8")
     config, *records = _records(root)
     last = _link(config, *records)
     hub = last.dossier.actor_articles["acteur-0004"]     # named by the new article below
@@ -478,10 +491,16 @@ def test_adding_removing_and_editing_articles_gives_what_link_gives(tmp_path, mo
                                               count=1), encoding="utf-8")
     (folder / "zz-fresh.md").write_text(
         "---\ntitle: Un article neuf\ndate: 2015-03-02\nsource: {name: Agence 3}\n"
-        "actors: [Acteur 0001, Actor 0004]\nresolutions: [2007]\ntags: [obus, neuf]\n"
-        "events:\n  - {date: 2015-02-27, title: Un fait neuf, actors: [Acteur 0002]}\n"
-        "claims:\n  - {by: Acteur 0001, status: denied, text: Une affirmation neuve}\n"
+        "actors: [Acteur 0001, Actor 0004]\nresolutions: [2007]\ntags: [obus, Neuf, neuf]\n"
+        "events:\n  - {date: 2015-02-27, title: Un fait neuf, actors: [Acteur 0002],\n"
+        "     coordinates: [43.1, 131.9], provisions: ['S/RES/2007 (2006)#travailleurs']}\n"
+        "claims:\n  - {by: Acteur 0001, status: denied, text: Une affirmation neuve,\n"
+        "     provisions: ['S/RES/2007 (2006)#travailleurs']}\n"
+        "corrections:\n  - {date: 2015-03-04, text: Une date corrigée}\n"
         "---\nTexte.\n", encoding="utf-8")
+    (folder / "zz-label.md").write_text(re.sub(      # the newest 'obus': its spelling shown
+        r"^tags: \[.*\]$", "tags: [Obus]", later(source, 8000), count=1, flags=re.M),
+        encoding="utf-8")
     (folder / "zz-renamed.md").write_text((folder / "a00011.md").read_text(encoding="utf-8"),
                                           encoding="utf-8")
     copies = []                          # the same actors, two days later: related lists
@@ -492,11 +511,16 @@ def test_adding_removing_and_editing_articles_gives_what_link_gives(tmp_path, mo
         copies.append((["zz-" + str(i)], []))
     new = {a.slug: a for a in _records(root)[1] if a.slug.startswith("zz-")}
     with_copy = _link(config, [*last.articles, new["zz-copy"]], *records[1:])
+    with_fresh = _link(config, [*last.articles, new["zz-fresh"]], *records[1:])
+    with_label = _link(config, [*last.articles, new["zz-label"]], *records[1:])
+    assert with_label.dossier.tags["obus"][0] == "Obus" != last.dossier.tags["obus"][0]
     scenarios = [                        # (the last graph, added, removed)
         (last, [new["zz-copy"]], []), (last, [new["zz-fresh"]], []),
         (last, [new["zz-copy"], new["zz-fresh"]], []),
         *((last, [new[a] for a in added], []) for added, _ in copies),
         (last, [], ["a00007"]), (with_copy, [], ["a00007"]), (last, [], [hub[0]]),
+        (with_fresh, [], ["zz-fresh"]),  # (its place, provision, correction and tag gone)
+        (last, [new["zz-label"]], []), (with_label, [], ["zz-label"]),
         (last, [new["zz-renamed"]], ["a00011"]),
         (last, [edited("a00013", lambda t: later(t, 40).replace("actors: [", "actors: [Acteur "
                                                                 "0004, ", 1))], ["a00013"]),
