@@ -4,10 +4,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from bisect import insort
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import partial
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from typing import Callable
@@ -43,10 +43,10 @@ def _changes(stat) -> tuple[int, int, int]:
 
 def _scan(top: Path, cache: dict, changed: set[Path] | None, scan: list | None = None
           ) -> list:
-    """(parts, path, stat) of every visible regular file (or `scan`, made so already). The
-    last scan (kept in `cache` under keys that are not paths) is patched when the files that
-    `changed` were saved, added or deleted in folders it holds (walking 10,000 files costs a
-    tenth of a second)."""
+    """(parts, path, stat) of every visible regular file, in path order (or `scan`, made so
+    already). The last scan (kept in `cache` under keys that are not paths) is patched when
+    the files that `changed` were saved, added or deleted in folders it holds (walking
+    10,000 files costs a tenth of a second)."""
     if scan is not None:    # a one-shot build's (files.inputs_digest), never patched: not kept
         return scan
     last = cache.get("scan")
@@ -67,7 +67,7 @@ def _scan(top: Path, cache: dict, changed: set[Path] | None, scan: list | None =
             continue
         if S_ISREG(stat.st_mode):
             scan.append((rel, path, stat))
-    cache["scan"] = (scan, {path: i for i, (_, path, _) in enumerate(scan)}, _folders(scan))
+    cache["scan"] = (scan, _folders(scan))
     return scan
 
 
@@ -76,17 +76,29 @@ def _folders(scan: list) -> set[str]:
     return {os.path.dirname(path) for _, path, _ in scan}
 
 
+def _place(entries: list, rel: tuple) -> tuple[int, bool]:
+    """Where the file `rel` (its parts under content/) is, or would go, in `entries` sorted
+    by their first item (a scan's), and whether it is there."""
+    i = bisect_left(entries, rel, key=itemgetter(0))
+    return i, i < len(entries) and entries[i][0] == rel
+
+
 def _patch_scan(top: Path, last: tuple, changed: set[Path]) -> tuple | None:
-    """The last scan (scan, index, folders) with the `changed` files' new state, or None if
-    only a walk can tell (a link, a folder, a file in a folder the scan does not hold)."""
-    scan, where, folders = list(last[0]), last[1], last[2]     # folders: of files scanned
-    gone, added = set(), []
+    """The last scan (scan, folders) with the `changed` files' new state, or None if only a
+    walk can tell (a link, a folder, a file in a folder the scan does not hold)."""
+    scan, folders, gone = list(last[0]), last[1], False     # folders: of files scanned
     for path in changed:
+        try:
+            rel = path.relative_to(top).parts
+        except ValueError:
+            return None                  # not content/'s
+        i, known = _place(scan, rel)
         try:
             stat = os.lstat(path)
         except FileNotFoundError:
-            if path in where:
-                gone.add(path)
+            if known:
+                del scan[i]
+                gone = True
                 continue
             if not files.visible(path.name):
                 continue                 # an editor's swap file, come and gone
@@ -95,23 +107,13 @@ def _patch_scan(top: Path, last: tuple, changed: set[Path]) -> tuple | None:
             return None
         if S_ISLNK(stat.st_mode) or not S_ISREG(stat.st_mode):
             return None                  # links are checked by a walk
-        if path in where:
-            i = where[path]
-            scan[i] = (scan[i][0], path, stat)
+        if known:
+            scan[i] = (rel, scan[i][1], stat)
         elif files.visible(path.name):
             if os.path.dirname(path) not in folders:
                 return None
-            try:
-                rel = path.relative_to(top).parts
-            except ValueError:
-                return None              # not content/'s
-            added.append((rel, files.path_of(str(path)), stat))
-    if gone:
-        scan = [entry for entry in scan if entry[1] not in gone]
-    for entry in added:                  # in path order, as a walk gives them
-        insort(scan, entry, key=itemgetter(0))
-    return scan, {path: i for i, (_, path, _) in enumerate(scan)}, \
-        _folders(scan) if gone else folders
+            scan.insert(i, (rel, files.path_of(str(path)), stat))   # in path order, as a walk
+    return scan, _folders(scan) if gone else folders
 
 
 def load(content_dir: Path, problems: Problems, cache: dict | None = None,
@@ -179,50 +181,53 @@ def load(content_dir: Path, problems: Problems, cache: dict | None = None,
         else:
             loaded.unread.append(path)
     # What a save that changes only some records' text may patch (see _patch).
-    cache["last"] = (content_dir, loaded, problems.items[start:], None)
+    cache["last"] = (content_dir, loaded, problems.items[start:])
     return loaded
 
 
 def _patch(cache: dict, content_dir: Path, changed: set[Path], problems: Problems
            ) -> Loaded | None:
-    """The last load with the `changed` files read again, when they are records of it that
-    still parse, with the same problems as before (the preview's usual save); None when a
-    full load is needed. Saves going over every file of a large dossier on each save."""
-    last = cache.get("last")
-    if last is None or last[0] != content_dir:
+    """The last load with the `changed` files read again, added or gone, when they are
+    records (for those added or gone: with no problem) that still parse with the same
+    problems as before (the preview's usual save); None when a full load is needed. Saves
+    going over every file of a large dossier on each save."""
+    last, scan = cache.get("last"), cache.get("scan")
+    if last is None or last[0] != content_dir or scan is None:
         return None
-    content_dir, loaded, found, index = last
-    if index is None:      # made once the preview patches: a one-shot build never needs it
-        index = {raw.path: i for i, raw in enumerate(loaded.records)}
-    if not all(path in index for path in changed):
+    content_dir, loaded, found = last
+    before, scan = scan[0], _patch_scan(content_dir, scan, changed)
+    if scan is None:
         return None
-    records, stats = list(loaded.records), {}
+    records = list(loaded.records)       # in path order, as the scan
     for path in changed:
-        try:
-            stat = stats[path] = os.lstat(path)
-        except OSError:
-            return None
-        if S_ISLNK(stat.st_mode):
-            return None
-        kind = cache[path][0][0]          # (kind, *_changes), kept by load()
-        key = (kind, *_changes(stat))
+        rel = path.relative_to(content_dir).parts
+        i, known = _place(scan[0], rel)
+        if not known and not _place(before, rel)[1]:
+            continue                     # an editor's file, come and gone
+        if len(rel) < 2 or rel[0] not in KINDS or not rel[-1].lower().endswith(".md"):
+            return None                  # an asset, a file that is not built
+        at = bisect_left(records, path, key=attrgetter("path"))
+        was = records[at] if at < len(records) and records[at].path == path else None
+        if was is None and path in cache:
+            return None                  # a record's file that could not be read
+        if not known:                    # deleted: its problems must go with it
+            if cache.pop(path)[2]:
+                return None
+            del records[at]
+            continue
+        key = (rel[0], *_changes(scan[0][i][2]))
         # Read even when its size and time are the same: two saves within one tick of the
         # file system's clock can give both, and the watcher saw it change.
         raw, found_here, saved = _read_one(problems.root, {}, False, (path, key))
-        if raw is None or found_here != cache[path][2]:
+        if raw is None or found_here != (cache[path][2] if was is not None else []):
             return None
         cache[path] = (key, raw, found_here, saved)
-        records[index[path]] = raw
+        if was is not None:
+            records[at] = raw
+        else:
+            records.insert(at, raw)
     patched = Loaded(records, loaded.assets, loaded.unread)
-    cache["last"] = (content_dir, patched, found, index)
-    scan = cache.get("scan")
-    if scan is not None:             # the next scan must not find these files changed again
-        entries = list(scan[0])
-        for path, stat in stats.items():
-            i = scan[1].get(path)
-            if i is not None:
-                entries[i] = (entries[i][0], path, stat)
-        cache["scan"] = (entries, *scan[1:])
+    cache["last"], cache["scan"] = (content_dir, patched, found), scan
     problems.items.extend(found)
     return patched
 

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
 from dossier import files as file_rules, pages, pictures, render
 from dossier.cache import BuildCache
@@ -1269,3 +1269,48 @@ def test_what_a_graph_changed_is_stale_and_the_rest_keeps_its_digest(links, edit
                                    {a: n for n, a in enumerate(addresses)})
     assert stale == {n for n, a in enumerate(addresses) if truth.digest(a) != digests[n]}
     assert [snapshot.digest(a) for a in addresses] == [truth.digest(a) for a in addresses]
+
+
+FILES = ["articles/a.md", "articles/b.md", "actors/x.md", "pages/p.md", "images/i.svg",
+         "notes.md", "articles/.a.md.swp", "articles/a.md~", "neuf/articles/c.md",
+         "articles/neuf/d.md"]
+file_texts = st.sampled_from([
+    "---\ntitle: Un titre\n---\nTexte.\n", "---\ntitle: Autre\ndate: 2022-01-01\n---\n",
+    "---\ntitle: [non fermé\n---\n", "sans front matter\n", "<svg/>\n",
+    "---\ntitle: Un \x07titre\n---\n"])      # (a record, with a warning)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(FILES), st.one_of(st.none(), file_texts)),
+                         min_size=1, max_size=3), min_size=1, max_size=6))
+@example([[("articles/b.md", "---\ntitle: Un \x07titre\n---\n")], [("articles/b.md", None)]])
+def test_a_save_read_as_what_changed_loads_what_reading_everything_loads(saves):
+    """The preview reads only the files a save changed, added or deleted (load._patch): after
+    each save it holds the records, assets, unreadable files and problems that reading
+    content/ afresh gives, whatever the files are (records, assets, files not built, an
+    editor's, in folders new or not)."""
+    from dossier.load import load
+    from dossier.problems import Problems
+
+    def seen(loaded, problems):
+        return ([(r.kind, r.path, r.parsed) for r in loaded.records], loaded.assets,
+                loaded.unread, [(p.path, p.line, p.message) for p in problems.items])
+    with tempfile.TemporaryDirectory() as folder:
+        content = Path(folder).resolve() / "content"
+        for name in ("articles/a.md", "articles/z.md", "actors/y.md", "pages/q.md",
+                     "images/j.svg"):        # (in the folders a save adds files to)
+            (content / name).parent.mkdir(parents=True, exist_ok=True)
+            (content / name).write_text("---\ntitle: A\n---\n", encoding="utf-8")
+        cache: dict = {}
+        load(content, Problems(content.parent), cache)
+        for save in saves:
+            for name, text in save:
+                path = content / name
+                if text is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(text, encoding="utf-8")
+            problems, fresh = Problems(content.parent), Problems(content.parent)
+            patched = load(content, problems, cache, changed={content / n for n, _ in save})
+            assert seen(patched, problems) == seen(load(content, fresh), fresh), save
