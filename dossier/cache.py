@@ -235,7 +235,7 @@ class BuildCache:
                 # failed build keeps its state, not the bodies it converted).
                 if kept is not None and kept[0] == repr(config) and all(
                         key in self.renderer.bodies for key in kept[1].keys.values()):
-                    self.renderer._last_bodies, self.renderer._layout = kept[1], kept[2]
+                    self.renderer._last_bodies = kept[1]
                     kept[1].html = self.renderer.html
         return self.renderer
 
@@ -392,14 +392,13 @@ class BuildCache:
         return write
 
     def _kept_bodies(self) -> tuple | None:
-        """(settings, the converted bodies without their HTML, where each file is published),
-        as the state keeps them."""
+        """(settings, the converted bodies without their HTML), as the state keeps them."""
         renderer = self.renderer
         if renderer is None or renderer._last_bodies is None:
             return None
         bodies = copy.copy(renderer._last_bodies)
         bodies.html = None              # the converted HTML has its own store (bodies.*)
-        return repr(renderer.config), bodies, renderer._layout
+        return repr(renderer.config), bodies
 
     def _state(self, config: SiteConfig) -> dict:
         files = {path: (*entry[:3], None) for path, entry in self.files.items()

@@ -246,11 +246,15 @@ class Bodies:
                  files: tuple[list[Path], set[Path]] = ((), set())):
         self.content = content
         self.records = (articles, actors, resolutions, list(pages), assets)
-        # Pages whose Markdown changed since `last`, when the preview's save changed only
-        # texts: `last`'s maps are then copied and patched instead of made again.
+        # Pages whose Markdown changed or that came since `last`, when the save changed
+        # records but no asset: `last`'s maps are then copied and patched instead of made
+        # again; `gone`: the pages no longer made, `moved`: the files published elsewhere
+        # since, or no longer (bodies linking to them are made again).
+        self.gone: list[str] = []
+        self.moved: set[Path] = set()
         self.changed = self._patch(last, files) if last is not None else None
         if self.changed is None:
-            self.assets = set(assets)
+            self.gone, self.moved, self.assets = [], set(), set(assets)
             self.pages: dict[Path, str] = {}                      # source file -> page path
             self.sources: dict[str, tuple[Path, str, int]] = {}   # page path -> Markdown
             for source in map(_source, chain(articles, actors, resolutions, pages)):
@@ -267,22 +271,38 @@ class Bodies:
 
     def _patch(self, last: "Bodies", files: tuple[list[Path], set[Path]]) -> list[str] | None:
         new, old = self.records, last.records
-        if new[4] != old[4] or any(len(n) != len(o) for n, o in zip(new[:4], old[:4])):
-            return None
-        self.unpublished = _unpublished(last.pages, *files)
-        if self.unpublished != last.unpublished:
-            return None
-        self.assets, self.pages, self.sources = last.assets, last.pages, dict(last.sources)
-        changed = []
+        if new[4] != old[4] or len(last.pages) != len(last.sources):
+            return None                         # (an asset came or went; a page made twice)
+        gone, added = [], []
         for records, before in zip(new[:4], old[:4]):
-            for record, was in zip(records, before):
-                if record is was:
-                    continue
-                source, old_source = _source(record), _source(was)
-                if source is None or old_source is None or source[:2] != old_source[:2]:
-                    return None                       # moved, renamed or made a stub
+            if len(records) == len(before):     # (a save that changed texts: in place)
+                pairs = [(record, was) for record, was in zip(records, before)
+                         if record is not was]
+                gone += [was for _, was in pairs]
+                added += [record for record, _ in pairs]
+            else:
+                now, then = set(map(id, records)), set(map(id, before))
+                gone += [was for was in before if id(was) not in now]
+                added += [record for record in records if id(record) not in then]
+        self.assets, self.pages, self.sources = last.assets, dict(last.pages), dict(last.sources)
+        was_at = {source[:2]: source for source in map(_source, gone) if source is not None}
+        for page, path, *_ in was_at.values():
+            del self.sources[page], self.pages[path]
+        changed = []
+        for source in map(_source, added):
+            if source is not None:
+                if source[0] in self.sources:
+                    return None                 # a page made twice: said as a full build says
                 self.sources[source[0]] = source[1:]
+                self.pages[source[1]] = source[0]
                 changed.append(source[0])
+                if was_at.pop(source[:2], None) is None:   # (else its text changed, in place)
+                    self.moved.add(source[1])
+        self.moved.update(path for page, path, *_ in was_at.values())
+        self.gone = [page for page, *_ in was_at.values() if page not in self.sources]
+        self.unpublished = _unpublished(self.pages, *files)
+        self.moved.update(path for path, _ in self.unpublished.items() ^
+                          last.unpublished.items())
         return changed
 
     def of(self, page: str) -> str:
