@@ -1309,20 +1309,14 @@ def test_a_save_read_as_what_changed_loads_what_reading_everything_loads(saves):
                 loaded.unread, [(p.path, p.line, p.message) for p in problems.items])
     with tempfile.TemporaryDirectory() as folder:
         content = Path(folder).resolve() / "content"
-        for name in ("articles/a.md", "articles/z.md", "actors/y.md", "pages/q.md",
-                     "images/j.svg"):        # (in the folders a save adds files to)
-            (content / name).parent.mkdir(parents=True, exist_ok=True)
-            (content / name).write_text("---\ntitle: A\n---\n", encoding="utf-8")
+        written: dict = {}                   # (in the folders a save adds files to:)
+        _write(content, dict.fromkeys(["articles/a.md", "articles/z.md", "actors/y.md",
+                                       "pages/q.md", "images/j.svg"], "---\ntitle: A\n---\n"),
+               written)
         cache: dict = {}
         load(content, Problems(content.parent), cache)
         for save in saves:
-            for name, text in save:
-                path = content / name
-                if text is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(text, encoding="utf-8")
+            changed = _write(content, dict(save), written)
             problems, fresh = Problems(content.parent), Problems(content.parent)
-            patched = load(content, problems, cache, changed={content / n for n, _ in save})
+            patched = load(content, problems, cache, changed=changed)
             assert seen(patched, problems) == seen(load(content, fresh), fresh), save
