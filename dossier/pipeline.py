@@ -227,7 +227,7 @@ def load(root: Path, cache: BuildCache, *, keep: bool, save: bool, use_disk_cach
                                                      loaded.unread, drafts))
     # A save that changed only texts reuses the last graph (relink: 0.01 s instead of 0.85 s
     # at 10,000 articles), one that added, removed or edited articles changes only what they
-    # report (link_changed: 0.15 s); tests/test_incremental.py compares both with link().
+    # report (link_changed: 0.08 s); tests/test_incremental.py compares both with link().
     linked = (config.strict_sources, pages, config.publishers)
     relinked = (relink(cache.linked, articles, actors, resolutions, *linked) or
                 link_changed(cache.linked, articles, actors, resolutions, *linked)) \
