@@ -502,9 +502,11 @@ class Renderer:
         moved = {str(path) for path in bodies.moved}
         names = {os.path.basename(path) for path in moved} | {"", ".", ".."}
         linking = set().union(*(self._named[1].get(name, ()) for name in names))
-        skip = set(changed)
-        return [page for page, text in texts.items() if text in linking and page not in skip
-                and self._links_to(bodies.sources[page][0], text, moved, names)]
+        skip, links = set(changed), self.links
+        # (a text whose links are not known may link to any: asked, as _keys asks)
+        return [page for page, text in texts.items() if (text in linking or text not in links)
+                and page not in skip and self._links_to(bodies.sources[page][0], text, moved,
+                                                         names)]
 
     def _links_to(self, path: Path, text: str, files: set[str], names: set[str]) -> bool:
         """True if the text (by text key) of the file at `path` links to one of `files`
