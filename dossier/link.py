@@ -889,7 +889,7 @@ def _grouped(items: list, keys_of, value_of=None, last: tuple | None = None,
     once per naming (keys_of(item)), in the order of `items`; with `in_order`, keys in the
     order they first come. What a dictionary of lists filled going down `items` holds, as for
     articles by actor, newest first, and the timeline's entries by actor. With `last` = (what
-    changed since the index was made (_changed: its places may be those of a longer list
+    changed since the index was made (a _Changed: its places may be those of a longer list
     that `items` is drawn from, in the same order), that index, item_of: the item a value of
     it stands for now, or None: the value is the item), only the keys that the items added or
     gone name are made again: the others keep the very lists they had, and their order
