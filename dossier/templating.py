@@ -157,11 +157,22 @@ def _compiled_templates(flavour: str) -> jinja2.BytecodeCache | None:
         return None
 
 
-def _escape(value) -> Markup:
-    """markupsafe.escape, but HTML already marked safe is handed on as it is: escape()
-    copies it (twice, in CPython), and a fragment of the printable dossier is a megabyte.
-    The same text either way: Markup is immutable. So is a fragment's StoredHTML."""
-    return value if type(value) is Markup or type(value) is StoredHTML else escape(value)
+# Where an id starts, or a link to one on the same page: `prefix-` goes after it (embedded).
+_ANCHOR = re.compile(r'(?:id="|href="#)')
+
+
+def _escape(value) -> Markup | str:
+    """markupsafe.escape, for what a template prints ({{ … }}, the one place compiled templates
+    call it), but HTML already marked safe is handed on as it is: escape() copies it (twice,
+    in CPython), and a fragment of the printable dossier is a megabyte. The same text either
+    way: Markup is immutable. So is a fragment's StoredHTML. Text comes back escaped as
+    text, not Markup: printed, it is the same, and making a Markup of each of the millions of
+    values a build prints goes through Markup.__new__ in Python."""
+    kind = type(value)
+    if kind is str:
+        return value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;") \
+            .replace("'", "&#39;").replace('"', "&#34;")
+    return value if kind is Markup or kind is StoredHTML else escape(value)
 
 
 class NotPrinted(BaseException):
@@ -449,9 +460,7 @@ def environment(dirs: list[Path], config: SiteConfig, strings: "Strings") -> jin
         body = body.replace('="' + "../" * depth_from, '="' + "../" * depth_to)
         # Its headings go under the article's own title (h3 in the printable dossier).
         body = re.sub(r"<(/?)h([1-4])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}", body)
-        body = re.sub(r'(id|href)="(#?)([^"]*)"', lambda m: m.group(0) if m.group(1) == "href"
-                      and not m.group(2) else f'{m.group(1)}="{m.group(2)}{prefix}-{m.group(3)}"',
-                      body)
+        body = _ANCHOR.sub(lambda m: m.group(0) + prefix + "-", body)
         return Markup(body)
 
     def chronological(items) -> list:
