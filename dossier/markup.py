@@ -101,6 +101,23 @@ BLOCK = {
 }
 
 
+# The headings' block processors, asked first of every block that is not code (every
+# paragraph of every text), search it whole; a block lacking the mark such a heading needs
+# is not searched. Registered under Python-Markdown's own names and priorities, in place of
+# its processors.
+class _HashHeader(markdown.blockprocessors.HashHeaderProcessor):
+    def test(self, parent, block: str) -> bool:
+        return "#" in block and super().test(parent, block)
+
+
+class _SetextHeader(markdown.blockprocessors.SetextHeaderProcessor):
+    def test(self, parent, block: str) -> bool:    # a line of "=" or "-" under the first
+        return ("\n=" in block or "\n-" in block) and super().test(parent, block)
+
+
+GUARDED_BLOCKS = {"hashheader": (_HashHeader, 70), "setextheader": (_SetextHeader, 60)}
+
+
 class Markup:
     """Configured Markdown converters, reused for every body of a build."""
 
@@ -131,6 +148,8 @@ class Markup:
                 md.inlinePatterns.deregister(name, strict=False)
             for name in blocks:
                 md.parser.blockprocessors.deregister(name, strict=False)
+            for name, (processor, priority) in GUARDED_BLOCKS.items():
+                md.parser.blockprocessors.register(processor(md.parser), name, priority)
         return md
 
     def render(self, text: str, resolve: Resolver) -> str:
