@@ -69,6 +69,10 @@ OPTIONAL = {
     _DEFINITION(text) is not None,
     # Looking for the [TOC] marker walks the whole tree: only done where it is written.
     "[TOC]": lambda text: "O" in text and "[TOC]" in text,
+    # Ids for headings (a "#", or a line of "=" or "-" under another), and the marker's
+    # table: the whole tree walked for them (most texts of a dossier have no heading).
+    "toc": lambda text: "#" in text or "\n=" in text or "\n-" in text or
+    ("O" in text and "[TOC]" in text),
 }
 
 
