@@ -104,6 +104,10 @@ BLOCK = {
     "hr": lambda text: text.count("-") >= 3 or text.count("_") >= 3 or text.count("*") >= 3,
 }
 
+# Python-Markdown's preprocessors, likewise: the one finding raw HTML runs an HTML parser over
+# the whole text, which, holding no "<" nor "&", it hands back as it is.
+PREPROCESSORS = {"html_block": lambda text: "<" in text or "&" in text}
+
 
 # The headings' block processors, asked first of every block that is not code (every
 # paragraph of every text), search it whole; a block lacking the mark such a heading needs
@@ -140,18 +144,21 @@ class Markup:
         used = tuple(name for name, may_use in OPTIONAL.items() if may_use(text))
         unused = tuple(name for name, may_match in INLINE.items() if not may_match(text))
         blocks = tuple(name for name, may_match in BLOCK.items() if not may_match(text))
-        md = self._converters.get((used, unused, blocks))
+        pre = tuple(name for name, may_match in PREPROCESSORS.items() if not may_match(text))
+        md = self._converters.get((used, unused, blocks, pre))
         if md is None:
             extensions = [e for e in EXTENSIONS if e not in OPTIONAL or e in used] + \
                 (["smarty"] if self.smart else [])
             configs = {**EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], **(
                 {} if "[TOC]" in used else {"marker": ""})}}
-            md = self._converters[used, unused, blocks] = markdown.Markdown(
+            md = self._converters[used, unused, blocks, pre] = markdown.Markdown(
                 extensions=[_extension(name, configs.get(name, {})) for name in extensions])
             for name in unused:
                 md.inlinePatterns.deregister(name, strict=False)
             for name in blocks:
                 md.parser.blockprocessors.deregister(name, strict=False)
+            for name in pre:
+                md.preprocessors.deregister(name, strict=False)
             for name, (processor, priority) in GUARDED_BLOCKS.items():
                 md.parser.blockprocessors.register(processor(md.parser), name, priority)
         return md

@@ -242,7 +242,8 @@ def test_each_text_gets_exactly_the_html_of_every_extension_enabled():
               "Terme\n:   Définition", "[TOC]\n\n## A\n\n## B", "    code indenté",
               "1. un\n2. deux\n\n- a\n- b", "Heure : 10:30 | barre",
               "> Citation\n> suite", "- point\n\n    > cité dans une liste", "Avant\n\n---",
-              "* * *", "_ _ _", "Titre\n=====", "Sous-titre\n---", "a - b - c", "C# #1", "Note[\x02^2].\n\n[\x02^2]: Jointe.",
+              "* * *", "_ _ _", "Titre\n=====", "Sous-titre\n---", "a - b - c", "C# #1", "AT&T &amp &copy; 1 < 2",
+              "<div class=\"encadré\">\n*pas* de Markdown\n</div>", "<!-- note -->\n\nSuite", "Note[\x02^2].\n\n[\x02^2]: Jointe.",
               "Terme\r:   Définition", "Voir [lien].\n\n[lien]\x02: https://example.org"]
     markup = Markup()
     everything = {toc: markdown.Markdown(extensions=EXTENSIONS, extension_configs={
