@@ -58,6 +58,8 @@ SCHEMES = {"http", "https", "mailto"}
 # for several (memchr), and a regular expression that may start anywhere slower still, so a
 # test for a mark looks for its rarest character first (the same answer, sooner).
 _DEFINITION = re.compile(r"\n[ \t]*:").search          # ":" opening a line, after blanks
+_TOC_MARKER = lambda text: "O" in text and "[TOC]" in text           # noqa: E731
+_UNDERLINED = lambda text: "\n=" in text or "\n-" in text   # noqa: E731 (a setext heading's)
 OPTIONAL = {
     "tables": lambda text: "|" in text,
     "footnotes": lambda text: "^" in text and "[^" in text,
@@ -68,11 +70,10 @@ OPTIONAL = {
     "def_list": lambda text: text.lstrip(" \t").startswith(":") or
     _DEFINITION(text) is not None,
     # Looking for the [TOC] marker walks the whole tree: only done where it is written.
-    "[TOC]": lambda text: "O" in text and "[TOC]" in text,
+    "[TOC]": _TOC_MARKER,
     # Ids for headings (a "#", or a line of "=" or "-" under another), and the marker's
     # table: the whole tree walked for them (most texts of a dossier have no heading).
-    "toc": lambda text: "#" in text or "\n=" in text or "\n-" in text or
-    ("O" in text and "[TOC]" in text),
+    "toc": lambda text: "#" in text or _UNDERLINED(text) or _TOC_MARKER(text),
 }
 
 
@@ -120,7 +121,7 @@ class _HashHeader(markdown.blockprocessors.HashHeaderProcessor):
 
 class _SetextHeader(markdown.blockprocessors.SetextHeaderProcessor):
     def test(self, parent, block: str) -> bool:    # a line of "=" or "-" under the first
-        return ("\n=" in block or "\n-" in block) and super().test(parent, block)
+        return _UNDERLINED(block) and super().test(parent, block)
 
 
 GUARDED_BLOCKS = {"hashheader": (_HashHeader, 70), "setextheader": (_SetextHeader, 60)}
