@@ -1320,16 +1320,20 @@ class PageCache:
         self._checked = (snapshot, stale)
         return stale
 
-    def number(self, reads) -> tuple | None:
-        """This build's numbers of `reads`; None if one cannot be kept (see _plain)."""
-        numbers = self.numbers
-        found = list(map(numbers.get, reads))   # in C: the printable dossier reads 100,000
-        if None in found:                       # addresses new to this build, in order
-            for i, address in enumerate(reads):
-                if found[i] is None:
-                    if not _plain(address):
-                        return None
-                    found[i] = numbers[address] = len(numbers)
+    def number(self, found: tuple, new: list) -> tuple | None:
+        """This build's numbers of what a file read: `found`, the numbers of its reads as
+        looked up in `numbers` where it was made (write._put), None for each in `new`
+        ((place, address)), which are numbered here; None if one cannot be kept (_plain)."""
+        if not new:
+            return found
+        numbers, found = self.numbers, list(found)
+        for i, address in new:                  # numbered since it was made, or new
+            number = numbers.get(address)
+            if number is None:
+                if not _plain(address):
+                    return None
+                number = numbers[address] = len(numbers)
+            found[i] = number
         return tuple(found)
 
     def kept(self, path: str) -> tuple:

@@ -207,7 +207,8 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
         chunk = 1
     if pages is not None and pages.ready is not None:
         pages.ready()
-    put = partial(_put, staging, previous, on_error, pages is not None)
+    put = partial(_put, staging, previous, on_error,
+                  pages.numbers if pages is not None else None)
     for i, result in zip(todo, parallel.run(
             put, [outputs[i] for i in todo], jobs,
             progress and (lambda made, _: progress(done + made, len(outputs))), chunk)):
@@ -215,8 +216,8 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
             result, fresh = result[:2], result[2]
             pages.made_pieces.update(fresh)     # made by whichever process, kept for next
             if result[1] is not None:
-                numbers = pages.number(result[1][0])
-                result = (result[0], numbers and (numbers, *result[1][1:]))
+                numbers = pages.number(*result[1][:2])
+                result = (result[0], numbers and (numbers, *result[1][2:]))
         results[i] = result
     failures = [p for r in results if isinstance(r, list) for p in r]
     if failures:
@@ -234,10 +235,12 @@ def _write(outputs: list[Output], output_dir: Path, staging: Path, previous: Pat
                 if unchanged == REUSED and out.is_page))
 
 
-def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, reads_wanted: bool,
-         out: Output):
+def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None,
+         numbers: dict | None, out: Output):
     """Make one output; write it to `staging` unless the previous site has the same bytes.
-    -> (unchanged?, (addresses read, size, mtime) or None), or a list of problems."""
+    -> (unchanged?, (numbers read, addresses new to `numbers`, size, mtime) or None,
+    pieces made), or a list of problems. `numbers`: the page cache's numbers of the
+    addresses known (PageCache.numbers), None if reads are not wanted."""
     previous = previous_dir / out.path if previous_dir else None
     target = staging / out.path
     try:
@@ -259,14 +262,22 @@ def _put(staging: Path, previous_dir: Path | None, on_error: OnError | None, rea
         if on_error is None:
             raise
         return on_error(exc)
-    if not reads_wanted:
+    if numbers is None:
         return unchanged, None
     # The fragments and pieces made for it, to keep (see depends.Pieces); its reads and, for
     # the page cache, its time once moved into place: the staged file's (rename keeps it).
+    # Its reads are numbered here, in whichever process made it (a forked worker knows the
+    # numbers the build started with), so that the build's own process, which makes pages
+    # too, numbers only those new since (PageCache.number): the pages an added article
+    # remakes read 250,000 addresses at 10,000 articles.
     fresh = fresh_pieces()
     if not out.recorded:
         return unchanged, None, fresh
-    return unchanged, (tuple(reads), *_stat(previous if unchanged else target)), fresh
+    reads = tuple(reads)
+    found = tuple(map(numbers.get, reads))
+    new = [(i, address) for i, address in enumerate(reads) if found[i] is None] \
+        if None in found else []
+    return unchanged, (found, new, *_stat(previous if unchanged else target)), fresh
 
 
 def _stat(path: Path | str) -> tuple[int, int] | None:
