@@ -130,4 +130,5 @@ def test_a_link_to_a_draft_is_text_and_a_warning_until_the_draft_is_published(tm
         assert ('href="../../articles/suite/index.html"' in shown) is published
         clean = run_cli("build", "--root", str(root), "--no-cache", "--output",
                         str(tmp_path / "clean"))
+        assert clean.returncode == 0, clean.stderr
         assert digest(root / "_site") == digest(tmp_path / "clean"), "cached build differs"

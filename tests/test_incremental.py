@@ -21,7 +21,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
-from dossier import files as file_rules, pages, pictures, render
+from dossier import files as file_rules, model, pages, pictures, render
 from dossier.cache import BuildCache
 from dossier.depends import Snapshot
 from dossier.pipeline import build
