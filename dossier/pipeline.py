@@ -80,8 +80,9 @@ def build(root: Path, *, write_output: bool = True, cache: BuildCache | None = N
     the build writes). `jobs` processes share the work; `progress(stage, done, total)` hears
     how it goes; `changed` (from the preview's watcher) names the only files that may have
     changed since the last build with this `cache`; `after_load()` is called between load and
-    render (the command line hands freed memory back to the system there: an interpreter
-    matter, kept at the edge). Content problems are collected in the result, never raised."""
+    render (the command line turns the cyclic collector back on there and hands freed memory
+    back to the system: interpreter matters, kept at the edge). Content problems are
+    collected in the result, never raised."""
     cache = cache or BuildCache()
     try:
         return _build(root, write_output, cache, lazy, use_disk_cache, jobs, progress,
