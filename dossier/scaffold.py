@@ -17,14 +17,16 @@ from dossier.validate import validate
 SKELETON = """\
 ---
 title: {title}
-date: {date}                 # publication date of the original: YYYY-MM-DD
+date: {date}              # publication date of the original: YYYY-MM-DD
 source:                       # where the text comes from
   name: TODO                  # publisher, e.g. Associated Press
   url: TODO                   # address of the original
   # author: …
   # language: en              # language of the original
-  # archived: https://web.archive.org/…
+  # archived: https://web.archive.org/…   # a saved copy, shown beside the original
   retrieved: {today}
+  # clipping: ../clippings/…  # the original as received and its SHA-256,
+  # sha256: …                 # both written by `import`
 # language: fr                # language of this text (default: the dossier's)
 # summary: "…"                # default: the first paragraph
 actors: []                    # names or aliases, e.g. [Corée du Nord, John Kirby]
@@ -35,6 +37,10 @@ tags: []
 # claims:                     # who asserts what about whom; status: alleged, confirmed,
 #   - {{by: …, about: [], status: alleged, text: "…"}}    # denied, disputed, refuted, retracted, unverified
 # slug: custom-address        # default: from the file name
+# redirect_from: []           # addresses it had before, e.g. [articles/old-name/]
+# updated: YYYY-MM-DD         # when this text last changed in substance
+# corrections:                # shown on the page, in the corrections log and feeds
+#   - {{date: YYYY-MM-DD, text: "…"}}
 draft: true                   # remove when ready: drafts are not published
 ---
 Write the text here, in Markdown.
