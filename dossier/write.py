@@ -5,6 +5,7 @@ folder's parent (the staging folder lives beside it and is removed).
 """
 from __future__ import annotations
 
+import bisect
 import filecmp
 import functools
 import operator
@@ -54,18 +55,19 @@ def check_outputs(outputs: list[Output], problems: Problems) -> None:
 
 
 class _Checked:
-    """The last paths checked (_collisions): how many of them a file system sees as each
-    file, and as under each folder; and what was found."""
+    """The last paths checked (_collisions) and what was found; and, once the preview asks
+    (_none_added), how many of them a file system sees as each file, and as under each
+    folder (None until then: a one-shot build never asks)."""
     paths: list[str] = []
-    files: Counter = Counter()
-    folders: Counter = Counter()
+    files: Counter | None = None
+    folders: Counter | None = None
     found: tuple[list, list] = ([], [])
 
 
 def _collisions(paths: list[str]) -> tuple[list, list]:
     """([(i, j)]: paths[j] is the file paths[i] is, as a file system sees them;
     [(i, j)]: paths[i] is a file where paths[j] needs a folder). The preview checks nearly
-    the same 20,000 paths on every save: 25 ms to work out at 10,000 articles, a
+    the same 20,000 paths on every save: 40 ms to work out at 10,000 articles, a
     millisecond to see what changed since the last check and that it brings no collision
     when the last had none."""
     last, changes = _Checked, differences(paths, _Checked.paths, same=operator.eq)
@@ -81,18 +83,28 @@ def _collisions(paths: list[str]) -> tuple[list, list]:
         i = seen.setdefault(path, j)
         if i != j:
             merged.append((i, j))
-    last.files = Counter(normal)
-    last.folders = Counter(chain.from_iterable(map(_folders_of, normal)))
-    in_a_file = [(seen[folder], j) for folder in sorted(last.folders.keys() & seen.keys())
-                 for j, path in enumerate(normal) if folder in _folders_of(path)]
-    last.paths, last.found = paths, (merged, in_a_file)
+    # A file that is also a folder of another path: the paths under it follow it in order
+    # (a bisection each, not the folders of every path counted: 0.05 s at 10,000 articles).
+    ordered = sorted(seen)
+    in_a_file = [(seen[folder], j) for folder in ordered if _any_under(ordered, folder + "/")
+                 for j, path in enumerate(normal) if path.startswith(folder + "/")]
+    last.paths, last.found, last.files, last.folders = paths, (merged, in_a_file), None, None
     return last.found
+
+
+def _any_under(ordered: list[str], prefix: str) -> bool:
+    i = bisect.bisect_left(ordered, prefix)
+    return i < len(ordered) and ordered[i].startswith(prefix)
 
 
 def _none_added(paths: list[str], changes: list[tuple[range, range]]) -> bool:
     """Whether the paths `changes` put in place of the last ones checked (_Checked, which
     had no collision) make none: _Checked then counts them (else it is made again)."""
-    files, folders, before = _Checked.files, _Checked.folders, _Checked.paths
+    before = _Checked.paths
+    if _Checked.files is None:
+        _Checked.files = Counter(map(_as_a_file_system_sees, before))
+        _Checked.folders = Counter(chain.from_iterable(map(_folders_of, _Checked.files)))
+    files, folders = _Checked.files, _Checked.folders
     for _, was in changes:
         for j in was:
             path = _as_a_file_system_sees(before[j])
