@@ -181,7 +181,17 @@ def test_a_file_where_a_page_needs_its_folder_is_an_error_not_a_crash(tmp_path):
 
 
 PATHS = st.lists(st.sampled_from(["a/index.html", "A/index.html", "a", "a/b", "b//c",
-                                   "b/c", "c/index.html", "é", "e\u0301"]), max_size=6)
+                                   "b/c", "c/index.html", "é", "e\u0301", "a-b", "a.b/c",
+                                   "a/b/c"]), max_size=6)
+
+
+def _collisions_by_definition(paths: list[str]) -> tuple[list, list]:
+    """What write._collisions finds, worked out as its docstring says, pair by pair."""
+    seen = [write._as_a_file_system_sees(path) for path in paths]
+    merged = [(seen.index(path), j) for j, path in enumerate(seen) if seen.index(path) != j]
+    in_a_file = [(seen.index(folder), j) for folder in sorted(set(seen))
+                 for j, path in enumerate(seen) if folder in write._folders_of(path)]
+    return merged, in_a_file
 
 
 @settings(max_examples=300, deadline=None)
@@ -191,6 +201,7 @@ def test_the_preview_finds_every_collision_a_check_from_scratch_finds(lists):
     (write._collisions): after any sequence of saves, it finds what a first check finds."""
     for paths in lists:
         found = write._collisions(list(paths))
+        assert found == _collisions_by_definition(paths), paths
         write._Checked.paths = []                   # forgotten: worked out from scratch
         assert found == write._collisions(list(paths)), paths
         write._Checked.paths = []
