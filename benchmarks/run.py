@@ -17,6 +17,11 @@ round, not all runs of one), each figure the median of --runs rounds with its mi
   timeline page: benchmarks/others.py), which Hugo's other site does not make, with the size
   of each tool's site;
 - no change: `build` again with nothing changed;
+- each cached figure twice: as `build` runs by default once a build of the dossier has left
+  its warm process (dossier/warm.py: a process holding dossier imported and the cache
+  decoded, which forks the build), and without it (DOSSIER_WARM=off: as the first build
+  after the warm process stopped, or on a system without fork); with the memory the warm
+  process holds between builds (its PSS, after the rounds);
 - preview: the live-preview path (`build.py serve` in its own process): save, then the time
   until the server has sent its reload message and answers with the new page, for a title
   edit and for a new article (medians of --edits saves), beside `hugo server`; and the time
@@ -82,15 +87,15 @@ def _pss_kb(pid: int) -> int:
         return 0
 
 
-def timed(command: list[str], cwd: Path | None = None, memory: bool = False
-          ) -> tuple[float, float, str]:
+def timed(command: list[str], cwd: Path | None = None, memory: bool = False,
+          env: dict | None = None) -> tuple[float, float, str]:
     """Run a command -> (seconds, peak memory of its process tree in MB if `memory`, else 0,
     stdout). Memory is sampled in runs of its own: reading every process's smaps_rollup
     four times a second walks each address space (800 MB for a build at 10,000 articles),
     which added 0.15-0.2 s to a 2.3 s build."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.DEVNULL, text=True, env=env)
     peak, done = [0], threading.Event()
 
     def sample() -> None:
@@ -111,11 +116,15 @@ def timed(command: list[str], cwd: Path | None = None, memory: bool = False
     return seconds, peak[0] / 1024, out
 
 
-def dossier_build(root: Path, out: Path, *extra: str, memory: bool = False
-                  ) -> tuple[float, float, int]:
+COLD = {**os.environ, "DOSSIER_WARM": "off"}     # a build without the warm process
+COLDLY = ", without the warm process"
+
+
+def dossier_build(root: Path, out: Path, *extra: str, memory: bool = False,
+                  env: dict | None = None) -> tuple[float, float, int]:
     seconds, peak, output = timed([sys.executable, str(REPO / "build.py"), "build",
                                    "--root", str(root), "--output", str(out), *extra],
-                                  memory=memory)
+                                  memory=memory, env=env)
     return seconds, peak, int(re.search(r"\((\d+) rendered\)", output)[1])
 
 
@@ -150,17 +159,21 @@ def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) 
         shutil.rmtree(clean_out, ignore_errors=True)
         seconds, _, rendered = dossier_build(root, clean_out, "--no-cache")
         add("clean", seconds), add("pages", rendered), add("dossier MB", _megabytes(clean_out))
-        add("no change", dossier_build(root, site)[0])
-        article.write_text(original + f"\nUne phrase ajoutée ({run}).\n", encoding="utf-8")
-        seconds, _, rendered = dossier_build(root, site)
-        add("one body edit", seconds), add("rendered after one body edit", rendered)
-        new.write_text(original.replace('title: "', f'title: "Nouveau {run} ', 1),
-                       encoding="utf-8")
-        seconds, _, rendered = dossier_build(root, site)
-        add("one new article", seconds), add("rendered after one new article", rendered)
-        article.write_text(original, encoding="utf-8")
-        new.unlink()
-        dossier_build(root, site)               # back to where the round started
+        for how, env in (("", None), (COLDLY, COLD)):       # by the warm process, then not
+            add("no change" + how, dossier_build(root, site, env=env)[0])
+            article.write_text(original + f"\nUne phrase ajoutée ({run}{how}).\n",
+                               encoding="utf-8")
+            seconds, _, rendered = dossier_build(root, site, env=env)
+            add("one body edit" + how, seconds)
+            add("rendered after one body edit" + how, rendered)
+            new.write_text(original.replace('title: "', f'title: "Nouveau {run}{how} ', 1),
+                           encoding="utf-8")
+            seconds, _, rendered = dossier_build(root, site, env=env)
+            add("one new article" + how, seconds)
+            add("rendered after one new article" + how, rendered)
+            article.write_text(original, encoding="utf-8")
+            new.unlink()
+            dossier_build(root, site, env=env)              # back to where the round started
         for tool, folder in others.items():
             command = hugo_command(folder) if tool.startswith("hugo") else \
                 pelican_command(folder)
@@ -171,6 +184,10 @@ def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) 
             if tool == "pelican":
                 add("pelican, content cache on", timed(pelican_command(folder, cache=True),
                                                        cwd=folder)[0])
+    warm = _warm_process(root)
+    add("warm process memory", sum(map(_pss_kb, _tree(warm))) / 1024 if warm else 0)
+    subprocess.run([sys.executable, str(REPO / "build.py"), "stop", "--root", str(root)],
+                   capture_output=True)
     shutil.rmtree(clean_out, ignore_errors=True)
     add("memory", dossier_build(root, clean_out, "--no-cache", memory=True)[1])
     for tool, folder in others.items():
@@ -178,6 +195,19 @@ def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) 
         shutil.rmtree(_other_output(tool, folder), ignore_errors=True)
         add(f"{tool} memory", timed(command, cwd=folder, memory=True)[1])
     return figures
+
+
+def _warm_process(root: Path) -> int | None:
+    """The pid of the dossier's warm process, if one runs (see dossier/warm.py)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            words = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(b"dossier.warm import serve" in w for w in words) and \
+                str(root).encode() in words:
+            return int(entry.name)
+    return None
 
 
 def _megabytes(folder: Path) -> float:
@@ -372,11 +402,13 @@ def main() -> None:
                     + ".\n")
             print("| what is measured | dossier | beside |")
             print("|---|---|---|")
-            for figure in ("clean", "one body edit", "one new article", "no change"):
+            for figure in ("clean", "one body edit", "one new article", "no change",
+                           "one body edit" + COLDLY, "one new article" + COLDLY,
+                           "no change" + COLDLY):
                 beside = []
                 if hugo:
                     beside.append(f"÷ Hugo full build {show(hugo)}: {ratio(f[figure], hugo)}")
-                if HUGO_WHOLE in f and figure != "no change":
+                if HUGO_WHOLE in f and not figure.startswith("no change"):
                     whole = f[HUGO_WHOLE]
                     beside.append(f"÷ Hugo making the whole-dossier files too {show(whole)}: "
                                   f"{ratio(f[figure], whole, bold=False)}")
@@ -398,6 +430,9 @@ def main() -> None:
             if "pelican" in f:
                 memory += f", Pelican {max(f['pelican memory']):.0f} MB"
             print(f"| peak memory of the clean build | {memory} |")
+            held = max(f["warm process memory"])
+            print(f"| memory the warm process holds between builds | "
+                  f"{f'{held:.0f} MB' if held else 'none (a dossier this small has none)'} | |")
             hugo_served = preview_saves(hugo_server(sites["hugo"], free_port()), _hugo_url,
                                         sites["hugo"] / f"content/articles/{article.name}",
                                         f"articles/{article.stem}/", args.edits,

@@ -1,3 +1,3 @@
-from dossier.cli import run
+from dossier.warm import run
 
 run()

@@ -72,6 +72,44 @@ from dossier.templating import theme_dirs
 CACHE_DIR = ".dossier-cache"          # the one hidden folder a build may write besides its output
 
 
+class Decoded:
+    """The stores of a dossier's cache as a warm process (warm.py) holds them, decoded: each
+    with the stamps (_stamp) its files had when it was read, and given to a build forked
+    from that process only while they still have them. Since a store is only ever
+    appended to or replaced by a new file (see _mapped), equal stamps are equal bytes: the
+    build gets what it would have decoded itself, and changes only its own copy of it
+    (a forked process's memory is its own once written)."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple, tuple] = {}
+
+    def get(self, paths: tuple[Path, ...], read: Callable):
+        stamps = _stamps(paths)
+        held = self._held.get(paths)
+        if held is not None and held[0] == stamps:
+            return held[1]
+        value = read()
+        if None not in stamps and _stamps(paths) == stamps:   # not written meanwhile
+            self._held[paths] = (stamps, value)
+        else:
+            self._held.pop(paths, None)
+        return value
+
+
+def _stamps(paths: tuple[Path, ...]) -> tuple:
+    found = []
+    for path in paths:
+        try:
+            found.append(_stamp(path))
+        except OSError:
+            found.append(None)
+    return tuple(found)
+
+
+# Set in a warm process only (warm.py), whose builds are forked from it.
+DECODED: Decoded | None = None
+
+
 def _machine_key() -> bytes:
     """This user's key for signing caches, made once (0600); a fresh one per process if it
     cannot be kept, which only means caches are not reused."""
@@ -459,7 +497,13 @@ class BuildCache:
     def _load(self, name: str, kind: str = "pickle", loads: Callable | None = None):
         """NAME.pickle (or NAME.marshal) if this machine's user wrote it with this code (else
         None): decoded only once its signature is checked, so never one that came with a
-        dossier."""
+        dossier. As a warm process holds it, if it does (Decoded)."""
+        if DECODED is not None and loads is None and self.folder is not None:
+            return DECODED.get((self.folder / f"{name}.{kind}",),
+                               partial(self._decode, name, kind, None))
+        return self._decode(name, kind, loads)
+
+    def _decode(self, name: str, kind: str, loads: Callable | None):
         try:
             with open(self.folder / f"{name}.{kind}", "rb") as file:
                 data = _verified(file.read())
@@ -512,6 +556,15 @@ class BuildCache:
         renderer.links = links if type(links) is dict else {}
 
     def _read_texts(self) -> tuple[list, memoryview, list] | None:
+        """The bodies' store (_decode_texts), as a warm process holds it if it does."""
+        if DECODED is None or self.folder is None:
+            return self._decode_texts()
+        found, self.bodies_at = DECODED.get(
+            (self.folder / "bodies.index", self.folder / "bodies.html"),
+            lambda: (self._decode_texts(), self.bodies_at))
+        return found
+
+    def _decode_texts(self) -> tuple[list, memoryview, list] | None:
         """bodies.index: a header line, then segments, each a line (the signature of its rows,
         that of their bytes, how many bytes, the stamp bodies.html was left with (_stamp),
         how long its rows are) and its rows, in marshal
@@ -742,6 +795,24 @@ class BuildCache:
                 renderer.pieces = None
 
     def _read_pieces(self) -> tuple[str | None, Pieces]:
+        """The piece store (_decode_pieces), as a warm process holds it if it does."""
+        if DECODED is None or self.folder is None:
+            return self._decode_pieces()
+        found, self.pieces_at = DECODED.get(
+            (self.folder / "pieces.index", self.folder / "pieces.bin"),
+            lambda: (self._decode_pieces(), self.pieces_at))
+        return found
+
+    def read_stores(self) -> None:
+        """Read every store a cached build reads (a warm process's, to hold: see Decoded)."""
+        for name, kind in (("state", "pickle"), ("links", "marshal"), ("stamps", "marshal"),
+                           ("build", "marshal"), ("outputs", "marshal"), ("pages", "marshal"),
+                           ("pages-changes", "marshal")):
+            self._load(name, kind)
+        self._read_texts()
+        self._read_pieces()
+
+    def _decode_pieces(self) -> tuple[str | None, Pieces]:
         """pieces.index: a header line (code version, salt), then a segment per build that
         made pieces: a line with its signature and its length, then the segment (in marshal,
         as it holds strings and numbers only): where its bytes start in pieces.bin and how many,

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Iterator, NoReturn
 from pathlib import Path
 
-from dossier import __version__
+from dossier import __version__, warm
 from dossier.parallel import default_jobs
 from dossier.cache import BuildCache
 from dossier.pipeline import BuildResult, build
@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--drafts", action="store_true",
                    help="treat the problems of drafts (always shown) as errors")
     s.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    command("stop", "stop the dossier's warm process (which a build of a large dossier "
+                    "leaves to start the next builds at once), freeing its memory")
     n = command("new", "create a dated article skeleton in content/articles/")
     n.add_argument("title", help="the article's title")
     n.add_argument("--date", type=_date, default=None,
@@ -125,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE_ERROR
     if args.command == "serve":
         return _serve(root, args)
+    if args.command == "stop":
+        stopped = warm.stop(root)
+        print(f"dossier: {'warm process stopped' if stopped else 'no warm process runs'} "
+              f"for {_shown(root)}")
+        return OK
     if args.command == "new":
         from dossier import scaffold
         try:
@@ -153,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
                        progress=progress, after_load=_after_load,
                        cache=BuildCache(reading=_reading_store))
         progress.done()
+        if result.written and not os.environ.get("DOSSIER_WARM_BUILD") and \
+                not args.no_cache and warm.start(root, result.pages):
+            print("dossier: note: a warm process now keeps this dossier's cache decoded, so "
+                  f"that the next builds start at once; it stops after {warm.IDLE_S // 60} "
+                  f"minutes without one (DOSSIER_WARM=off: none)", file=sys.stderr)
     except OutputError as exc:
         print(f"dossier: {exc}", file=sys.stderr)
         return USAGE_ERROR
@@ -459,9 +471,10 @@ def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int
         except ValueError:
             pass
         changed = result.written - result.unchanged
+        how = " by the warm process" if os.environ.get("DOSSIER_WARM_BUILD") else ""
         print(f"dossier: {result.pages} pages ({result.rendered} rendered), {result.written} "
               f"files ({changed} changed, {result.unchanged} unchanged) written to {out} in "
-              f"{seconds:.2f} s; {counts}")
+              f"{seconds:.2f} s{how}; {counts}")
         if result.gone:
             _report_gone(result.gone)
     else:

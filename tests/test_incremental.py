@@ -5,10 +5,15 @@ kind of record, bodies, files added, deleted and renamed, content assets, theme 
 static files and strings, dossier.yaml, drafts) and restarts of the preview. After each one, a
 cached `build` into the same folder and the preview's in-memory site are compared with a clean
 `--no-cache` build (the preview shows drafts, as `serve` does: with a clean build that shows
-them too). A preview started afresh begins with the fragments the last build kept.
+them too). A preview started afresh begins with the fragments the last build kept. Every
+other cached build is made as a warm process makes it (warm.py): forked from a process that
+holds the stores decoded as they were after some earlier build, taking each one only while its
+files are those it read.
 """
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from dataclasses import dataclass, replace
 from functools import partial
@@ -21,8 +26,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
-from dossier import files as file_rules, model, pages, pictures, render
+from dossier import cache as cache_module, files as file_rules, model, pages, pictures, render
 from dossier.cache import BuildCache
+from dossier.warm import Warm
 from dossier.depends import Snapshot
 from dossier.pipeline import build
 from tests.helpers import digest
@@ -317,6 +323,32 @@ def _problems(result) -> list[str]:
     return [str(p) for p in result.problems.sorted()]
 
 
+def _warm_build(warm: Warm, root: Path) -> SimpleNamespace:
+    """A cached build as the warm process makes it (warm.Warm.build): forked from a process
+    holding the stores decoded, read again where they changed -> its problems and folder."""
+    warm.refresh()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                    # the child: build, report, leave
+        code = 1
+        try:
+            os.close(read)
+            cache_module.DECODED = warm.decoded
+            result = build(root, use_disk_cache=True)
+            with os.fdopen(write, "w") as out:
+                json.dump([_problems(result), str(result.config.output_dir)], out)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        reported = pipe.read()
+    assert os.waitpid(pid, 0)[1] == 0, "the warm build failed"
+    problems, output = json.loads(reported)
+    return SimpleNamespace(problems=problems, config=SimpleNamespace(output_dir=Path(output)),
+                           timings="(warm)")
+
+
 def check_builds_agree(steps: list[tuple]) -> None:
     # Files count as settled at once, so that cached builds take the files' stamps (see
     # files.inputs_digest): each edit comes several builds, far more than a tick of the
@@ -332,8 +364,8 @@ def check_builds_agree(steps: list[tuple]) -> None:
         root.mkdir()
         files, written = dict(_start()), {}
         _write(root, files, written)
-        preview = BuildCache()
-        for step in [None, *steps]:
+        preview, warm = BuildCache(), Warm(root)
+        for index, step in enumerate([None, *steps]):
             if step is not None:
                 _apply(files, step)
             changed = _write(root, files, written)
@@ -343,13 +375,15 @@ def check_builds_agree(steps: list[tuple]) -> None:
             if restart:
                 preview = BuildCache()
             else:
-                cached = build(root, use_disk_cache=True)
+                cached = _warm_build(warm, root) if index % 2 else \
+                    build(root, use_disk_cache=True)
             served = build(root, write_output=False, cache=preview, lazy=True,
                            use_disk_cache=True, changed=changed if preview.renderer else None,
                            show_drafts=True)
             if restart:
                 cached = build(root, use_disk_cache=True)
-            assert _problems(cached) == _problems(clean), step
+            assert (cached.problems if isinstance(cached, SimpleNamespace) else
+                    _problems(cached)) == _problems(clean), step
             drafts = any("\ndraft: true\n" in (text or "") for text in files.values())
             shown = clean
             if drafts:                          # what the preview shows: drafts too
@@ -420,6 +454,21 @@ def test_the_piece_store_is_checked_too(monkeypatch):
         assert "print/index.html" in str(failure)
         return
     raise AssertionError("the comparison did not notice a stale fragment")
+
+
+def test_the_warm_builds_are_compared_too(monkeypatch):
+    """A fault that only builds forked from the warm process have (every page taken as it
+    was) is caught: their sites are compared as the others are."""
+    from dossier.cache import PageCache
+    stale = PageCache.stale
+    monkeypatch.setattr(PageCache, "stale", lambda self, snapshot: set()
+                        if cache_module.DECODED is not None else stale(self, snapshot))
+    try:
+        check_builds_agree([("body", "a", "Un autre texte, entièrement nouveau.")])
+    except AssertionError as failure:
+        assert "files differ" in str(failure)
+        return
+    raise AssertionError("the comparison did not notice a warm build's stale page")
 
 
 def _records(root: Path):
