@@ -184,7 +184,7 @@ def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) 
             if tool == "pelican":
                 add("pelican, content cache on", timed(pelican_command(folder, cache=True),
                                                        cwd=folder)[0])
-    warm = _warm_process(root)
+    warm = warm_process(root)
     add("warm process memory", sum(map(_pss_kb, _tree(warm))) / 1024 if warm else 0)
     subprocess.run([sys.executable, str(REPO / "build.py"), "stop", "--root", str(root)],
                    capture_output=True)
@@ -197,8 +197,8 @@ def interleaved(root: Path, work: Path, runs: int, others: dict, article: Path) 
     return figures
 
 
-def _warm_process(root: Path) -> int | None:
-    """The pid of the dossier's warm process, if one runs (see dossier/warm.py)."""
+def warm_process(root: Path) -> int | None:
+    """The pid of the dossier's warm process, if one runs (see dossier/warm.py; Linux)."""
     for entry in Path("/proc").iterdir():
         try:
             words = (entry / "cmdline").read_bytes().split(b"\0")

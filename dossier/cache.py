@@ -557,11 +557,17 @@ class BuildCache:
 
     def _read_texts(self) -> tuple[list, memoryview, list] | None:
         """The bodies' store (_decode_texts), as a warm process holds it if it does."""
+        return self._held(("bodies.index", "bodies.html"), self._decode_texts, "bodies_at")
+
+    def _held(self, names: tuple[str, ...], decode: Callable, where: str):
+        """decode() of the store in the files `names`, or what a warm process holds of it
+        (Decoded); and self.`where` (where a build appends to the store) as decode() left
+        it."""
         if DECODED is None or self.folder is None:
-            return self._decode_texts()
-        found, self.bodies_at = DECODED.get(
-            (self.folder / "bodies.index", self.folder / "bodies.html"),
-            lambda: (self._decode_texts(), self.bodies_at))
+            return decode()
+        found, at = DECODED.get(tuple(self.folder / name for name in names),
+                                lambda: (decode(), getattr(self, where)))
+        setattr(self, where, at)
         return found
 
     def _decode_texts(self) -> tuple[list, memoryview, list] | None:
@@ -796,12 +802,7 @@ class BuildCache:
 
     def _read_pieces(self) -> tuple[str | None, Pieces]:
         """The piece store (_decode_pieces), as a warm process holds it if it does."""
-        if DECODED is None or self.folder is None:
-            return self._decode_pieces()
-        found, self.pieces_at = DECODED.get(
-            (self.folder / "pieces.index", self.folder / "pieces.bin"),
-            lambda: (self._decode_pieces(), self.pieces_at))
-        return found
+        return self._held(("pieces.index", "pieces.bin"), self._decode_pieces, "pieces_at")
 
     def read_stores(self) -> None:
         """Read every store a cached build reads (a warm process's, to hold: see Decoded)."""

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                        progress=progress, after_load=_after_load,
                        cache=BuildCache(reading=_reading_store))
         progress.done()
-        if result.written and not os.environ.get("DOSSIER_WARM_BUILD") and \
+        if result.written and not warm.forked and \
                 not args.no_cache and warm.start(root, result.pages):
             print("dossier: note: a warm process now keeps this dossier's cache decoded, so "
                   f"that the next builds start at once; it stops after {warm.IDLE_S // 60} "
@@ -471,7 +471,7 @@ def _report(result: BuildResult, verb: str, seconds: float | None = None) -> int
         except ValueError:
             pass
         changed = result.written - result.unchanged
-        how = " by the warm process" if os.environ.get("DOSSIER_WARM_BUILD") else ""
+        how = " by the warm process" if warm.forked else ""
         print(f"dossier: {result.pages} pages ({result.rendered} rendered), {result.written} "
               f"files ({changed} changed, {result.unchanged} unchanged) written to {out} in "
               f"{seconds:.2f} s{how}; {counts}")

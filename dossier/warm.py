@@ -41,6 +41,7 @@ FAILED = 1                 # cli.BUILD_FAILED
 # What a build's result may depend on in the process it runs in, beyond the command line:
 # a client whose values differ is refused (then builds itself). Its whole environment is
 # given to the child all the same.
+forked = False             # True in a build the warm process forked (its summary says so)
 _SHAPING = ("PYTHON", "LC_", "LANG", "XDG_", "HOME", "TZ", "TMPDIR", "SOURCE_DATE_EPOCH")
 _FORWARDED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
                    if hasattr(signal, name))       # (Windows has the first two only)
@@ -309,7 +310,8 @@ def _become(request: dict, streams: list[int]) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = list(request["argv"])
-    os.environ["DOSSIER_WARM_BUILD"] = "1"        # the summary says so (cli._report)
+    global forked
+    forked = True
 
 
 def _build_root(argv: list[str]) -> Path | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -21,6 +22,13 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return root
+
+
+def copy_sample(folder: Path) -> Path:
+    """A copy of the repository's sample dossier (content/ and dossier.yaml) -> its folder."""
+    shutil.copytree(REPO / "content", folder / "content")
+    shutil.copy(REPO / "dossier.yaml", folder)
+    return folder
 
 
 def article(title="Un titre", date="2022-11-02", source="Associated Press", body="Texte.",

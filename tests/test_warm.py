@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.run import warm_process
 from dossier import warm
-from tests.helpers import REPO, digest
+from tests.helpers import REPO, copy_sample, digest
 
-pytestmark = pytest.mark.skipif(not warm._possible(), reason="no fork or Unix sockets here")
+pytestmark = pytest.mark.skipif(not warm._possible() or not Path("/proc/self/task").is_dir(),
+                                reason="needs fork, Unix sockets and Linux's /proc")
 WARM = {**os.environ, "DOSSIER_WARM": "on", "DOSSIER_WARM_IDLE": "120"}
 BY_WARM = "by the warm process"
 
@@ -26,11 +28,9 @@ BY_WARM = "by the warm process"
 @pytest.fixture
 def root(tmp_path):
     """A copy of the sample dossier; its warm process stopped at the end."""
-    folder = tmp_path / "dossier"
-    shutil.copytree(REPO / "content", folder / "content")
-    shutil.copy(REPO / "dossier.yaml", folder)
+    folder = copy_sample(tmp_path / "dossier")
     yield folder
-    warm.stop(folder)
+    cli(folder, "stop")
 
 
 def cli(root: Path, *args: str, env=None, command=None) -> subprocess.CompletedProcess:
@@ -39,10 +39,9 @@ def cli(root: Path, *args: str, env=None, command=None) -> subprocess.CompletedP
                           text=True, timeout=180)
 
 
-def started(root: Path, command=None, address: str | None = None
-            ) -> subprocess.CompletedProcess:
-    """The first build, which leaves a warm process; -> once it listens at `address` (that
-    of this copy of dossier's by default)."""
+def started(root: Path, command=None) -> subprocess.CompletedProcess:
+    """The first build, which leaves a warm process; -> once it listens (at the address
+    the command gave it, the last of its arguments)."""
     first = cli(root, "build", command=command)
     assert first.returncode == 0, first.stderr
     assert "a warm process now keeps this dossier's cache" in first.stderr
@@ -50,10 +49,12 @@ def started(root: Path, command=None, address: str | None = None
     deadline = time.monotonic() + 30
     while True:
         try:
+            pid = warm_process(root)
+            address = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-2]
             with socket.socket(socket.AF_UNIX) as probe:
-                probe.connect(address or warm._address(root))
+                probe.connect(address)
             return first
-        except OSError:
+        except (OSError, TypeError):
             assert time.monotonic() < deadline, "the warm process did not start"
             time.sleep(0.05)
 
@@ -107,15 +108,9 @@ def test_the_warm_process_reports_content_errors_as_a_cold_build(root):
 
 
 def _the_warm_process(root: Path) -> int:
-    for entry in Path("/proc").iterdir():
-        try:
-            line = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if any(b"dossier.warm import serve" in part for part in line) and \
-                str(root).encode() in line:
-            return int(entry.name)
-    raise AssertionError("no warm process")
+    pid = warm_process(root)
+    assert pid is not None, "no warm process"
+    return pid
 
 
 def _its_build(daemon: int) -> int:
@@ -148,7 +143,6 @@ def _gone(pid: int, seconds: float = 10) -> bool:
     return False
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
 def test_ctrl_c_reaches_the_warm_build(root):
     started(root)
     daemon = _the_warm_process(root)
@@ -166,7 +160,6 @@ def test_ctrl_c_reaches_the_warm_build(root):
     assert _gone(daemon, 0.5) is False                    # the warm process lives on
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
 def test_a_warm_process_that_dies_fails_the_build_at_once_and_loses_nothing(root, tmp_path):
     started(root)
     before = digest(root / "_site")
@@ -207,11 +200,7 @@ def test_a_changed_dossier_package_stops_its_warm_process(root, tmp_path):
     shutil.copytree(REPO / "theme", package / "theme")
     command = [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
                "sys.argv[0] = 'build.py'; from dossier.warm import run; run()", str(package)]
-    address = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, "
-                              "sys.argv[1]); from dossier.warm import _address; from pathlib "
-                              "import Path; print(_address(Path(sys.argv[2])))", str(package),
-                              str(root)], capture_output=True, text=True, check=True)
-    started(root, command=command, address=address.stdout.strip())
+    started(root, command=command)
     assert BY_WARM in cli(root, "build", command=command).stdout
     daemon = _the_warm_process(root)
     with open(package / "dossier/labels.py", "a", encoding="utf-8") as source:

@@ -1,20 +1,17 @@
 """Live reload seen in a real browser: edit the Markdown, the open page changes by itself."""
-import shutil
 import time
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import REPO, preview_server
+from tests.helpers import copy_sample, preview_server
 
 SEED = "2022-11-02-coree-du-nord-obus-russie"
 
 
 @pytest.fixture
 def live(tmp_path):
-    root = tmp_path / "dossier"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copy(REPO / "dossier.yaml", root)
+    root = copy_sample(tmp_path / "dossier")
     with preview_server(root) as server:
         yield server
 
