@@ -148,9 +148,12 @@ def start(root: Path, pages: int) -> bool:
                 _remove(address)                         # left by one that died
         code = ("import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
                 "from dossier.warm import serve; serve(sys.argv[2], sys.argv[3])")
-        subprocess.Popen([sys.executable, "-c", code, json.dumps(sys.path), str(root),
+        # In "/": a process left in the command's folder would keep its drive busy (a
+        # dossier on a USB stick could not be ejected); each build runs in its own folder.
+        subprocess.Popen([sys.executable, "-c", code, json.dumps(_import_path()), str(root),
                           address], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
+                         cwd="/")
     except OSError:                 # no folder of this user's own for it: built as ever
         return False
     return True
@@ -345,15 +348,20 @@ def _address(root: Path) -> str:
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise OSError(f"{folder} is not this user's own folder")
     name = hashlib.sha256("\0".join((str(root), sys.executable, str(Path(__file__).parent),
-                                     *sys.path)).encode()).hexdigest()[:24]
+                                     *_import_path())).encode()).hexdigest()[:24]
     return os.path.join(folder, name)
 
 
 def _shape() -> dict:
-    return {"python": [sys.executable, sys.version], "path": sys.path,
+    return {"python": [sys.executable, sys.version], "path": _import_path(),
             "package": str(Path(__file__).resolve().parent),
             "env": {k: v for k, v in os.environ.items()
                     if k.startswith(_SHAPING) and not k.startswith(SETTING)}}
+
+
+def _import_path() -> list[str]:
+    """sys.path, its "" (the current folder, for `python -c`) as the folder it is."""
+    return [os.path.abspath(entry) for entry in sys.path]
 
 
 def _streams() -> dict:
