@@ -38,9 +38,9 @@ ANSWER_S = 10.0            # how long a command waits for a warm process to take
 LOOK_S = 1.0               # how often an idle warm process reads again the stores that changed
 SETTING = "DOSSIER_WARM"   # auto (the default), on, off
 FAILED = 1                 # cli.BUILD_FAILED
-# What a build's result may depend on in the process it runs in, beyond the command line:
-# a client whose values differ is refused (then builds itself). Its whole environment is
-# given to the child all the same.
+# What a build's result may depend on in the process it runs in, beyond the command line
+# (besides the Python, its options and import path, see _shape): a client whose values
+# differ is refused (then builds itself). Its whole environment is given to the child.
 forked = False             # True in a build the warm process forked (its summary says so)
 _SHAPING = ("PYTHON", "LC_", "LANG", "XDG_", "HOME", "TZ", "TMPDIR", "SOURCE_DATE_EPOCH")
 _FORWARDED = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")
@@ -150,10 +150,13 @@ def start(root: Path, pages: int) -> bool:
                 "from dossier.warm import serve; serve(sys.argv[2], sys.argv[3])")
         # In "/": a process left in the command's folder would keep its drive busy (a
         # dossier on a USB stick could not be ejected); each build runs in its own folder.
-        subprocess.Popen([sys.executable, "-c", code, json.dumps(_import_path()), str(root),
-                          address], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
-                         cwd="/")
+        # With the command's interpreter options (-O, -X utf8, …), as multiprocessing
+        # starts its processes: a process started otherwise would refuse it (_shape).
+        flags = getattr(subprocess, "_args_from_interpreter_flags", list)()
+        subprocess.Popen([sys.executable, *flags, "-c", code, json.dumps(_import_path()),
+                          str(root), address], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True, close_fds=True, cwd="/")
     except OSError:                 # no folder of this user's own for it: built as ever
         return False
     return True
@@ -337,8 +340,9 @@ def _build_root(argv: list[str]) -> Path | None:
 
 def _address(root: Path) -> str:
     """The socket of ROOT's warm process: in a folder of this user's only (0700), named by
-    the dossier's folder, this Python, its import path and this copy of dossier (`python
-    build.py` and the `dossier` command import from other paths: each has its own)."""
+    the dossier's folder, this Python, its options and import path, and this copy of
+    dossier (`python build.py` and the `dossier` command import from other paths: each
+    has its own)."""
     folder = os.path.join(os.environ.get("XDG_RUNTIME_DIR") or "/tmp", f"dossier-{os.getuid()}")
     try:
         os.mkdir(folder, 0o700)
@@ -348,12 +352,13 @@ def _address(root: Path) -> str:
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise OSError(f"{folder} is not this user's own folder")
     name = hashlib.sha256("\0".join((str(root), sys.executable, str(Path(__file__).parent),
-                                     *_import_path())).encode()).hexdigest()[:24]
+                                     repr(sys.flags), *_import_path())).encode()
+                          ).hexdigest()[:24]
     return os.path.join(folder, name)
 
 
 def _shape() -> dict:
-    return {"python": [sys.executable, sys.version], "path": _import_path(),
+    return {"python": [sys.executable, sys.version, list(sys.flags)], "path": _import_path(),
             "package": str(Path(__file__).resolve().parent),
             "env": {k: v for k, v in os.environ.items()
                     if k.startswith(_SHAPING) and not k.startswith(SETTING)}}
